@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "tax_id", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "tax_id"]
+
+
+@admin.register(User)
+class PlatformUserAdmin(UserAdmin):
+    list_display = ["username", "organisation", "email", "is_staff"]
+    list_select_related = ["organisation"]
+    fieldsets = UserAdmin.fieldsets + (("Organisation", {"fields": ["organisation"]}),)
+    add_fieldsets = UserAdmin.add_fieldsets + (("Organisation", {"fields": ["organisation"]}),)

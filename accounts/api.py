@@ -1,0 +1,74 @@
+from django.contrib.auth import authenticate, login, logout
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from procurement.errors import Invalid
+
+from . import services
+from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut, me_data
+
+
+def _authenticate(request) -> "object":
+    data = CredentialsIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(request, **data.validated_data)
+    if user is None:
+        raise Invalid("Unknown username or wrong password.", code="invalid_credentials")
+    return user
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+
+    @extend_schema(request=RegisterIn, responses={201: RegisterOut}, tags=["auth"],
+                   summary="A business registers itself as a supplier")
+    def post(self, request):
+        data = RegisterIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_supplier(**data.validated_data)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({**me_data(user), "token": token.key}, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes = []
+
+    @extend_schema(request=CredentialsIn, responses={200: TokenOut}, tags=["auth"],
+                   summary="Exchange username + password for an API token (header `Authorization: Token …`)")
+    def post(self, request):
+        user = _authenticate(request)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+@method_decorator(csrf_protect, name="post")
+class LoginView(APIView):
+    """Browser session login. Fetch `GET /api/auth/me/` first for the CSRF cookie,
+    then send it back in the `X-CSRFToken` header."""
+
+    authentication_classes = []
+
+    @extend_schema(request=CredentialsIn, responses={200: MeOut}, tags=["auth"], summary="Session login")
+    def post(self, request):
+        user = _authenticate(request)
+        login(request, user)
+        return Response(me_data(user))
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["auth"], summary="End the session")
+    def post(self, request):
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(ensure_csrf_cookie, name="get")
+class MeView(APIView):
+    @extend_schema(responses={200: MeOut}, tags=["auth"], summary="Who am I (also sets the CSRF cookie)")
+    def get(self, request):
+        return Response(me_data(request.user))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("register/", api.RegisterView.as_view(), name="auth-register"),
+    path("token/", api.TokenView.as_view(), name="auth-token"),
+    path("login/", api.LoginView.as_view(), name="auth-login"),
+    path("logout/", api.LogoutView.as_view(), name="auth-logout"),
+    path("me/", api.MeView.as_view(), name="auth-me"),
+]

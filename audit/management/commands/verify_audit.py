@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from audit.services import verify
+
+
+class Command(BaseCommand):
+    help = "Verify every tender's hash-chained audit log (or one tender's) and name the first bad entry."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tender", type=int, help="Verify only this tender")
+
+    def handle(self, *args, tender=None, **options):
+        problems = verify([tender] if tender else None)
+        if problems:
+            for problem in problems:
+                self.stderr.write(f"BROKEN {problem}")
+            raise CommandError(f"{len(problems)} audit chain(s) failed verification.")
+        self.stdout.write(self.style.SUCCESS("All audit chains verified."))

@@ -1,0 +1,118 @@
+"""The per-tender hash chain.
+
+Each entry's hash is SHA-256 over the canonical JSON (sorted keys, no
+whitespace, UTF-8) of ``{"tender", "seq", "at", "actor", "role", "event",
+"data", "prev"}``; ``prev`` is the previous entry's hash (64 zeros for the
+first). The tender row keeps the chain's length and head hash, so that
+removing the newest entry is detected too. Appends happen inside the
+transaction of the change they record, with the tender row locked by the
+caller, so concurrent appends never fork a chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      cls=DjangoJSONEncoder).encode()
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def entry_hash(*, tender_id: int, seq: int, at: datetime, actor: str, role: str, event: str,
+               data: dict, prev: str) -> str:
+    payload = {"tender": tender_id, "seq": seq, "at": iso(at), "actor": actor, "role": role,
+               "event": event, "data": data, "prev": prev}
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[str, str]:
+    """(organisation name, role) for an entry; ``hidden`` keeps the role only
+    (a bidder before opening, a supplier asking a question)."""
+    if user is None:
+        return "", role or "system"
+    role = role or user.role
+    if hidden or user.organisation_id is None:
+        return "", role
+    return user.organisation.name, role
+
+
+def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
+           data: dict | None = None, now: datetime) -> AuditEntry:
+    """Append to ``tender``'s chain. The caller holds the tender's row lock and
+    passes the locked instance; the tender's head fields are saved here."""
+    assert transaction.get_connection().in_atomic_block, "audit.append runs inside the change's transaction"
+    actor, role = actor_of(by, role=role, hidden=hidden)
+    data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
+    seq = tender.audit_length + 1
+    prev = tender.audit_head or GENESIS
+    digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
+                        data=data, prev=prev)
+    entry = AuditEntry.objects.create(tender=tender, seq=seq, at=now, actor=actor, role=role, event=event,
+                                      data=data, prev_hash=prev, hash=digest)
+    tender.audit_length = seq
+    tender.audit_head = digest
+    type(tender).objects.filter(pk=tender.pk).update(audit_length=seq, audit_head=digest)
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    tender_id: int
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.seq}" if self.seq is not None else "chain head"
+        return f"tender {self.tender_id}, {where}: {self.reason}"
+
+
+def verify_chain(tender_id: int, entries: Iterable[AuditEntry], *, length: int, head: str) -> Problem | None:
+    """The first problem in one tender's chain, or None if it is intact."""
+    prev = GENESIS
+    expected_seq = 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return Problem(tender_id, expected_seq, f"missing or out of order (found seq {entry.seq})")
+        if entry.prev_hash != prev:
+            return Problem(tender_id, entry.seq, "does not link to the previous entry")
+        recomputed = entry_hash(tender_id=tender_id, seq=entry.seq, at=entry.at, actor=entry.actor,
+                                role=entry.role, event=entry.event, data=entry.data, prev=entry.prev_hash)
+        if recomputed != entry.hash:
+            return Problem(tender_id, entry.seq, "content was altered (hash mismatch)")
+        prev = entry.hash
+        expected_seq += 1
+    if expected_seq - 1 != length or prev != (head or GENESIS):
+        return Problem(tender_id, None, f"chain ends at entry {expected_seq - 1} but the tender records "
+                                        f"{length} entries ending in {head[:12] or 'nothing'}")
+    return None
+
+
+def verify(tender_ids: Iterable[int] | None = None) -> list[Problem]:
+    from tenders.models import Tender
+
+    tenders = Tender.objects.order_by("pk").values_list("pk", "audit_length", "audit_head")
+    if tender_ids is not None:
+        tenders = tenders.filter(pk__in=list(tender_ids))
+    problems = []
+    for tender_id, length, head in tenders.iterator():
+        entries = AuditEntry.objects.filter(tender_id=tender_id).order_by("seq", "id").iterator()
+        problem = verify_chain(tender_id, entries, length=length, head=head)
+        if problem:
+            problems.append(problem)
+    return problems

@@ -1,0 +1,151 @@
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsSupplier
+from procurement.errors import NotFound, WrongState
+from tenders.selectors import tender_visible_to
+
+from . import receipts, sealing, selectors, services
+from .models import SealedDocument
+from .serializers import (BidIn, BidOut, OpeningOut, ReceiptOut, VerifyIn, VerifyOut, bid_data)
+
+IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                               description="A retry with the same key returns the same receipt")
+
+
+def _content(request) -> services.BidContent:
+    data = BidIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    return services.BidContent(**data.validated_data)
+
+
+def _key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    return key[:200] or None
+
+
+def _receipt_response(receipt: services.Receipt, replayed: bool = False) -> Response:
+    response = Response(receipt.as_dict(), status=status.HTTP_201_CREATED)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class BidListView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        return [IsSupplier()] if self.request.method == "POST" else []
+
+    @extend_schema(responses={200: BidOut(many=True)}, tags=["bids"],
+                   summary="Bids: a supplier's own (sealed) before opening; all opened bids after")
+    def get(self, request, tender_id: int):
+        tender = tender_visible_to(request.user, tender_id)
+        bids = selectors.bids_visible_to(request.user, tender)
+        if tender.opened_at is None:
+            return Response([bid_data(b, versions=selectors.own_versions(b)) for b in bids])
+        return Response([bid_data(b) for b in bids])
+
+    @extend_schema(request={"application/json": BidIn, "multipart/form-data": BidIn},
+                   responses={201: ReceiptOut}, parameters=[IDEMPOTENCY], tags=["bids"],
+                   summary="Submit a sealed bid (before the deadline) and get a signed receipt")
+    def post(self, request, tender_id: int):
+        content = _content(request)
+        receipt = services.submit_bid(tender_id, by=request.user, content=content,
+                                      idempotency_key=_key(request))
+        return _receipt_response(receipt, replayed=not receipt.content)
+
+
+class BidDetailView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        return [IsSupplier()] if self.request.method == "PUT" else []
+
+    @extend_schema(responses={200: BidOut}, tags=["bids"], summary="One bid (own before opening; public after)")
+    def get(self, request, tender_id: int, bid_id: int):
+        tender = tender_visible_to(request.user, tender_id)
+        bid = selectors.bid_visible_to(request.user, tender, bid_id)
+        return Response(bid_data(bid, versions=selectors.own_versions(bid) if bid.opened_at is None else None))
+
+    @extend_schema(request={"application/json": BidIn, "multipart/form-data": BidIn},
+                   responses={201: ReceiptOut}, parameters=[IDEMPOTENCY], tags=["bids"],
+                   summary="Replace the bid with a new sealed version (before the deadline)")
+    def put(self, request, tender_id: int, bid_id: int):
+        content = _content(request)
+        receipt = services.replace_bid(tender_id, bid_id, by=request.user, content=content,
+                                       idempotency_key=_key(request))
+        return _receipt_response(receipt, replayed=not receipt.content)
+
+
+class WithdrawView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(request=None, responses={200: BidOut}, tags=["bids"], summary="Withdraw (before the deadline)")
+    def post(self, request, tender_id: int, bid_id: int):
+        bid = services.withdraw_bid(tender_id, bid_id, by=request.user)
+        return Response(bid_data(bid, versions=selectors.own_versions(bid)))
+
+
+class ConfirmView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(request=None, responses={200: ReceiptOut}, tags=["bids"],
+                   summary="Confirm a bid after an amendment changed the terms")
+    def post(self, request, tender_id: int, bid_id: int):
+        receipt = services.confirm_bid(tender_id, bid_id, by=request.user)
+        return Response(receipt.as_dict())
+
+
+class BidDocumentView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["bids"],
+                   summary="An opened bid's document (decrypted; after opening only)")
+    def get(self, request, tender_id: int, bid_id: int, position: int):
+        tender = tender_visible_to(request.user, tender_id)
+        bid = selectors.bid_visible_to(request.user, tender, bid_id)
+        services.check_document_access(bid)
+        stored = SealedDocument.objects.filter(version=bid.current, position=position).first()
+        if stored is None or position >= len(bid.documents or []):
+            raise NotFound("No such document.")
+        meta = bid.documents[position]
+        with stored.file.open("rb") as fh:
+            content = sealing.Opener(tender.sealed_private_key).open(fh.read())
+        response = HttpResponse(content, content_type=meta["content_type"])
+        response["Content-Disposition"] = f'attachment; filename="{meta["name"]}"'
+        return response
+
+
+class OpeningView(APIView):
+    @extend_schema(responses={200: OpeningOut}, tags=["bids"],
+                   summary="The bid-opening record (public, after the deadline)")
+    def get(self, request, tender_id: int):
+        tender = tender_visible_to(request.user, tender_id)
+        if tender.opened_at is None:
+            raise WrongState("The bids have not been opened yet.", code="not_opened",
+                             submission_deadline=receipts.iso(tender.submission_deadline))
+        return Response({"tender": tender.pk, "opened_at": receipts.iso(tender.opened_at),
+                         "bids": services.opening_record(tender)})
+
+
+class VerifyReceiptView(APIView):
+    @extend_schema(parameters=[VerifyIn], responses={200: VerifyOut}, tags=["receipts"],
+                   summary="Check a receipt's signature")
+    def get(self, request):
+        data = VerifyIn(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        valid = receipts.verify(tender_id=data.validated_data["tender"], bid_id=data.validated_data["bid"],
+                                sha256=data.validated_data["sha256"],
+                                received_at=data.validated_data["received_at"],
+                                signature=data.validated_data["signature"].lower())
+        return Response({"valid": valid, "public_key": receipts.public_key_hex()})
+
+
+class PublicKeyView(APIView):
+    @extend_schema(responses={200: VerifyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
+    def get(self, request):
+        return Response({"algorithm": "Ed25519", "public_key": receipts.public_key_hex(),
+                         "message": "canonical JSON of {bid, received_at, sha256, tender}"})

@@ -1,0 +1,98 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from . import receipts
+
+
+class BidIn(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+    answers = serializers.JSONField(required=False, default=dict, binary=True,
+                                    help_text='Answers keyed by criterion id, e.g. {"12": "24 months warranty"}')
+    documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                      max_length=20, help_text="Files (multipart requests only)")
+
+    def validate_answers(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Answers are an object keyed by criterion id.", code="answers_invalid")
+        if len(str(value)) > 50_000:
+            raise serializers.ValidationError("Answers are too long.", code="answers_too_long")
+        return value
+
+
+class ReceiptOut(serializers.Serializer):
+    tender = serializers.IntegerField()
+    bid = serializers.IntegerField()
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="SHA-256 of `content`")
+    received_at = serializers.CharField(help_text="Server receive time, ISO 8601 UTC")
+    signature = serializers.CharField(help_text="Ed25519 signature (hex) over the receipt message")
+    public_key = serializers.CharField(help_text="Platform Ed25519 public key (hex)")
+    content = serializers.CharField(required=False, help_text=(
+        "The canonical JSON that was sealed and hashed (absent when an idempotent retry is replayed)"))
+
+
+class VersionOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    received_at = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class SupplierOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tax_id = serializers.CharField()
+
+
+class BidOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    sealed = serializers.BooleanField()
+    needs_confirmation = serializers.BooleanField()
+    supplier = SupplierOut()
+    received_at = serializers.CharField()
+    sha256 = serializers.CharField()
+    versions = VersionOut(many=True, required=False, help_text="Own bid before opening: every receipt")
+    amount = serializers.CharField(required=False, help_text="After opening only")
+    currency = serializers.CharField(required=False)
+    answers = serializers.DictField(required=False)
+    documents = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class OpeningOut(serializers.Serializer):
+    tender = serializers.IntegerField()
+    opened_at = serializers.CharField()
+    bids = serializers.ListField(child=serializers.DictField())
+
+
+class VerifyIn(serializers.Serializer):
+    tender = serializers.IntegerField()
+    bid = serializers.IntegerField()
+    sha256 = serializers.RegexField(r"^[0-9a-f]{64}$")
+    received_at = serializers.CharField(max_length=64)
+    signature = serializers.RegexField(r"^[0-9a-fA-F]{128}$")
+
+
+class VerifyOut(serializers.Serializer):
+    valid = serializers.BooleanField()
+    public_key = serializers.CharField()
+
+
+def bid_data(bid, *, versions=None) -> dict:
+    supplier = bid.supplier
+    data = {
+        "id": bid.pk, "status": bid.status, "sealed": bid.opened_at is None,
+        "needs_confirmation": bid.needs_confirmation,
+        "supplier": {"id": supplier.pk, "name": supplier.name, "tax_id": supplier.tax_id},
+        "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+    }
+    if bid.opened_at is not None:
+        data.update(amount=f"{bid.amount:.2f}", currency=bid.currency, answers=bid.answers,
+                    documents=[{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
+                               for i, d in enumerate(bid.documents or [])])
+    if versions is not None:
+        data["versions"] = [{"number": v.number, "sha256": v.sha256, "received_at": receipts.iso(v.received_at),
+                             "signature": v.signature} for v in versions]
+    return data

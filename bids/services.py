@@ -1,0 +1,334 @@
+"""Sealed bids: submit, replace, withdraw, confirm, and the opening.
+
+Every write locks the tender row first and reads the database clock after the
+lock is held, so the deadline check, the scheduler's opening and every other
+submission are serialised on that row: a bid that waited for the lock past the
+deadline is refused. The receipt is returned by the service only; the view
+sends it after the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from audit import services as audit
+from live import events as live
+from procurement.errors import Forbidden, Invalid, NotFound, Unprocessable, WrongState
+from tenders.models import Status, Tender
+from tenders.services import DeadlinePassed, check_upload, db_now, lock_tender, transition
+
+from . import receipts, sealing
+from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tender: int
+    bid: int
+    version: int
+    sha256: str
+    received_at: str
+    signature: str
+    content: str  # the canonical JSON that was hashed, for the bidder to keep
+
+    @classmethod
+    def of(cls, version: BidVersion, content: bytes | None = None) -> "Receipt":
+        return cls(tender=version.bid.tender_id, bid=version.bid_id, version=version.number,
+                   sha256=version.sha256, received_at=receipts.iso(version.received_at),
+                   signature=version.signature, content=content.decode() if content is not None else "")
+
+    def as_dict(self) -> dict:
+        data = {"tender": self.tender, "bid": self.bid, "version": self.version, "sha256": self.sha256,
+                "received_at": self.received_at, "signature": self.signature,
+                "public_key": receipts.public_key_hex()}
+        if self.content:
+            data["content"] = self.content
+        return data
+
+
+@dataclass(frozen=True)
+class BidContent:
+    amount: Decimal
+    currency: str
+    answers: dict
+    documents: list[UploadedFile]
+
+
+def fingerprint(action: str, tender_id: int, content: BidContent, document_hashes: list[str]) -> str:
+    body = {"action": action, "tender": tender_id, "amount": f"{content.amount:.2f}",
+            "currency": content.currency, "answers": content.answers, "documents": document_hashes}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_open(tender: Tender, now: datetime) -> None:
+    """Decided on the locked row with the database clock, whatever the status
+    says: the scheduler's opening may not have run yet."""
+    if tender.status != Status.CANCELLED and now >= tender.submission_deadline:
+        raise DeadlinePassed(f"The submission deadline was {receipts.iso(tender.submission_deadline)}.",
+                             deadline=receipts.iso(tender.submission_deadline))
+    if not tender.accepts_bids(now):
+        raise WrongState("This tender does not accept bids.", code="not_accepting_bids", status=tender.status)
+
+
+def _check_content(tender: Tender, content: BidContent) -> None:
+    if content.currency != tender.currency:
+        raise Invalid(f"Bids on this tender are in {tender.currency}.", code="currency_mismatch",
+                      field="currency")
+    if content.amount <= 0:
+        raise Invalid("The price must be positive.", code="amount_invalid", field="amount")
+    criteria = {str(c.pk) for c in tender.criteria.all()}
+    unknown = set(map(str, content.answers)) - criteria
+    if unknown:
+        raise Invalid(f"No such criteria on this tender: {', '.join(sorted(unknown))}.",
+                      code="unknown_criterion", field="answers")
+
+
+def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
+    """Lock the tender, then read the database clock (after the lock)."""
+    tender = lock_tender(tender_id)
+    if tender.status == Status.DRAFT:
+        raise NotFound("No such tender.")
+    return tender, db_now()
+
+
+def _replay(by, key: str | None, fp: str) -> Receipt | None:
+    if not key:
+        return None
+    record = (IdempotencyRecord.objects.select_related("version__bid")
+              .filter(supplier=by.organisation, key=key).first())
+    if record is None:
+        return None
+    if record.fingerprint != fp:
+        raise Unprocessable("This Idempotency-Key was used for a different request.",
+                            code="idempotency_key_reused")
+    return Receipt.of(record.version)
+
+
+def _store_version(tender: Tender, bid: Bid, *, by, content: BidContent, hashes: list[tuple[str, str]],
+                   now: datetime, key: str | None, fp: str) -> Receipt:
+    documents = [{"name": upload.name.rsplit("/", 1)[-1], "size": upload.size, "content_type": ctype,
+                  "sha256": sha} for upload, (ctype, sha) in zip(content.documents, hashes)]
+    canonical = receipts.canonical_bid(tender_id=tender.pk, supplier_tax_id=by.organisation.tax_id,
+                                       amount=content.amount, currency=content.currency,
+                                       answers=content.answers, documents=documents)
+    sha256 = receipts.digest(canonical)
+    number = (bid.current.number + 1) if bid.current_id else 1
+    version = BidVersion.objects.create(
+        bid=bid, number=number, sealed=sealing.seal(tender.public_key, canonical), sha256=sha256,
+        received_at=now,
+        signature=receipts.sign(tender_id=tender.pk, bid_id=bid.pk, sha256=sha256, received_at=now),
+    )
+    for position, upload in enumerate(content.documents):
+        upload.seek(0)
+        sealed = sealing.seal(tender.public_key, upload.read())
+        document = SealedDocument(version=version, position=position)
+        document.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(sealed), save=False)
+        document.save()
+    bid.current = version
+    bid.updated_at = now
+    bid.needs_confirmation = False
+    bid.save(update_fields=["current", "updated_at", "needs_confirmation", "status"])
+    if key:
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(supplier=by.organisation, key=key, fingerprint=fp,
+                                                 version=version, created_at=now)
+        except IntegrityError:
+            raise Unprocessable("This Idempotency-Key is being used by another request.",
+                                code="idempotency_conflict") from None
+    return Receipt.of(version, canonical)
+
+
+def _count_changed(tender: Tender, delta: int, now: datetime) -> None:
+    if delta:
+        Tender.objects.filter(pk=tender.pk).update(bid_count=F("bid_count") + delta)
+        tender.bid_count += delta
+    live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
+
+
+@transaction.atomic
+def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+               now: datetime | None = None) -> Receipt:
+    """Seal and store a supplier's bid; refused at or after the deadline."""
+    tender, db_time = _lock_for_supplier(tender_id, by)
+    now = now or db_time
+    hashes = [check_upload(upload) for upload in content.documents]
+    fp = fingerprint("submit", tender.pk, content, [h for _, h in hashes])
+    replayed = _replay(by, idempotency_key, fp)
+    if replayed:
+        return replayed
+    _check_open(tender, now)
+    _check_content(tender, content)
+    bid = Bid.objects.select_for_update().filter(tender=tender, supplier=by.organisation).first()
+    if bid is not None and bid.status == Bid.Status.SUBMITTED:
+        raise WrongState("Your organisation already has a bid on this tender: replace it with PUT.",
+                         code="bid_exists", bid=bid.pk)
+    if bid is None:
+        bid = Bid.objects.create(tender=tender, supplier=by.organisation, created_at=now, updated_at=now)
+    bid.status = Bid.Status.SUBMITTED
+    receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
+                             key=idempotency_key, fp=fp)
+    audit.append(tender, "bid_submitted", by=by, hidden=True, now=now, data={"bids": tender.bid_count + 1})
+    _count_changed(tender, +1, now)
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    return receipt
+
+
+def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
+    bid = Bid.objects.select_for_update().select_related("current").filter(pk=bid_id, tender=tender).first()
+    if bid is None or bid.supplier_id != by.organisation_id:
+        raise NotFound("No such bid.")
+    return bid
+
+
+@transaction.atomic
+def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+                now: datetime | None = None) -> Receipt:
+    """A new sealed version; the last one counts, the earlier ones stay sealed."""
+    tender, db_time = _lock_for_supplier(tender_id, by)
+    now = now or db_time
+    hashes = [check_upload(upload) for upload in content.documents]
+    fp = fingerprint(f"replace:{bid_id}", tender.pk, content, [h for _, h in hashes])
+    replayed = _replay(by, idempotency_key, fp)
+    if replayed:
+        return replayed
+    bid = _own_bid(tender, bid_id, by)
+    _check_open(tender, now)
+    _check_content(tender, content)
+    delta = 1 if bid.status == Bid.Status.WITHDRAWN else 0
+    bid.status = Bid.Status.SUBMITTED
+    receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
+                             key=idempotency_key, fp=fp)
+    audit.append(tender, "bid_replaced", by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta})
+    _count_changed(tender, delta, now)
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    return receipt
+
+
+@transaction.atomic
+def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Bid:
+    tender, db_time = _lock_for_supplier(tender_id, by)
+    now = now or db_time
+    bid = _own_bid(tender, bid_id, by)
+    _check_open(tender, now)
+    if bid.status == Bid.Status.WITHDRAWN:
+        raise WrongState("This bid is already withdrawn.", code="already_withdrawn")
+    bid.status = Bid.Status.WITHDRAWN
+    bid.updated_at = now
+    bid.save(update_fields=["status", "updated_at"])
+    audit.append(tender, "bid_withdrawn", by=by, hidden=True, now=now, data={"bids": tender.bid_count - 1})
+    _count_changed(tender, -1, now)
+    return bid
+
+
+@transaction.atomic
+def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Receipt:
+    """Confirm a bid as it stands after an amendment changed the terms."""
+    tender, db_time = _lock_for_supplier(tender_id, by)
+    now = now or db_time
+    bid = _own_bid(tender, bid_id, by)
+    _check_open(tender, now)
+    if bid.status != Bid.Status.SUBMITTED:
+        raise WrongState("A withdrawn bid cannot be confirmed; submit it again.", code="bid_withdrawn")
+    if not bid.needs_confirmation:
+        raise WrongState("This bid needs no confirmation.", code="confirmation_not_needed")
+    bid.needs_confirmation = False
+    bid.updated_at = now
+    bid.save(update_fields=["needs_confirmation", "updated_at"])
+    audit.append(tender, "bid_confirmed", by=by, hidden=True, now=now, data={"bids": tender.bid_count})
+    return Receipt.of(bid.current)
+
+
+def require_confirmation(tender: Tender) -> int:
+    """Called by an amendment, under the tender's lock."""
+    return Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).update(needs_confirmation=True)
+
+
+# --- opening -----------------------------------------------------------------
+
+def opening_record(tender: Tender) -> list[dict]:
+    rows = (Bid.objects.filter(tender=tender, opened_at__isnull=False)
+            .select_related("supplier", "current").order_by("current__received_at", "pk"))
+    return [opening_row(bid) for bid in rows]
+
+
+def opening_row(bid: Bid) -> dict:
+    return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
+                                        "tax_id": bid.supplier.tax_id},
+            "amount": f"{bid.amount:.2f}", "currency": bid.currency,
+            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "version": bid.current.number}
+
+
+def due_for_opening(now: datetime) -> list[int]:
+    return list(Tender.objects.filter(status=Status.ACTIVE, submission_deadline__lte=now)
+                .order_by("submission_deadline").values_list("pk", flat=True)[:50])
+
+
+@transaction.atomic
+def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
+    """Open a tender whose deadline has passed: decrypt its live, confirmed
+    bids, publish the opening record, move to evaluation (or unsuccessful).
+    Safe to call from several schedulers: a tender another one is opening is
+    skipped (SKIP LOCKED); one already opened is left alone."""
+    tender = (Tender.objects.select_for_update(skip_locked=True).select_related("buyer")
+              .filter(pk=tender_id, status=Status.ACTIVE).first())
+    if tender is None:
+        return False
+    now = now or db_now()
+    if now < tender.submission_deadline:
+        return False
+    opener = sealing.Opener(tender.sealed_private_key)
+    bids = list(Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).select_related("current",
+                                                                                                  "supplier"))
+    opened, unconfirmed = [], []
+    for bid in bids:
+        if bid.needs_confirmation:
+            unconfirmed.append(bid.pk)
+            continue
+        content = json.loads(opener.open(bid.current.sealed))
+        bid.amount = Decimal(content["amount"])
+        bid.currency = content["currency"]
+        bid.answers = content["answers"]
+        bid.documents = content["documents"]
+        bid.opened_at = now
+        opened.append(bid)
+    Bid.objects.bulk_update(opened, ["amount", "currency", "answers", "documents", "opened_at"], batch_size=1000)
+    tender.opened_at = now
+    tender.save(update_fields=["opened_at", "updated_at"])
+    opened.sort(key=lambda b: (b.current.received_at, b.pk))
+    record = [opening_row(bid) for bid in opened]
+    audit.append(tender, "bids_opened", role="system", now=now,
+                 data={"bids": record, "not_opened_unconfirmed": unconfirmed})
+    live.emit(tender, "opening", now=now, bids=record)
+    if len(opened) < tender.min_bids:
+        transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system")
+        transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", role="system",
+                   data={"reason": "too_few_bids", "bids": len(opened), "min_bids": tender.min_bids})
+    else:
+        transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
+                   data={"bids": len(opened)})
+    return True
+
+
+def open_due(now: datetime | None = None) -> int:
+    """One scheduler pass: open every tender whose deadline has passed."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return sum(open_tender(pk) for pk in due_for_opening(now))
+
+
+def check_document_access(bid: Bid) -> None:
+    if bid.opened_at is None:
+        raise Forbidden("Bid documents are sealed until the opening.", code="sealed")

@@ -1,0 +1,54 @@
+"""ASGI entry point: HTTP (Django) and WebSockets (Channels).
+
+With PROCUREMENT_SCHEDULER_IN_PROCESS=1 (the one-command development run) the
+deadline scheduler runs in a thread of this process, started on the ASGI
+lifespan, so its live events reach sockets on the in-memory layer.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from live.auth import TokenAuthMiddleware  # noqa: E402
+from live.routing import websocket_urlpatterns  # noqa: E402
+
+router = ProtocolTypeRouter({
+    "http": django_asgi_app,
+    "websocket": AllowedHostsOriginValidator(
+        AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+    ),
+})
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+        return
+    await router(scope, receive, send)
+
+
+async def _lifespan(receive, send):
+    from procurement import scheduler
+
+    running = None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if settings.PROCUREMENT_SCHEDULER_IN_PROCESS:
+                running = scheduler.start_in_thread()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if running:
+                thread, stop = running
+                stop.set()
+                thread.join(timeout=5)
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,140 @@
+"""One family of domain errors, and one DRF handler that renders every error as
+JSON ``{"code": ..., "detail": ...}`` with a stable machine code."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the platform refused an action. ``code`` is stable; ``detail``
+    is for humans. Subclasses set the HTTP status."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.extra = extra
+
+
+class WrongState(DomainError):
+    """The object is not in a state that allows the action (409)."""
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class Invalid(DomainError):
+    """Input that passed the serializer but breaks a rule (400)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+
+class Unprocessable(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "unprocessable"
+
+
+def _field_errors(detail: Any) -> Any:
+    """DRF's nested ErrorDetail structure -> the same shape with {code, detail} leaves."""
+    if isinstance(detail, dict):
+        return {key: _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_field_errors(item) for item in detail]
+    return {"code": getattr(detail, "code", "invalid"), "detail": str(detail)}
+
+
+def _first_leaf(errors: Any) -> dict | None:
+    if isinstance(errors, dict) and set(errors) == {"code", "detail"}:
+        return errors
+    values = errors.values() if isinstance(errors, dict) else errors if isinstance(errors, list) else []
+    for value in values:
+        leaf = _first_leaf(value)
+        if leaf:
+            return leaf
+    return None
+
+
+_GENERIC_CODES = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict:
+    return {"code": code, "detail": detail, **extra}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        if not isinstance(errors, dict):
+            errors = {"non_field_errors": errors}
+        leaf = _first_leaf(errors) or {"code": "invalid", "detail": "Invalid input."}
+        # The top-level code is the first field's code: a client with one
+        # mistake (the common case) can switch on it without digging.
+        return Response(
+            error_body(leaf["code"], leaf["detail"], errors=errors), status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, exceptions.APIException):
+        code = _GENERIC_CODES.get(type(exc)) or exc.default_code
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    return Response(
+        error_body("server_error", "The server failed to handle this request; it has been logged."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def json_404(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_500(request):
+    return JsonResponse(error_body("server_error", "The server failed to handle this request."), status=500)
+
+
+def json_400(request, exception=None):
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
+def json_403(request, exception=None):
+    return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)

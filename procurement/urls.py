@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from procurement import errors
+
+api = [
+    path("auth/", include("accounts.urls")),
+    path("", include("tenders.urls")),
+    path("", include("bids.urls")),
+    path("", include("audit.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/", include(api)),
+    path("admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+]
+
+handler400 = errors.json_400
+handler403 = errors.json_403
+handler404 = errors.json_404
+handler500 = errors.json_500

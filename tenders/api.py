@@ -1,0 +1,144 @@
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsOfficer
+from procurement.errors import NotFound
+
+from . import selectors, services
+from .filters import TenderFilter
+from .models import TenderDocument
+from .serializers import (
+    LIST_VALUES, AmendmentIn, AmendmentOut, CancelIn, DocumentIn, DocumentOut, TenderIn, TenderListOut,
+    TenderOut, TenderPatch, document_data, tender_data, tender_row,
+)
+
+
+def _detail(tender_id: int, user) -> dict:
+    tender = selectors.tender_visible_to(user, tender_id)
+    tender = type(tender).objects.select_related("buyer").prefetch_related(
+        "criteria", "documents", "amendments").get(pk=tender.pk)
+    return tender_data(tender)
+
+
+def _officer_permissions(request):
+    return [IsOfficer()] if request.method not in ("GET", "HEAD", "OPTIONS") else [AllowAny()]
+
+
+class TenderListView(generics.ListAPIView):
+    """The public register: published tenders (an officer also sees its own drafts)."""
+
+    serializer_class = TenderListOut
+    filterset_class = TenderFilter
+
+    def get_permissions(self):
+        return _officer_permissions(self.request)
+
+    def get_queryset(self):
+        return selectors.tenders_visible_to(self.request.user)
+
+    @extend_schema(tags=["tenders"], summary="Published tenders, filtered and paginated")
+    def get(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset()).values(*LIST_VALUES)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([tender_row(row) for row in page])
+
+    @extend_schema(request=TenderIn, responses={201: TenderOut}, tags=["tenders"], summary="Create a draft")
+    def post(self, request):
+        data = TenderIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tender = services.create_draft(by=request.user, **data.validated_data)
+        return Response(_detail(tender.pk, request.user), status=status.HTTP_201_CREATED)
+
+
+class TenderDetailView(APIView):
+    def get_permissions(self):
+        return _officer_permissions(self.request)
+
+    @extend_schema(responses={200: TenderOut}, tags=["tenders"], summary="A tender")
+    def get(self, request, tender_id: int):
+        return Response(_detail(tender_id, request.user))
+
+    @extend_schema(request=TenderPatch, responses={200: TenderOut}, tags=["tenders"], summary="Edit a draft")
+    def patch(self, request, tender_id: int):
+        data = TenderPatch(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.update_draft(tender_id, by=request.user, **data.validated_data)
+        return Response(_detail(tender_id, request.user))
+
+
+class PublishView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=None, responses={200: TenderOut}, tags=["tenders"], summary="Publish: draft → active")
+    def post(self, request, tender_id: int):
+        services.publish_tender(tender_id, by=request.user)
+        return Response(_detail(tender_id, request.user))
+
+
+class AmendView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=AmendmentIn, responses={200: TenderOut}, tags=["tenders"],
+                   summary="Amend an active tender (extends the deadline, bids need confirmation)")
+    def post(self, request, tender_id: int):
+        data = AmendmentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.amend_tender(tender_id, by=request.user, **data.validated_data)
+        return Response(_detail(tender_id, request.user))
+
+
+class CancelView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=CancelIn, responses={200: TenderOut}, tags=["tenders"],
+                   summary="Cancel, with a public reason")
+    def post(self, request, tender_id: int):
+        data = CancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_tender(tender_id, by=request.user, reason=data.validated_data["reason"])
+        return Response(_detail(tender_id, request.user))
+
+
+class DocumentListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        return _officer_permissions(self.request)
+
+    @extend_schema(responses={200: DocumentOut(many=True)}, tags=["documents"], summary="Tender documents")
+    def get(self, request, tender_id: int):
+        tender = selectors.tender_visible_to(request.user, tender_id)
+        return Response([document_data(d) for d in tender.documents.all()])
+
+    @extend_schema(request={"multipart/form-data": DocumentIn}, responses={201: DocumentOut},
+                   tags=["documents"], summary="Upload a tender document (draft or active)")
+    def post(self, request, tender_id: int):
+        data = DocumentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.add_document(tender_id, by=request.user, upload=data.validated_data["file"],
+                                         title=data.validated_data["title"],
+                                         document_type=data.validated_data["document_type"])
+        return Response(document_data(document), status=status.HTTP_201_CREATED)
+
+
+class DocumentDownloadView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["documents"],
+                   summary="Download a tender document")
+    def get(self, request, tender_id: int, document_id: int):
+        tender = selectors.tender_visible_to(request.user, tender_id)
+        document = TenderDocument.objects.filter(tender=tender, pk=document_id).first()
+        if document is None:
+            raise NotFound("No such document.")
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
+                            content_type=document.content_type)
+
+
+class AmendmentListView(APIView):
+    @extend_schema(responses={200: AmendmentOut(many=True)}, tags=["tenders"], summary="Amendments")
+    def get(self, request, tender_id: int):
+        return Response(_detail(tender_id, request.user)["amendments"])

@@ -1,0 +1,72 @@
+import re
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from rest_framework.exceptions import ValidationError
+
+from .models import Status, Tender
+
+
+class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    pass
+
+
+CPV_PREFIX = re.compile(r"^(\d{2,8})(-\d)?$")
+
+
+class TenderFilter(django_filters.FilterSet):
+    status = StatusInFilter(choices=Status.choices, help_text="One status or several, comma-separated")
+    buyer = django_filters.NumberFilter(field_name="buyer_id", help_text="Buyer organisation id")
+    cpv = django_filters.CharFilter(method="filter_cpv", help_text=(
+        "CPV prefix: `45` (division), `4523` or `45230000` (trailing zeros mean the whole branch), "
+        "or a full code `45233140-2`"))
+    value_min = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="gte")
+    value_max = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="lte")
+    deadline_after = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
+    deadline_before = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
+    q = django_filters.CharFilter(method="filter_q", max_length=200,
+                                  help_text="Full-text search over title, description and buyer name")
+    ordering = django_filters.OrderingFilter(
+        fields=["submission_deadline", "published_at", "estimated_amount", "title", "bid_count", "id"],
+        help_text="e.g. `submission_deadline`, `-estimated_amount`; default newest published first",
+    )
+
+    class Meta:
+        model = Tender
+        fields = []
+
+    def filter_cpv(self, queryset, name, value):
+        match = CPV_PREFIX.match(value.strip())
+        if not match:
+            raise ValidationError({"cpv": [_error("Give 2 to 8 digits of a CPV code.", "cpv_prefix_invalid")]})
+        digits = match.group(1)
+        if match.group(2) and len(digits) == 8:
+            return queryset.filter(cpv=value.strip())
+        prefix = digits.rstrip("0")
+        if len(prefix) < 2:
+            prefix = digits[:2]
+        return queryset.filter(cpv__startswith=prefix)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if connection.vendor == "postgresql":
+            return queryset.filter(search_vector=SearchQuery(value, config="simple", search_type="websearch"))
+        for word in value.casefold().split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("ordering"):
+            return queryset.order_by("-published_at", "-id")
+        return queryset.order_by(*queryset.query.order_by, "-id")
+
+
+def _error(message: str, code: str):
+    from rest_framework.exceptions import ErrorDetail
+
+    return ErrorDetail(message, code=code)

@@ -1,0 +1,151 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    EVALUATION = "evaluation"
+    AWARDED = "awarded"
+    COMPLETE = "complete"
+    UNSUCCESSFUL = "unsuccessful"
+    CANCELLED = "cancelled"
+
+
+PUBLISHED_STATUSES = [s for s in Status.values if s != Status.DRAFT]
+
+
+class AwardMethod(models.TextChoices):
+    LOWEST_PRICE = "lowest_price"
+    BEST_VALUE = "best_value"
+
+
+class Tender(models.Model):
+    buyer = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="tenders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    cpv = models.CharField(max_length=10, db_index=True)
+    estimated_amount = models.DecimalField(max_digits=18, decimal_places=2)
+    currency = models.CharField(max_length=3, default="KZT")
+    clarification_deadline = models.DateTimeField()
+    submission_deadline = models.DateTimeField()
+    award_method = models.CharField(max_length=16, choices=AwardMethod.choices, default=AwardMethod.LOWEST_PRICE)
+    price_weight = models.PositiveSmallIntegerField(default=100)
+    min_bids = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True, default="")
+
+    # Sealing keys, made at publication: bids are sealed to public_key; the
+    # private key is itself sealed under the platform key (bids.sealing).
+    public_key = models.BinaryField(null=True, blank=True, editable=False)
+    sealed_private_key = models.BinaryField(null=True, blank=True, editable=False)
+
+    # Kept by the bid services under the tender's row lock, so that the
+    # register never counts bids row by row.
+    bid_count = models.PositiveIntegerField(default=0)
+
+    # Head of the audit hash chain (audit.services), so that a deleted last
+    # entry is detected too.
+    audit_length = models.PositiveIntegerField(default=0)
+    audit_head = models.CharField(max_length=64, blank=True, default="")
+
+    # Search: casefolded title + description + buyer (every backend) and a
+    # tsvector over the same (PostgreSQL, GIN-indexed).
+    search_text = models.TextField(blank=True, default="", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "submission_deadline"], name="tender_status_deadline"),
+            models.Index(fields=["status", "-published_at", "-id"], name="tender_status_published"),
+            models.Index(fields=["buyer", "status"], name="tender_buyer_status"),
+            models.Index(fields=["estimated_amount"], name="tender_amount"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(clarification_deadline__lte=F("submission_deadline")),
+                                   name="tender_clarification_before_submission"),
+            models.CheckConstraint(condition=Q(estimated_amount__gt=0), name="tender_amount_positive"),
+            models.CheckConstraint(condition=Q(price_weight__lte=100), name="tender_price_weight_max_100"),
+            models.CheckConstraint(condition=Q(min_bids__gte=1), name="tender_min_bids_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.title}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != Status.DRAFT
+
+    def accepts_bids(self, now: datetime) -> bool:
+        return self.status == Status.ACTIVE and now < self.submission_deadline
+
+    def accepts_questions(self, now: datetime) -> bool:
+        return self.status == Status.ACTIVE and now < self.clarification_deadline
+
+    def is_opened(self) -> bool:
+        return self.opened_at is not None
+
+
+class Criterion(models.Model):
+    """A non-price award criterion of a best-value tender; weight = max points."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=200)
+    weight = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "name"], name="criterion_name_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=1) & Q(weight__lte=100), name="criterion_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+def tender_document_path(instance: "TenderDocument", filename: str) -> str:
+    return f"tenders/{instance.tender_id}/{instance.sha256[:16]}-{filename}"
+
+
+class TenderDocument(models.Model):
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=300)
+    document_type = models.CharField(max_length=64, default="tenderNotice")
+    file = models.FileField(upload_to=tender_document_path, max_length=400)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+
+class Amendment(models.Model):
+    """A change to an active tender's terms: what changed, why, and its effect."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="amendments")
+    at = models.DateTimeField()
+    rationale = models.TextField()
+    changes = models.JSONField(default=dict)  # field -> {"from": ..., "to": ...}
+    deadline_extended = models.BooleanField(default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]

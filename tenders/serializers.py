@@ -1,0 +1,179 @@
+"""Shapes in and out. Output rows are built from ``.values()`` dicts by plain
+from decimal import Decimal
+
+functions (no per-row queries, no ModelSerializer cost); the Serializer
+classes below document the same shapes for the OpenAPI schema."""
+
+from datetime import datetime
+
+from rest_framework import serializers
+
+from . import cpv
+from .models import AwardMethod, Status
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+class CriterionIn(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    weight = serializers.IntegerField(min_value=1, max_value=100, help_text="Max points = weight")
+
+
+class TenderIn(serializers.Serializer):
+    title = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    cpv = serializers.RegexField(r"^\d{8}-\d$", error_messages={"invalid": "A CPV code looks like 45233140-2."})
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="KZT")
+    clarification_deadline = serializers.DateTimeField()
+    submission_deadline = serializers.DateTimeField()
+    award_method = serializers.ChoiceField(choices=AwardMethod.choices, required=False,
+                                           default=AwardMethod.LOWEST_PRICE)
+    price_weight = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    criteria = CriterionIn(many=True, required=False)
+    min_bids = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=1)
+
+
+class TenderPatch(TenderIn):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class AmendmentIn(serializers.Serializer):
+    rationale = serializers.CharField(max_length=5000)
+    title = serializers.CharField(max_length=500, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    clarification_deadline = serializers.DateTimeField(required=False)
+    submission_deadline = serializers.DateTimeField(required=False)
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class DocumentIn(serializers.Serializer):
+    file = serializers.FileField()
+    title = serializers.CharField(max_length=300, required=False, default="")
+    document_type = serializers.CharField(max_length=64, required=False, default="biddingDocuments")
+
+
+class BuyerOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CriterionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+
+
+class TenderListOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    title = serializers.CharField()
+    cpv = serializers.CharField()
+    cpv_name = serializers.CharField()
+    buyer = BuyerOut()
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+    clarification_deadline = serializers.DateTimeField()
+    submission_deadline = serializers.DateTimeField()
+    award_method = serializers.ChoiceField(choices=AwardMethod.choices)
+    min_bids = serializers.IntegerField()
+    bid_count = serializers.IntegerField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class DocumentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    document_type = serializers.CharField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
+class AmendmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    rationale = serializers.CharField()
+    changes = serializers.DictField()
+    deadline_extended = serializers.BooleanField()
+
+
+class TenderOut(TenderListOut):
+    description = serializers.CharField()
+    cpv_name_ru = serializers.CharField()
+    price_weight = serializers.IntegerField()
+    criteria = CriterionOut(many=True)
+    created_at = serializers.DateTimeField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    cancellation_reason = serializers.CharField()
+    public_key = serializers.CharField(allow_null=True, help_text="X25519 key bids are sealed to (hex)")
+    documents = DocumentOut(many=True)
+    amendments = AmendmentOut(many=True)
+
+
+LIST_VALUES = [
+    "id", "status", "title", "cpv", "buyer_id", "buyer__name", "estimated_amount", "currency",
+    "clarification_deadline", "submission_deadline", "award_method", "min_bids", "bid_count", "published_at",
+]
+
+
+def tender_row(row: dict) -> dict:
+    """One register row from a ``.values(*LIST_VALUES)`` dict."""
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "title": row["title"],
+        "cpv": row["cpv"],
+        "cpv_name": cpv.name(row["cpv"]),
+        "buyer": {"id": row["buyer_id"], "name": row["buyer__name"]},
+        "estimated_amount": f"{row['estimated_amount']:.2f}",
+        "currency": row["currency"],
+        "clarification_deadline": iso(row["clarification_deadline"]),
+        "submission_deadline": iso(row["submission_deadline"]),
+        "award_method": row["award_method"],
+        "min_bids": row["min_bids"],
+        "bid_count": row["bid_count"],
+        "published_at": iso(row["published_at"]),
+    }
+
+
+def document_data(document) -> dict:
+    return {
+        "id": document.pk, "title": document.title, "document_type": document.document_type,
+        "filename": document.filename, "content_type": document.content_type, "size": document.size,
+        "sha256": document.sha256, "uploaded_at": iso(document.uploaded_at),
+        "url": f"/api/tenders/{document.tender_id}/documents/{document.pk}/download/",
+    }
+
+
+def tender_data(tender) -> dict:
+    """The full tender (detail view); criteria, documents and amendments
+    should be prefetched."""
+    row = {field: getattr(tender, field) for field in LIST_VALUES if "__" not in field}
+    row["buyer__name"] = tender.buyer.name
+    return {
+        **tender_row(row),
+        "description": tender.description,
+        "cpv_name_ru": cpv.name(tender.cpv, "ru"),
+        "price_weight": tender.price_weight,
+        "criteria": [{"id": c.pk, "name": c.name, "weight": c.weight} for c in tender.criteria.all()],
+        "created_at": iso(tender.created_at),
+        "opened_at": iso(tender.opened_at),
+        "cancelled_at": iso(tender.cancelled_at),
+        "cancellation_reason": tender.cancellation_reason,
+        "public_key": bytes(tender.public_key).hex() if tender.public_key else None,
+        "documents": [document_data(d) for d in tender.documents.all()],
+        "amendments": [{"id": a.pk, "at": iso(a.at), "rationale": a.rationale, "changes": a.changes,
+                        "deadline_extended": a.deadline_extended} for a in tender.amendments.all()],
+    }

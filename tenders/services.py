@@ -1,0 +1,360 @@
+"""Every rule that changes a tender. Each function locks the tender row,
+checks the rule, writes the change and its audit entry in one transaction, and
+schedules the live event for after the commit."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Value
+from django.utils import timezone
+
+from audit import services as audit
+from live import events as live
+from procurement.errors import Forbidden, Invalid, NotFound, WrongState
+
+from . import cpv, reference
+from .models import Amendment, AwardMethod, Criterion, Status, Tender, TenderDocument
+
+# One table of allowed moves; _transition is the only place that changes status.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.ACTIVE, Status.CANCELLED},
+    Status.ACTIVE: {Status.EVALUATION, Status.CANCELLED},
+    Status.EVALUATION: {Status.AWARDED, Status.UNSUCCESSFUL, Status.CANCELLED},
+    Status.AWARDED: {Status.COMPLETE, Status.EVALUATION, Status.CANCELLED},
+}
+
+DRAFT_FIELDS = {
+    "title", "description", "cpv", "estimated_amount", "currency", "clarification_deadline",
+    "submission_deadline", "award_method", "price_weight", "min_bids",
+}
+AMENDABLE_FIELDS = {"title", "description", "estimated_amount", "clarification_deadline", "submission_deadline"}
+
+
+class DeadlinePassed(WrongState):
+    code = "deadline_passed"
+
+
+def db_now() -> datetime:
+    """The database's wall clock: on PostgreSQL ``clock_timestamp()`` (the
+    real time now, not the transaction's start). Read it after taking a lock
+    so that time spent waiting for the lock counts."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT clock_timestamp()")
+            return cursor.fetchone()[0]
+    return timezone.now()
+
+
+def lock_tender(tender_id: int) -> Tender:
+    """The tender, row-locked until the end of the transaction."""
+    try:
+        return Tender.objects.select_for_update().select_related("buyer").get(pk=tender_id)
+    except Tender.DoesNotExist:
+        raise NotFound("No such tender.") from None
+
+
+def lock_own_tender(tender_id: int, *, by) -> Tender:
+    """Lock a tender the officer's buyer owns. A stranger's draft does not
+    exist for them (404); a stranger's published tender is refused (403)."""
+    tender = lock_tender(tender_id)
+    if by.organisation_id != tender.buyer_id:
+        if tender.status == Status.DRAFT:
+            raise NotFound("No such tender.")
+        raise Forbidden("This tender belongs to another buyer.", code="not_your_tender")
+    return tender
+
+
+def transition(tender: Tender, to: str, *, now: datetime, event: str, by=None, role: str | None = None,
+               data: dict | None = None, live_extra: dict | None = None) -> None:
+    """Move a locked tender to ``to``, audit it and announce it after commit."""
+    if to not in TRANSITIONS.get(tender.status, set()):
+        raise WrongState(f"A tender cannot go from {tender.status} to {to}.", code="invalid_transition",
+                         status=tender.status)
+    previous = tender.status
+    tender.status = to
+    Tender.objects.filter(pk=tender.pk).update(status=to, updated_at=now)
+    audit.append(tender, event, by=by, role=role, now=now, data={"from": previous, "to": to, **(data or {})})
+    live.emit(tender, "status_changed", now=now, feed=True, previous=previous, **(live_extra or {}))
+
+
+# --- validation ------------------------------------------------------------
+
+def _validate_terms(values: dict[str, Any], criteria: list[dict] | None) -> None:
+    """Rules on the tender's own fields, checked on every create/edit/publish."""
+    if not cpv.is_known(values["cpv"]):
+        raise Invalid(f"{values['cpv']} is not a CPV 2008 code.", code="cpv_unknown", field="cpv")
+    if not reference.is_currency(values["currency"]):
+        raise Invalid(f"{values['currency']} is not an ISO 4217 currency code.", code="currency_unknown",
+                      field="currency")
+    if values["clarification_deadline"] >= values["submission_deadline"]:
+        raise Invalid("The clarification deadline must be before the submission deadline.",
+                      code="clarification_after_submission", field="clarification_deadline")
+    if values["award_method"] == AwardMethod.LOWEST_PRICE:
+        if criteria:
+            raise Invalid("A lowest-price tender has no quality criteria.", code="criteria_not_allowed",
+                          field="criteria")
+        if values["price_weight"] != 100:
+            raise Invalid("A lowest-price tender weighs price at 100.", code="weights_not_100",
+                          field="price_weight")
+    else:
+        if not criteria:
+            raise Invalid("A best-value tender needs at least one quality criterion.", code="criteria_required",
+                          field="criteria")
+        names = [c["name"] for c in criteria]
+        if len(set(names)) != len(names):
+            raise Invalid("Criterion names must be unique.", code="criteria_duplicate", field="criteria")
+        total = values["price_weight"] + sum(c["weight"] for c in criteria)
+        if total != 100:
+            raise Invalid(f"Price weight and criteria weights add up to {total}, not 100.",
+                          code="weights_not_100", field="criteria")
+
+
+def _validate_periods(tender: Tender, now: datetime, *, minimum: int) -> None:
+    if tender.clarification_deadline <= now:
+        raise Invalid("The clarification deadline has already passed.", code="clarification_deadline_past",
+                      field="clarification_deadline")
+    earliest = now + timedelta(seconds=minimum)
+    if tender.submission_deadline < earliest:
+        raise Invalid(
+            f"The submission deadline must be at least {minimum} seconds after publication "
+            f"(not before {live.iso(earliest)}).",
+            code="submission_period_too_short", field="submission_deadline", earliest=live.iso(earliest),
+        )
+
+
+def _refresh_search(tender: Tender) -> None:
+    text = " ".join([tender.title, tender.description, tender.buyer.name]).casefold()
+    Tender.objects.filter(pk=tender.pk).update(search_text=text)
+    if connection.vendor == "postgresql":
+        Tender.objects.filter(pk=tender.pk).update(search_vector=(
+            SearchVector("title", weight="A", config="simple")
+            + SearchVector("description", weight="B", config="simple")
+            + SearchVector(Value(tender.buyer.name), weight="C", config="simple")
+        ))
+
+
+def _replace_criteria(tender: Tender, criteria: list[dict]) -> None:
+    tender.criteria.all().delete()
+    Criterion.objects.bulk_create(
+        Criterion(tender=tender, name=c["name"], weight=c["weight"], position=i) for i, c in enumerate(criteria)
+    )
+
+
+def _terms(tender: Tender) -> dict[str, Any]:
+    return {field: getattr(tender, field) for field in DRAFT_FIELDS}
+
+
+# --- drafting ---------------------------------------------------------------
+
+@transaction.atomic
+def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
+    now = now or timezone.now()
+    unknown = set(fields) - DRAFT_FIELDS
+    assert not unknown, f"unexpected fields {unknown}"
+    fields.setdefault("award_method", AwardMethod.LOWEST_PRICE)
+    fields.setdefault("currency", "KZT")
+    fields.setdefault("min_bids", 1)
+    fields.setdefault("description", "")
+    if fields["award_method"] == AwardMethod.LOWEST_PRICE:
+        fields.setdefault("price_weight", 100)
+    elif "price_weight" not in fields:
+        raise Invalid("A best-value tender states its price weight.", code="price_weight_required",
+                      field="price_weight")
+    criteria = criteria or []
+    _validate_terms(fields, criteria)
+    tender = Tender.objects.create(buyer=by.organisation, created_by=by, **fields)
+    _replace_criteria(tender, criteria)
+    _refresh_search(tender)
+    audit.append(tender, "tender_created", by=by, now=now, data={"title": tender.title})
+    return tender
+
+
+@transaction.atomic
+def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now: datetime | None = None,
+                 **fields) -> Tender:
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if tender.status != Status.DRAFT:
+        raise WrongState("Only a draft can be edited; amend an active tender instead.", code="not_draft",
+                         status=tender.status)
+    values = {**_terms(tender), **fields}
+    if values["award_method"] == AwardMethod.LOWEST_PRICE:
+        values["price_weight"] = 100
+    current = [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()]
+    if values["award_method"] == AwardMethod.LOWEST_PRICE and criteria is None:
+        criteria = []
+    _validate_terms(values, current if criteria is None else criteria)
+    for field, value in values.items():
+        setattr(tender, field, value)
+    tender.save()
+    if criteria is not None:
+        _replace_criteria(tender, criteria)
+    _refresh_search(tender)
+    audit.append(tender, "tender_edited", by=by, now=now, data={"fields": sorted(fields) +
+                 (["criteria"] if criteria is not None else [])})
+    return tender
+
+
+@transaction.atomic
+def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender:
+    from bids import sealing
+
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if tender.status != Status.DRAFT:
+        raise WrongState("This tender is already published.", code="already_published", status=tender.status)
+    criteria = [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()]
+    _validate_terms(_terms(tender), criteria)
+    _validate_periods(tender, now, minimum=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    keys = sealing.new_tender_keys()
+    tender.public_key = keys.public_key
+    tender.sealed_private_key = keys.sealed_private_key
+    tender.published_at = now
+    tender.save(update_fields=["public_key", "sealed_private_key", "published_at", "updated_at"])
+    transition(tender, Status.ACTIVE, now=now, event="tender_published", by=by,
+               data={"submission_deadline": live.iso(tender.submission_deadline),
+                     "clarification_deadline": live.iso(tender.clarification_deadline),
+                     "award_method": tender.award_method, "price_weight": tender.price_weight,
+                     "criteria": criteria, "estimated_amount": str(tender.estimated_amount),
+                     "currency": tender.currency, "cpv": tender.cpv, "min_bids": tender.min_bids,
+                     "public_key": tender.public_key.hex()},
+               live_extra={"title": tender.title, "buyer": tender.buyer.name,
+                           "submission_deadline": live.iso(tender.submission_deadline)})
+    return tender
+
+
+@transaction.atomic
+def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = None, **changes) -> Amendment:
+    """Change an active tender's terms. The deadline is pushed out to leave at
+    least PROCUREMENT_MIN_AMENDMENT_PERIOD, and existing bids must be
+    confirmed again (unconfirmed bids are not opened)."""
+    from bids.services import require_confirmation
+
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if tender.status != Status.ACTIVE:
+        raise WrongState("Only an active tender can be amended.", code="not_active", status=tender.status)
+    if now >= tender.submission_deadline:
+        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+    unknown = set(changes) - AMENDABLE_FIELDS
+    assert not unknown, f"unexpected fields {unknown}"
+    diff = {f: {"from": getattr(tender, f), "to": v} for f, v in changes.items() if getattr(tender, f) != v}
+    if not diff:
+        raise Invalid("The amendment changes nothing.", code="amendment_empty")
+    values = {**_terms(tender), **changes}
+    if values["submission_deadline"] < tender.submission_deadline:
+        raise Invalid("An amendment cannot bring the submission deadline forward.", code="deadline_earlier",
+                      field="submission_deadline")
+    _validate_terms(values, [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()])
+    earliest = now + timedelta(seconds=settings.PROCUREMENT_MIN_AMENDMENT_PERIOD)
+    extended = values["submission_deadline"] < earliest
+    if extended:
+        values["submission_deadline"] = earliest
+        diff["submission_deadline"] = {"from": tender.submission_deadline, "to": earliest}
+    if values["clarification_deadline"] <= now:
+        raise Invalid("The clarification deadline must stay in the future.", code="clarification_deadline_past",
+                      field="clarification_deadline")
+    for field in changes.keys() | {"submission_deadline"}:
+        setattr(tender, field, values[field])
+    tender.save()
+    _refresh_search(tender)
+    # Only moving the deadline later changes no term a bid was priced on.
+    terms_changed = set(diff) - {"submission_deadline"}
+    flagged = require_confirmation(tender) if terms_changed else 0
+    diff_json = {f: {"from": _jsonable(d["from"]), "to": _jsonable(d["to"])} for f, d in diff.items()}
+    amendment = Amendment.objects.create(tender=tender, at=now, rationale=rationale, changes=diff_json,
+                                         deadline_extended=extended, by=by)
+    audit.append(tender, "tender_amended", by=by, now=now,
+                 data={"amendment": amendment.pk, "rationale": rationale, "changes": diff_json,
+                       "deadline_extended": extended, "bids_to_confirm": flagged})
+    live.emit(tender, "tender_amended", now=now, feed=True, changes=diff_json,
+              submission_deadline=live.iso(tender.submission_deadline),
+              clarification_deadline=live.iso(tender.clarification_deadline))
+    if "submission_deadline" in diff or "clarification_deadline" in diff:
+        live.emit(tender, "deadline_changed", now=now,
+                  submission_deadline=live.iso(tender.submission_deadline),
+                  clarification_deadline=live.iso(tender.clarification_deadline))
+    return amendment
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return live.iso(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def cancel_tender(tender_id: int, *, by, reason: str, now: datetime | None = None) -> Tender:
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if not reason.strip():
+        raise Invalid("A cancellation states its public reason.", code="reason_required", field="reason")
+    if Status.CANCELLED not in TRANSITIONS.get(tender.status, set()):
+        raise WrongState(f"A {tender.status} tender cannot be cancelled.", code="invalid_transition",
+                         status=tender.status)
+    tender.cancelled_at = now
+    tender.cancellation_reason = reason
+    tender.save(update_fields=["cancelled_at", "cancellation_reason", "updated_at"])
+    transition(tender, Status.CANCELLED, now=now, event="tender_cancelled", by=by, data={"reason": reason},
+               live_extra={"reason": reason})
+    return tender
+
+
+# --- documents --------------------------------------------------------------
+
+def check_upload(upload: UploadedFile) -> tuple[str, str]:
+    """(content type, sha256) of an acceptable upload, or a 400."""
+    if upload.size > settings.PROCUREMENT_MAX_DOCUMENT_BYTES:
+        raise Invalid(f"A document may be at most {settings.PROCUREMENT_MAX_DOCUMENT_BYTES} bytes.",
+                      code="document_too_large", field="file")
+    if upload.size == 0:
+        raise Invalid("The document is empty.", code="document_empty", field="file")
+    guessed, _ = mimetypes.guess_type(upload.name or "")
+    content_type = guessed or upload.content_type or ""
+    if content_type not in settings.PROCUREMENT_DOCUMENT_TYPES:
+        allowed = ", ".join(sorted(set(settings.PROCUREMENT_DOCUMENT_TYPES.values())))
+        raise Invalid(f"Documents of this type are not accepted (allowed: {allowed}).",
+                      code="document_type_not_allowed", field="file")
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return content_type, digest.hexdigest()
+
+
+@transaction.atomic
+def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
+                 document_type: str = "biddingDocuments", now: datetime | None = None) -> TenderDocument:
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if tender.status not in (Status.DRAFT, Status.ACTIVE):
+        raise WrongState("Documents can be added to a draft or an active tender.", code="invalid_state",
+                         status=tender.status)
+    if tender.status == Status.ACTIVE and now >= tender.submission_deadline:
+        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+    if not reference.is_document_type(document_type):
+        raise Invalid("Unknown document type (see the OCDS documentType codelist).",
+                      code="document_type_unknown", field="document_type")
+    content_type, sha256 = check_upload(upload)
+    filename = upload.name.rsplit("/", 1)[-1][:200]
+    document = TenderDocument(tender=tender, title=title or filename, document_type=document_type,
+                              filename=filename, content_type=content_type, size=upload.size, sha256=sha256,
+                              uploaded_at=now, uploaded_by=by)
+    document.file.save(filename, upload, save=False)
+    document.save()
+    audit.append(tender, "document_added", by=by, now=now,
+                 data={"document": document.pk, "title": document.title, "sha256": sha256, "size": upload.size})
+    if tender.status == Status.ACTIVE:
+        live.emit(tender, "document_added", now=now, document=document.pk, title=document.title)
+    return document

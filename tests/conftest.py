@@ -1,0 +1,105 @@
+from datetime import timedelta
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import taxid
+from accounts.models import Organisation, User
+from accounts.services import create_officer
+from tenders import services as tender_services
+
+_serial = count(1)
+
+
+def valid_tax_id() -> str:
+    while True:
+        candidate = taxid.complete(f"{next(_serial) + 10_000_000_000:011d}")
+        if candidate:
+            return candidate
+
+
+@pytest.fixture
+def make_officer(db):
+    def make(buyer: str = "Akimat of Astana", username: str | None = None) -> User:
+        return create_officer(buyer_name=buyer, username=username or f"officer{next(_serial)}",
+                              password="Str0ng-pass-phrase")
+    return make
+
+
+@pytest.fixture
+def officer(make_officer) -> User:
+    return make_officer()
+
+
+@pytest.fixture
+def other_officer(make_officer) -> User:
+    return make_officer(buyer="Ministry of Health")
+
+
+@pytest.fixture
+def make_supplier(db):
+    def make(name: str | None = None) -> User:
+        n = next(_serial)
+        org = Organisation.objects.create(kind=Organisation.Kind.SUPPLIER, name=name or f"Supplier {n} LLP",
+                                          tax_id=valid_tax_id())
+        user = User(username=f"supplier{n}", organisation=org)
+        user.set_password("Str0ng-pass-phrase")
+        user.save()
+        return user
+    return make
+
+
+@pytest.fixture
+def supplier(make_supplier) -> User:
+    return make_supplier()
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.com", "Str0ng-pass-phrase")
+
+
+def tender_fields(now=None, **overrides) -> dict:
+    now = now or timezone.now()
+    fields = {
+        "title": "Road repair on Kabanbay Batyr avenue",
+        "description": "Resurfacing of 2.4 km of road, including markings.",
+        "cpv": "45233140-2",
+        "estimated_amount": Decimal("125000000.00"),
+        "currency": "KZT",
+        "clarification_deadline": now + timedelta(days=10),
+        "submission_deadline": now + timedelta(days=20),
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def make_tender(officer):
+    """A tender in draft (publish=False) or active state."""
+    def make(by=None, publish=True, now=None, criteria=None, **overrides):
+        by = by or officer
+        tender = tender_services.create_draft(by=by, criteria=criteria, **tender_fields(now, **overrides))
+        if publish:
+            tender = tender_services.publish_tender(tender.pk, by=by, now=now)
+        tender.refresh_from_db()
+        return tender
+    return make
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def as_user():
+    def client(user) -> APIClient:
+        c = APIClient()
+        if user is not None:
+            c.force_authenticate(user)
+        return c
+    return client
