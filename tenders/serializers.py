@@ -1,10 +1,9 @@
 """Shapes in and out. Output rows are built from ``.values()`` dicts by plain
-from decimal import Decimal
-
 functions (no per-row queries, no ModelSerializer cost); the Serializer
 classes below document the same shapes for the OpenAPI schema."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from rest_framework import serializers
 
