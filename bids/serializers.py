@@ -8,7 +8,7 @@ from . import receipts
 class BidIn(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.RegexField(r"^[A-Z]{3}$")
-    answers = serializers.JSONField(required=False, default=dict, binary=True,
+    answers = serializers.JSONField(required=False, default=dict,
                                     help_text='Answers keyed by criterion id, e.g. {"12": "24 months warranty"}')
     documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                       max_length=20, help_text="Files (multipart requests only)")

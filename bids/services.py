@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ from tenders.services import DeadlinePassed, check_upload, db_now, lock_tender, 
 
 from . import receipts, sealing
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def _store_version(tender: Tender, bid: Bid, *, by, content: BidContent, hashes:
     bid.updated_at = now
     bid.needs_confirmation = False
     bid.save(update_fields=["current", "updated_at", "needs_confirmation", "status"])
+    logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     if key:
         try:
             with transaction.atomic():

@@ -1,0 +1,44 @@
+"""Staff see bids only as the public does: metadata and the count before the
+opening, the opened content after it. Sealed bytes are never displayed, and
+nothing here can be edited."""
+
+from django.contrib import admin
+
+from .models import Bid, BidVersion
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Bid)
+class BidAdmin(ReadOnlyAdmin):
+    list_display = ["id", "tender", "supplier", "status", "needs_confirmation", "opened_at", "opened_amount"]
+    list_filter = ["status"]
+    list_select_related = ["tender", "supplier"]
+    fields = ["tender", "supplier", "status", "needs_confirmation", "created_at", "updated_at", "opened_at",
+              "opened_amount", "opened_answers"]
+    readonly_fields = fields
+
+    @admin.display(description="amount")
+    def opened_amount(self, bid: Bid) -> str:
+        return f"{bid.amount} {bid.currency}" if bid.opened_at else "sealed"
+
+    @admin.display(description="answers")
+    def opened_answers(self, bid: Bid) -> str:
+        return str(bid.answers) if bid.opened_at else "sealed"
+
+
+@admin.register(BidVersion)
+class BidVersionAdmin(ReadOnlyAdmin):
+    list_display = ["bid", "number", "received_at", "sha256"]
+    list_select_related = ["bid"]
+    fields = ["bid", "number", "received_at", "sha256", "signature"]
+    readonly_fields = fields

@@ -1,0 +1,178 @@
+"""The worst bug this platform can have is a sealed bid leaking before the
+opening. Submit bids with distinctive content, then look everywhere a person
+could look before the deadline; after the opening, the content appears where
+DESIGN.md says it does."""
+
+import io
+import logging
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from bids import services
+from bids.models import Bid, BidVersion
+from live import events
+from tenders.models import Tender
+
+PRICE = "918273645.37"
+ANSWER = "WARRANTY-SECRET-7f3a9c"
+DOCUMENT_TEXT = b"TECHNICAL-OFFER-SECRET-c0ffee"
+DOCUMENT_NAME = "secret-offer-b4d2.txt"
+SECRETS = [PRICE, "918273645", ANSWER, DOCUMENT_TEXT.decode(), DOCUMENT_NAME]
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, f"sealed content {secret!r} leaked through {where}"
+
+
+@pytest.fixture
+def app_log():
+    """Everything any logger writes, at DEBUG, from fixture set-up to the end."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+@pytest.fixture
+def sealed_tender(app_log, make_tender, make_supplier, officer, as_user):
+    now = timezone.now()
+    tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
+                         clarification_deadline=now + timedelta(minutes=5), award_method="best_value",
+                         price_weight=80, criteria=[{"name": "Warranty", "weight": 20}])
+    criterion = tender.criteria.get()
+    bidder = make_supplier("Distinctive Bidder LLP")
+    document = SimpleUploadedFile(DOCUMENT_NAME, DOCUMENT_TEXT, content_type="text/plain")
+    response = as_user(bidder).post(
+        f"/api/tenders/{tender.pk}/bids/",
+        {"amount": PRICE, "currency": "KZT", "answers": f'{{"{criterion.pk}": "{ANSWER}"}}',
+         "documents": [document]},
+        format="multipart",
+    )
+    assert response.status_code == 201
+    bid = Bid.objects.get()
+    # and a replacement, whose earlier version must stay sealed too
+    as_user(bidder).put(f"/api/tenders/{tender.pk}/bids/{bid.pk}/",
+                        {"amount": "918273645.36", "currency": "KZT",
+                         "answers": {str(criterion.pk): ANSWER}}, format="json")
+    return {"tender": Tender.objects.get(pk=tender.pk), "bid": bid, "bidder": bidder, "officer": officer}
+
+
+def every_view(tender, bid) -> list[str]:
+    base = f"/api/tenders/{tender.pk}/"
+    return ["/api/tenders/", f"/api/tenders/?q={PRICE}", base, base + "bids/", base + f"bids/{bid.pk}/",
+            base + f"bids/{bid.pk}/documents/0/", base + "opening/", base + "audit/", base + "documents/",
+            base + "amendments/", "/api/schema/"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_leaks_before_the_opening(sealed_tender, make_supplier, staff, as_user, app_log):
+    tender, bid = sealed_tender["tender"], sealed_tender["bid"]
+    rival = make_supplier("Rival LLP")
+
+    # every API response, for every role (the bidder's own GETs included)
+    for user in [None, rival, sealed_tender["officer"], staff, sealed_tender["bidder"]]:
+        for path in every_view(tender, bid):
+            response = as_user(user).get(path)
+            assert response.status_code < 500, path
+            body = b"".join(response) if response.streaming else response.content
+            assert_no_secret(body.decode(errors="replace"), f"GET {path} as {user}")
+
+    # the Django admin, as a superuser
+    admin = Client()
+    admin.force_login(staff)
+    for path in ["/admin/bids/bid/", f"/admin/bids/bid/{bid.pk}/change/", "/admin/bids/bidversion/",
+                 f"/admin/bids/bidversion/{BidVersion.objects.first().pk}/change/", "/admin/tenders/tender/",
+                 f"/admin/tenders/tender/{tender.pk}/change/", "/admin/audit/auditentry/"]:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert_no_secret(response.content.decode(), f"admin {path}")
+
+    # a database dump (Django's, and PostgreSQL's own when on PostgreSQL)
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    assert_no_secret(dump.getvalue(), "dumpdata")
+    if connection.vendor == "postgresql":
+        params = connection.get_connection_params()
+        pg_dump = subprocess.run(
+            ["pg_dump", "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432)),
+             "-U", params.get("user", "postgres"), "--data-only", params["dbname"]],
+            capture_output=True, check=True,
+        )
+        assert_no_secret(pg_dump.stdout.decode(errors="replace"), "pg_dump")
+
+    # the stored files
+    for path in Path(settings.MEDIA_ROOT).rglob("*"):
+        if path.is_file():
+            assert_no_secret(path.read_bytes().decode(errors="replace"), f"stored file {path}")
+            assert DOCUMENT_NAME not in path.name
+
+    # the application log
+    assert "Sealed bid" in app_log.getvalue()  # the log did capture the submissions
+    assert_no_secret(app_log.getvalue(), "the log")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_socket_event_carries_content_before_opening(make_tender, make_supplier, as_user):
+    layer = get_channel_layer()
+    now = timezone.now()
+    tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
+                         clarification_deadline=now + timedelta(minutes=5))
+    rival = make_supplier()
+    channel = async_to_sync(layer.new_channel)()
+    for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id)]:
+        async_to_sync(layer.group_add)(group, channel)
+
+    as_user(make_supplier()).post(f"/api/tenders/{tender.pk}/bids/", {"amount": PRICE, "currency": "KZT"},
+                                  format="json")
+
+    received = []
+    while True:
+        try:
+            received.append(async_to_sync(_receive)(layer, channel))
+        except TimeoutError:
+            break
+    assert any('"bid_count_changed"' in m["text"] for m in received)
+    for message in received:
+        assert_no_secret(message["text"], "a public or rival socket")
+
+
+async def _receive(layer, channel):
+    import asyncio
+
+    async with asyncio.timeout(0.3):
+        return await layer.receive(channel)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_content_appears_after_the_opening(sealed_tender, api):
+    tender, bid = sealed_tender["tender"], sealed_tender["bid"]
+
+    services.open_tender(tender.pk, now=tender.submission_deadline)
+
+    opening = api.get(f"/api/tenders/{tender.pk}/opening/").json()
+    assert opening["bids"][0]["amount"] == "918273645.36"  # the replacement counts
+    bids = api.get(f"/api/tenders/{tender.pk}/bids/").json()
+    assert ANSWER in str(bids[0]["answers"])
+    assert bids[0]["documents"] == []  # the replacement carried no document
+    audit = api.get(f"/api/tenders/{tender.pk}/audit/").json()
+    assert "918273645.36" in str(audit["entries"][-2:])
+    # earlier versions stay sealed in history
+    assert BidVersion.objects.filter(bid=bid).count() == 2
