@@ -21,6 +21,12 @@ def valid_tax_id() -> str:
             return candidate
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Password hashing is not under test; PBKDF2's cost only slows the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_officer(db):
     def make(buyer: str = "Akimat of Astana", username: str | None = None) -> User:
