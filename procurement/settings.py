@@ -48,7 +48,8 @@ if not SECRET_KEY:
 if not PROCUREMENT_PLATFORM_KEY:
     raise ImproperlyConfigured(
         "PROCUREMENT_PLATFORM_KEY is not set (it seals tender keys and signs receipts). "
-        "Generate one with `python manage.py platform_key`, or set DJANGO_DEBUG=1 for a development run."
+        "Generate one with `python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())'`, "
+        "or set DJANGO_DEBUG=1 for a development run."
     )
 
 ALLOWED_HOSTS = [
