@@ -189,7 +189,7 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
 
 
 def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
-    bid = Bid.objects.select_for_update().select_related("current").filter(pk=bid_id, tender=tender).first()
+    bid = Bid.objects.select_for_update(of=("self",)).select_related("current").filter(pk=bid_id, tender=tender).first()
     if bid is None or bid.supplier_id != by.organisation_id:
         raise NotFound("No such bid.")
     return bid
@@ -285,7 +285,7 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     bids, publish the opening record, move to evaluation (or unsuccessful).
     Safe to call from several schedulers: a tender another one is opening is
     skipped (SKIP LOCKED); one already opened is left alone."""
-    tender = (Tender.objects.select_for_update(skip_locked=True).select_related("buyer")
+    tender = (Tender.objects.select_for_update(skip_locked=True, of=("self",)).select_related("buyer")
               .filter(pk=tender_id, status=Status.ACTIVE).first())
     if tender is None:
         return False
