@@ -3,6 +3,7 @@ opening. Submit bids with distinctive content, then look everywhere a person
 could look before the deadline; after the opening, the content appears where
 DESIGN.md says it does."""
 
+import asyncio
 import io
 import logging
 import subprocess
@@ -10,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -131,34 +132,37 @@ def test_nothing_leaks_before_the_opening(sealed_tender, make_supplier, staff, a
 
 @pytest.mark.django_db(transaction=True)
 def test_no_socket_event_carries_content_before_opening(make_tender, make_supplier, as_user):
-    layer = get_channel_layer()
     now = timezone.now()
     tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
                          clarification_deadline=now + timedelta(minutes=5))
     rival = make_supplier()
-    channel = async_to_sync(layer.new_channel)()
-    for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id)]:
-        async_to_sync(layer.group_add)(group, channel)
+    bidder = make_supplier()
 
-    as_user(make_supplier()).post(f"/api/tenders/{tender.pk}/bids/", {"amount": PRICE, "currency": "KZT"},
-                                  format="json")
+    def submit():
+        response = as_user(bidder).post(f"/api/tenders/{tender.pk}/bids/", {"amount": PRICE, "currency": "KZT"},
+                                        format="json")
+        assert response.status_code == 201
 
-    received = []
-    while True:
-        try:
-            received.append(async_to_sync(_receive)(layer, channel))
-        except TimeoutError:
-            break
-    assert any('"bid_count_changed"' in m["text"] for m in received)
-    for message in received:
-        assert_no_secret(message["text"], "a public or rival socket")
+    async def listen() -> list[str]:
+        # one event loop for the whole exchange: the Redis pub/sub layer is per loop
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id)]:
+            await layer.group_add(group, channel)
+        await sync_to_async(submit)()
+        received = []
+        while True:
+            try:
+                async with asyncio.timeout(0.5):
+                    received.append((await layer.receive(channel))["text"])
+            except TimeoutError:
+                return received
 
+    received = async_to_sync(listen)()
 
-async def _receive(layer, channel):
-    import asyncio
-
-    async with asyncio.timeout(0.3):
-        return await layer.receive(channel)
+    assert any('"bid_count_changed"' in text for text in received)
+    for text in received:
+        assert_no_secret(text, "a public or rival socket")
 
 
 @pytest.mark.django_db(transaction=True)
