@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "tenders",
     "bids",
     "audit",
+    "evaluation",
     "live",
     "frontend",
 ]
