@@ -50,7 +50,8 @@ def _person(user) -> str:
 
 def _require_status(tender: Tender, *allowed: str, code: str = "invalid_state", action: str) -> None:
     if tender.status not in allowed:
-        raise WrongState(f"A {tender.status} tender does not allow {action}.", code=code, status=tender.status)
+        raise WrongState(f"The tender is {tender.status}: {action} is not possible now.", code=code,
+                         status=tender.status)
 
 
 def _opened_bid(tender: Tender, bid_id: int) -> Bid:
