@@ -52,13 +52,11 @@ class QualificationOut(serializers.Serializer):
     tender_status = serializers.CharField()
 
 
-POINTS = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"))
-
-
 def parse_points(data) -> dict[int, Decimal]:
     if not isinstance(data, dict):
         raise Invalid('Scores are an object {"<criterion id>": points}.', code="scores_invalid")
-    values = serializers.DictField(child=POINTS, allow_empty=False).run_validation(data)
+    points = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"))
+    values = serializers.DictField(child=points, allow_empty=False).run_validation(data)
     parsed = {}
     for key, value in values.items():
         if not str(key).isdigit():
