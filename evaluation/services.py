@@ -55,7 +55,7 @@ def _require_status(tender: Tender, *allowed: str, code: str = "invalid_state", 
 
 
 def _opened_bid(tender: Tender, bid_id: int) -> Bid:
-    bid = (Bid.objects.select_for_update().select_related("supplier", "current")
+    bid = (Bid.objects.select_for_update(of=("self",)).select_related("supplier", "current")
            .filter(pk=bid_id, tender=tender, opened_at__isnull=False).first())
     if bid is None:
         raise NotFound("No such opened bid on this tender.")

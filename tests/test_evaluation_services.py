@@ -1,8 +1,9 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
@@ -291,18 +292,26 @@ def test_a_second_award_is_refused(make_opened, officer):
 
 
 def test_the_award_is_announced_live(make_opened, officer, django_capture_on_commit_callbacks):
-    # given a listener on the tender's group
+    # given a listener on the tender's group (one event loop, as in a server process)
     opened = make_opened({"a": "100.00"})
     qualify_all(opened, officer)
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"tender.{opened.tender.pk}", channel)
+
+    def award_and_commit():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids["a"].pk)
+
+    async def listen() -> list[dict]:
+        channel = await layer.new_channel()
+        await layer.group_add(f"tender.{opened.tender.pk}", channel)
+        await sync_to_async(award_and_commit)()
+        return [json.loads((await layer.receive(channel))["text"]) for _ in range(2)]
+
     # when
-    with django_capture_on_commit_callbacks(execute=True):
-        services.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids["a"].pk)
-    # then: the status change, then the award
-    types = [__import__("json").loads(async_to_sync(layer.receive)(channel)["text"])["type"] for _ in range(2)]
-    assert types == ["status_changed", "awarded"]
+    received = async_to_sync(listen)()
+    # then: the status change, then the award, with no bid content beyond the public award
+    assert [m["type"] for m in received] == ["status_changed", "awarded"]
+    assert received[1]["bid"] == opened.bids["a"].pk and received[1]["amount"] == "100.00"
 
 
 # --- complaints and completion -------------------------------------------------------------
