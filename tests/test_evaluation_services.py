@@ -413,3 +413,35 @@ def test_the_scheduler_runs_completion(awarded):
 def test_an_awarded_tender_can_still_be_cancelled(awarded, officer):
     tender_services.cancel_tender(awarded.tender.pk, by=officer, reason="Budget withdrawn.")
     assert services.complete_due(timezone.now() + timedelta(days=30)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_awards_make_one_award(make_opened, officer):
+    """The tender row lock serialises awards: the loser gets a clean 409."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections are a PostgreSQL matter")
+    opened = make_opened({"a": "100.00", "b": "110.00"})
+    qualify_all(opened, officer)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def award(label: str) -> None:
+        try:
+            barrier.wait()
+            services.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids[label].pk, justification="Why not.")
+            outcomes.append("awarded")
+        except WrongState as exc:
+            outcomes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=award, args=(label,)) for label in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["awarded", "not_in_evaluation"]
+    assert Award.objects.filter(tender=opened.tender, status=Award.Status.ACTIVE).count() == 1
