@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "tenders",
     "bids",
     "audit",
+    "evaluation",
     "live",
     "frontend",
 ]

@@ -1,0 +1,131 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsOfficer, IsSupplier
+from tenders.selectors import tender_visible_to
+
+from . import selectors, services
+from .models import Complaint
+from .serializers import (
+    AwardIn, AwardOut, CommitteeIn, ComplaintIn, ComplaintOut, DeclarationIn, DeclarationOut, EvaluatorOut,
+    QualificationIn, QualificationOut, ReportOut, ResolveIn, ScoreOut, award_data, complaint_data, iso,
+    parse_points,
+)
+
+TAGS = ["evaluation"]
+
+
+class CommitteeView(APIView):
+    @extend_schema(responses={200: EvaluatorOut(many=True)}, tags=TAGS,
+                   summary="The evaluation committee (owner and members; public once awarded)")
+    def get(self, request, tender_id: int):
+        tender = selectors.committee_visible_to(request.user, tender_id)
+        return Response(selectors.committee(tender))
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsOfficer()]
+
+    @extend_schema(request=CommitteeIn, responses={200: EvaluatorOut(many=True)}, tags=TAGS,
+                   summary="Name evaluators (officers of the same buyer)")
+    def post(self, request, tender_id: int):
+        data = CommitteeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.add_evaluators(tender_id, by=request.user, user_ids=data.validated_data["evaluators"])
+        return Response(selectors.committee(tender_id))
+
+
+class ConflictDeclarationView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=DeclarationIn, responses={201: DeclarationOut}, tags=TAGS,
+                   summary="An evaluator declares no conflict of interest")
+    def post(self, request, tender_id: int):
+        data = DeclarationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = services.declare_no_conflict(tender_id, by=request.user, statement=data.validated_data["statement"])
+        return Response({"tender": d.tender_id, "evaluator": d.user_id, "declared_at": iso(d.declared_at),
+                         "statement": d.statement}, status=status.HTTP_201_CREATED)
+
+
+class QualificationView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=QualificationIn, responses={200: QualificationOut}, tags=TAGS,
+                   summary="Qualify or disqualify an opened bid, with a public reason")
+    def post(self, request, tender_id: int, bid_id: int):
+        data = QualificationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        q = services.qualify_bid(tender_id, bid_id, by=request.user, **data.validated_data)
+        return Response({"bid": q.bid_id, "qualified": q.qualified, "reason": q.reason,
+                         "decided_at": iso(q.decided_at), "tender_status": q.bid.tender.status})
+
+
+class ScoresView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: ScoreOut}, tags=TAGS,
+                   summary='An evaluator scores a qualified bid: {"<criterion id>": points, ...}',
+                   description="Points are 0..criterion weight with at most 2 decimal places; a later score "
+                               "replaces the evaluator's earlier one until the award.")
+    def post(self, request, tender_id: int, bid_id: int):
+        points = parse_points(request.data)
+        scores = services.score_bid(tender_id, bid_id, by=request.user, points=points)
+        return Response({"bid": bid_id, "evaluator": request.user.pk,
+                         "points": {str(s.criterion_id): f"{s.points:.2f}" for s in scores},
+                         "scored_at": iso(scores[0].scored_at)})
+
+
+class EvaluationView(APIView):
+    @extend_schema(responses={200: ReportOut}, tags=TAGS,
+                   summary="The evaluation report (owner and declared evaluators; public once awarded)")
+    def get(self, request, tender_id: int):
+        tender = selectors.evaluation_visible_to(request.user, tender_id)
+        return Response(selectors.report(tender))
+
+
+class AwardView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=AwardIn, responses={201: AwardOut}, tags=TAGS,
+                   summary="Award to a qualified bid (any but the top-ranked needs a justification)")
+    def post(self, request, tender_id: int):
+        data = AwardIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        award = services.award_bid(tender_id, by=request.user, bid_id=data.validated_data["bid"],
+                                   justification=data.validated_data["justification"])
+        return Response(award_data(award), status=status.HTTP_201_CREATED)
+
+
+class ComplaintListView(APIView):
+    def get_permissions(self):
+        return [IsSupplier()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(responses={200: ComplaintOut(many=True)}, tags=TAGS, summary="Complaints about the award")
+    def get(self, request, tender_id: int):
+        tender = tender_visible_to(request.user, tender_id)
+        complaints = Complaint.objects.filter(tender=tender).select_related("supplier").order_by("filed_at", "id")
+        return Response([complaint_data(c) for c in complaints])
+
+    @extend_schema(request=ComplaintIn, responses={201: ComplaintOut}, tags=TAGS,
+                   summary="A losing bidder complains during the standstill")
+    def post(self, request, tender_id: int):
+        data = ComplaintIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = services.file_complaint(tender_id, by=request.user, text=data.validated_data["text"])
+        return Response(complaint_data(complaint), status=status.HTTP_201_CREATED)
+
+
+class ResolveComplaintView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=ResolveIn, responses={200: ComplaintOut}, tags=TAGS,
+                   summary="Resolve a complaint: upheld annuls the award, dismissed lets the standstill run")
+    def post(self, request, tender_id: int, complaint_id: int):
+        data = ResolveIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        complaint = services.resolve_complaint(tender_id, complaint_id, by=request.user, **data.validated_data)
+        return Response(complaint_data(complaint))

@@ -1,0 +1,357 @@
+"""Every rule that changes an evaluation: committee, conflict declarations,
+qualification, scores, award, complaints and completion.
+
+Each function locks the tender row first (``lock_tender`` /
+``lock_own_tender``), checks its rule on the locked row, writes, appends the
+audit entry and schedules the live event for after the commit. Status changes
+go through ``tenders.services.transition`` only.
+
+Scores are private until the report becomes public (see
+``selectors.report_is_public``): their audit entries carry a SHA-256
+commitment to the points, not the points, so the public log pins every score
+without publishing it early; the report then lets anyone check each
+commitment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit import services as audit
+from bids.models import Bid
+from live import events as live
+from procurement.errors import Forbidden, Invalid, NotFound, WrongState
+from tenders.models import AwardMethod, Status, Tender
+from tenders.services import lock_own_tender, lock_tender, transition
+
+from . import selectors
+from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
+from .selectors import report  # noqa: F401  (the public report is part of this module's interface)
+
+DEFAULT_STATEMENT = ("I declare that I have no conflict of interest with any bidder on this tender, "
+                     "and that I will keep the evaluation confidential until the award.")
+
+
+def _iso(value: datetime) -> str:
+    return live.iso(value)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _require_status(tender: Tender, *allowed: str, code: str = "invalid_state", action: str) -> None:
+    if tender.status not in allowed:
+        raise WrongState(f"The tender is {tender.status}: {action} is not possible now.", code=code,
+                         status=tender.status)
+
+
+def _opened_bid(tender: Tender, bid_id: int) -> Bid:
+    bid = (Bid.objects.select_for_update(of=("self",)).select_related("supplier", "current")
+           .filter(pk=bid_id, tender=tender, opened_at__isnull=False).first())
+    if bid is None:
+        raise NotFound("No such opened bid on this tender.")
+    bid.tender = tender
+    return bid
+
+
+def score_commitment(*, tender_id: int, bid_id: int, evaluator_id: int, points: dict[str, str]) -> str:
+    """SHA-256 over the canonical JSON of one scoring action (published in the audit log)."""
+    body = {"tender": tender_id, "bid": bid_id, "evaluator": evaluator_id, "points": points}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- committee -----------------------------------------------------------------
+
+@transaction.atomic
+def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | None = None) -> list[Evaluator]:
+    """The owning officer names committee members: officers of the same buyer.
+    Returns the members added (naming a member twice adds nothing)."""
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    _require_status(tender, Status.DRAFT, Status.ACTIVE, Status.EVALUATION, action="changing the committee")
+    ids = sorted(set(user_ids))
+    users = {u.pk: u for u in User.objects.select_related("organisation").filter(pk__in=ids)}
+    for uid in ids:
+        user = users.get(uid)
+        if user is None or not user.is_active or user.organisation_id != tender.buyer_id:
+            raise Invalid(f"User {uid} is not an officer of {tender.buyer.name}.", code="evaluator_not_of_buyer",
+                          field="evaluators")
+    existing = set(Evaluator.objects.filter(tender=tender, user_id__in=ids).values_list("user_id", flat=True))
+    added = [Evaluator.objects.create(tender=tender, user=users[uid], added_at=now, added_by=by)
+             for uid in ids if uid not in existing]
+    if added:
+        audit.append(tender, "evaluators_named", by=by, now=now,
+                     data={"evaluators": [{"id": e.user_id, "name": _person(e.user)} for e in added]})
+    return added
+
+
+@transaction.atomic
+def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetime | None = None
+                        ) -> ConflictDeclaration:
+    now = now or timezone.now()
+    tender = lock_tender(tender_id)
+    if not Evaluator.objects.filter(tender=tender, user=by).exists():
+        raise Forbidden("Only a member of this tender's evaluation committee can declare.", code="not_evaluator")
+    _require_status(tender, Status.ACTIVE, Status.EVALUATION, action="conflict declarations")
+    if ConflictDeclaration.objects.filter(tender=tender, user=by).exists():
+        raise WrongState("You have already declared for this tender.", code="already_declared")
+    declaration = ConflictDeclaration.objects.create(tender=tender, user=by, declared_at=now,
+                                                     statement=statement.strip() or DEFAULT_STATEMENT)
+    audit.append(tender, "conflict_declared", by=by, role="evaluator", now=now,
+                 data={"evaluator": {"id": by.pk, "name": _person(by)}, "statement": declaration.statement})
+    return declaration
+
+
+# --- qualification -------------------------------------------------------------
+
+@transaction.atomic
+def qualify_bid(tender_id: int, bid_id: int, *, by, qualified: bool, reason: str,
+                now: datetime | None = None) -> Qualification:
+    """Qualify or disqualify an opened bid, with a public reason. When fewer
+    bids than ``min_bids`` remain not disqualified, the tender is unsuccessful."""
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="qualification")
+    if not reason.strip():
+        raise Invalid("A qualification decision states its public reason.", code="reason_required", field="reason")
+    bid = _opened_bid(tender, bid_id)
+    qualification, _ = Qualification.objects.update_or_create(
+        bid=bid, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
+    audit.append(tender, "bid_qualified" if qualified else "bid_disqualified", by=by, now=now,
+                 data={"bid": bid.pk, "supplier": bid.supplier.name, "qualified": qualified, "reason": reason})
+    live.emit(tender, "qualification", now=now, bid=bid.pk, qualified=qualified, reason=reason)
+    if not qualified:
+        remaining = (Bid.objects.filter(tender=tender, opened_at__isnull=False)
+                     .exclude(qualification__qualified=False).count())
+        if remaining < tender.min_bids:
+            transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", by=by,
+                       data={"reason": "too_few_qualified_bids", "bids": remaining, "min_bids": tender.min_bids})
+    return qualification
+
+
+# --- scores --------------------------------------------------------------------
+
+def require_declared(tender: Tender, user) -> None:
+    if not Evaluator.objects.filter(tender=tender, user=user).exists():
+        raise Forbidden("Only a member of this tender's evaluation committee can score.", code="not_evaluator")
+    if not ConflictDeclaration.objects.filter(tender=tender, user=user).exists():
+        raise Forbidden("File your conflict-of-interest declaration first.", code="conflict_declaration_required")
+
+
+@transaction.atomic
+def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
+              now: datetime | None = None) -> list[Score]:
+    """An evaluator's points for a qualified bid, per quality criterion
+    (0..criterion weight, 2 decimal places). A later score replaces the
+    evaluator's earlier one on that criterion until the award."""
+    now = now or timezone.now()
+    tender = lock_tender(tender_id)
+    require_declared(tender, by)
+    _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="scoring")
+    if tender.award_method != AwardMethod.BEST_VALUE:
+        raise WrongState("A lowest-price tender is ranked by price alone; there is nothing to score.",
+                         code="nothing_to_score")
+    if not points:
+        raise Invalid("Give points for at least one criterion.", code="points_required")
+    criteria = {c.pk: c for c in tender.criteria.all()}
+    for cid, value in points.items():
+        criterion = criteria.get(cid)
+        if criterion is None:
+            raise Invalid(f"No criterion {cid} on this tender.", code="unknown_criterion", field=str(cid))
+        if not (0 <= value <= criterion.weight):
+            raise Invalid(f"Points for {criterion.name} are between 0 and {criterion.weight}.",
+                          code="points_out_of_range", field=str(cid))
+        if value != value.quantize(Decimal("0.01")):
+            raise Invalid("Points have at most 2 decimal places.", code="points_precision", field=str(cid))
+    bid = _opened_bid(tender, bid_id)
+    if not Qualification.objects.filter(bid=bid, qualified=True).exists():
+        raise WrongState("Only a qualified bid is scored.", code="bid_not_qualified")
+    stored = []
+    for cid in sorted(points):
+        score, _ = Score.objects.update_or_create(
+            bid=bid, criterion_id=cid, evaluator=by,
+            defaults={"tender": tender, "points": points[cid], "scored_at": now})
+        stored.append(score)
+    published = {str(cid): f"{points[cid]:.2f}" for cid in sorted(points)}
+    audit.append(tender, "bid_scored", by=by, role="evaluator", now=now,
+                 data={"bid": bid.pk, "evaluator": {"id": by.pk, "name": _person(by)},
+                       "criteria": sorted(points),
+                       "commitment": score_commitment(tender_id=tender.pk, bid_id=bid.pk, evaluator_id=by.pk,
+                                                      points=published)})
+    return stored
+
+
+# --- award -----------------------------------------------------------------------
+
+def _check_ready(tender: Tender, data: dict) -> None:
+    undecided = [b["bid"] for b in data["bids"] if b["qualification"] is None]
+    if undecided:
+        raise WrongState("Every opened bid needs a qualification decision before the award.",
+                         code="qualification_incomplete", bids=undecided)
+    if tender.award_method != AwardMethod.BEST_VALUE:
+        return
+    scorers = [e["id"] for e in data["committee"] if e["declared_at"] is not None]
+    if not scorers:
+        raise WrongState("No evaluator has declared and scored yet.", code="scoring_incomplete")
+    missing = []
+    for row in data["bids"]:
+        if row["rank"] is None:
+            continue
+        for criterion in data["criteria"]:
+            given = row["scores"].get(str(criterion["id"]), {})
+            if any(str(uid) not in given for uid in scorers):
+                missing.append(row["bid"])
+                break
+    if missing:
+        raise WrongState("Every declared evaluator must score every qualified bid on every criterion.",
+                         code="scoring_incomplete", bids=missing)
+
+
+@transaction.atomic
+def award_bid(tender_id: int, *, by, bid_id: int, justification: str = "", now: datetime | None = None) -> Award:
+    """Award the tender to a qualified bid. Any bid but the top-ranked needs a
+    public written justification. Starts the standstill period."""
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="an award")
+    data = selectors.report(tender)
+    _check_ready(tender, data)
+    row = next((b for b in data["bids"] if b["bid"] == bid_id), None)
+    if row is None:
+        raise NotFound("No such opened bid on this tender.")
+    if row["rank"] is None:
+        raise WrongState("Only a qualified bid can be awarded.", code="bid_not_qualified")
+    top = row["rank"] == 1
+    justification = justification.strip()
+    if not top and not justification:
+        raise Invalid(f"This bid ranks {row['rank']}; awarding it instead of bid {data['ranking'][0]} needs a "
+                      "written justification.", code="justification_required", field="justification",
+                      top_ranked=data["ranking"][0])
+    award = Award.objects.create(
+        tender=tender, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
+        standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
+    summary = {"award": award.pk, "bid": bid_id, "supplier": row["supplier"]["name"], "amount": row["amount"],
+               "currency": row["currency"], "rank": row["rank"], "top_ranked": top,
+               "justification": justification, "standstill_ends_at": _iso(award.standstill_ends_at),
+               "ranking": [{"bid": b["bid"], "total": b["total"]} for b in
+                           sorted((b for b in data["bids"] if b["rank"]), key=lambda b: b["rank"])]}
+    transition(tender, Status.AWARDED, now=now, event="tender_awarded", by=by, data=summary,
+               live_extra={"bid": bid_id, "supplier": row["supplier"]["name"]})
+    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=row["supplier"]["name"],
+              amount=row["amount"], currency=row["currency"], top_ranked=top, justification=justification,
+              standstill_ends_at=_iso(award.standstill_ends_at))
+    return award
+
+
+# --- complaints --------------------------------------------------------------------
+
+@transaction.atomic
+def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None) -> Complaint:
+    """A supplier whose opened bid lost complains about the award, during the standstill."""
+    now = now or timezone.now()
+    tender = lock_tender(tender_id)
+    if tender.status == Status.DRAFT:
+        raise NotFound("No such tender.")
+    if not text.strip():
+        raise Invalid("A complaint states its grounds.", code="text_required", field="text")
+    _require_status(tender, Status.AWARDED, code="not_awarded", action="complaints")
+    award = Award.objects.select_related("bid").get(tender=tender, status=Award.Status.ACTIVE)
+    own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False).first()
+    if own is None:
+        raise Forbidden("Only a bidder whose bid was opened on this tender can complain.", code="not_a_bidder")
+    if own.pk == award.bid_id:
+        raise Forbidden("The winning bidder cannot complain about its own award.", code="winner_cannot_complain")
+    if now >= award.standstill_ends_at:
+        raise WrongState(f"The standstill period ended at {_iso(award.standstill_ends_at)}.",
+                         code="standstill_over")
+    if Complaint.objects.filter(tender=tender, supplier_id=by.organisation_id, status=Complaint.Status.OPEN).exists():
+        raise WrongState("Your organisation already has an open complaint on this tender.", code="complaint_open")
+    complaint = Complaint.objects.create(tender=tender, award=award, supplier_id=by.organisation_id, filed_by=by,
+                                         text=text, filed_at=now)
+    audit.append(tender, "complaint_filed", by=by, now=now,
+                 data={"complaint": complaint.pk, "award": award.pk, "supplier": by.organisation.name, "text": text})
+    live.emit(tender, "complaint_filed", now=now, complaint=complaint.pk, award=award.pk,
+              supplier=by.organisation.name)
+    return complaint
+
+
+@transaction.atomic
+def resolve_complaint(tender_id: int, complaint_id: int, *, by, upheld: bool, resolution: str,
+                      now: datetime | None = None) -> Complaint:
+    """Upheld: the award is annulled and evaluation resumes (other open
+    complaints about that award close as moot). Dismissed: the standstill
+    continues, and the tender completes once it has ended with no open complaint."""
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    complaint = Complaint.objects.select_for_update().filter(pk=complaint_id, tender=tender).first()
+    if complaint is None:
+        raise NotFound("No such complaint on this tender.")
+    if not resolution.strip():
+        raise Invalid("A resolution states its public reasons.", code="resolution_required", field="resolution")
+    if complaint.status != Complaint.Status.OPEN:
+        raise WrongState(f"This complaint is already {complaint.status}.", code="complaint_not_open")
+    _require_status(tender, Status.AWARDED, code="not_awarded", action="resolving complaints")
+    complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
+    complaint.resolution = resolution
+    complaint.resolved_at = now
+    complaint.resolved_by = by
+    complaint.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    audit.append(tender, "complaint_resolved", by=by, now=now,
+                 data={"complaint": complaint.pk, "upheld": upheld, "resolution": resolution})
+    live.emit(tender, "complaint_resolved", now=now, complaint=complaint.pk, upheld=upheld, resolution=resolution)
+    if upheld:
+        award = Award.objects.select_for_update().get(pk=complaint.award_id)
+        award.status = Award.Status.CANCELLED
+        award.cancelled_at = now
+        award.save(update_fields=["status", "cancelled_at"])
+        moot = list(Complaint.objects.filter(award=award, status=Complaint.Status.OPEN)
+                    .values_list("pk", flat=True))
+        Complaint.objects.filter(pk__in=moot).update(
+            status=Complaint.Status.DISMISSED, resolved_at=now, resolved_by=by,
+            resolution=f"Closed without a decision: the award was annulled on complaint {complaint.pk}.")
+        transition(tender, Status.EVALUATION, now=now, event="award_annulled", by=by,
+                   data={"award": award.pk, "complaint": complaint.pk, "moot_complaints": moot})
+    return complaint
+
+
+# --- completion (scheduler) -------------------------------------------------------------
+
+def due_for_completion(now: datetime) -> list[int]:
+    return list(Award.objects.filter(status=Award.Status.ACTIVE, tender__status=Status.AWARDED,
+                                     standstill_ends_at__lte=now)
+                .exclude(complaints__status=Complaint.Status.OPEN)
+                .order_by("standstill_ends_at").values_list("tender_id", flat=True)[:50])
+
+
+@transaction.atomic
+def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
+    """Complete an awarded tender whose standstill has ended with no open
+    complaint. A tender another scheduler holds is skipped (SKIP LOCKED)."""
+    now = now or timezone.now()
+    tender = (Tender.objects.select_for_update(skip_locked=True).select_related("buyer")
+              .filter(pk=tender_id, status=Status.AWARDED).first())
+    if tender is None:
+        return False
+    award = Award.objects.filter(tender=tender, status=Award.Status.ACTIVE).first()
+    if award is None or now < award.standstill_ends_at:
+        return False
+    if Complaint.objects.filter(award=award, status=Complaint.Status.OPEN).exists():
+        return False
+    transition(tender, Status.COMPLETE, now=now, event="tender_completed", role="system",
+               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": _iso(award.standstill_ends_at)})
+    return True
+
+
+def complete_due(now: datetime | None = None) -> int:
+    """One scheduler pass: complete every tender whose standstill is over."""
+    now = now or timezone.now()
+    return sum(complete_tender(pk, now=now) for pk in due_for_completion(now))
