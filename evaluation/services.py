@@ -337,7 +337,7 @@ def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     """Complete an awarded tender whose standstill has ended with no open
     complaint. A tender another scheduler holds is skipped (SKIP LOCKED)."""
     now = now or timezone.now()
-    tender = (Tender.objects.select_for_update(skip_locked=True).select_related("buyer")
+    tender = (Tender.objects.select_for_update(skip_locked=True, of=("self",)).select_related("buyer")
               .filter(pk=tender_id, status=Status.AWARDED).first())
     if tender is None:
         return False

@@ -70,9 +70,3 @@ def qualify_all(opened: Opened, by, *, except_: tuple[str, ...] = ()) -> None:
     for label, bid in opened.bids.items():
         services.qualify_bid(opened.tender.pk, bid.pk, by=by, qualified=label not in except_,
                              reason="Documents complete." if label not in except_ else "Licence missing.")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """These tests create many users; the password hash is not what they test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from evaluation import services
 from procurement import scheduler
 
-from .evaluation_support import committee, fast_passwords, make_opened  # noqa: F401  (fixtures)
+from .evaluation_support import committee, make_opened  # noqa: F401  (fixtures)
 
 Q4 = Decimal("0.0001")
 

@@ -16,7 +16,7 @@ from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders import services as tender_services
 from tenders.models import Status
 
-from .evaluation_support import committee, fast_passwords, make_opened, qualify_all  # noqa: F401  (fixtures)
+from .evaluation_support import committee, make_opened, qualify_all  # noqa: F401  (fixtures)
 
 D = Decimal
 
