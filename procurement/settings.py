@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "tenders",
     "bids",
     "audit",
+    "clarifications",
+    "notifications",
+    "opendata",
     "live",
     "frontend",
 ]
