@@ -185,7 +185,7 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
 
 
 def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
-    bid = Bid.objects.select_for_update().select_related("current").filter(pk=bid_id, tender=tender).first()
+    bid = Bid.objects.select_for_update(of=("self",)).select_related("current").filter(pk=bid_id, tender=tender).first()
     if bid is None or bid.supplier_id != by.organisation_id:
         raise NotFound("No such bid.")
     return bid
