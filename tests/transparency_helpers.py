@@ -38,3 +38,35 @@ def answer(tender, officer, question, text: str = "Yes, from 22:00 to 06:00."):
 def amend(tender, officer, **changes):
     changes.setdefault("title", tender.title + " (amended)")
     return tender_services.amend_tender(tender.pk, by=officer, rationale="Scope clarified.", **changes)
+
+
+class Listener:
+    """A real channel-layer member of ``group``: collects what the services
+    send after commit."""
+
+    def __init__(self, group: str):
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(group, self.channel)
+
+    def messages(self) -> list[dict]:
+        import asyncio
+        import json
+
+        from asgiref.sync import async_to_sync
+
+        received = []
+
+        async def drain():
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.2)
+                except asyncio.TimeoutError:
+                    return
+                received.append(json.loads(message["text"]))
+
+        async_to_sync(drain)()
+        return received
