@@ -1,9 +1,9 @@
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -72,8 +72,8 @@ class TenderCsvView(APIView):
                    summary="The public register as CSV (same filters as GET /api/tenders/), streamed")
     def get(self, request):
         filterset = TenderFilter(request.query_params, queryset=tenders_public(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
+        if not filterset.is_valid():  # as the register's filter backend does, codes kept
+            raise translate_validation(filterset.errors)
         response = StreamingHttpResponse(export.stream(filterset.qs, base_url=_base_url(request)),
                                          content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="tenders.csv"'
