@@ -12,7 +12,7 @@ from django.db import transaction
 from audit import services as audit
 from live import events as live
 from notifications import services as notifications
-from procurement.errors import Invalid, NotFound, WrongState
+from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders.models import Status
 from tenders.services import db_now, lock_own_tender, lock_tender
 
@@ -26,6 +26,8 @@ class ClarificationClosed(WrongState):
 
 @transaction.atomic
 def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) -> Question:
+    if not by.is_supplier:
+        raise Forbidden("Only a supplier asks questions.", code="suppliers_only")
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
         raise NotFound("No such tender.")

@@ -1,8 +1,7 @@
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,7 +52,9 @@ class ReleaseListView(generics.GenericAPIView):
     def get_queryset(self):
         return ocds.stage_entries().order_by("at", "id")
 
-    @extend_schema(responses={200: PagedPackageOut}, tags=["open data"],
+    @extend_schema(responses={200: PagedPackageOut}, tags=["open data"], filters=True,
+                   parameters=[OpenApiParameter("page", int, description="Page number"),
+                               OpenApiParameter("page_size", int, description="Releases per page (max 100)")],
                    summary="All OCDS releases, paginated (`page`, `page_size`), filterable by date")
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -63,18 +64,26 @@ class ReleaseListView(generics.GenericAPIView):
                                      extra={"links": links, "count": self.paginator.page.paginator.count}))
 
 
-class TenderCsvView(APIView):
+class TenderCsvView(generics.GenericAPIView):
+    """The register's own filter backend and TenderFilter: the same filters,
+    the same 400s; only published tenders (never an officer's drafts)."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TenderFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return tenders_public()
+
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)  # CSV whatever the Accept header
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, tags=["open data"],
-                   parameters=[], filters=True,
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, tags=["open data"], filters=True,
+                   operation_id="tenders_export_csv",
                    summary="The public register as CSV (same filters as GET /api/tenders/), streamed")
     def get(self, request):
-        filterset = TenderFilter(request.query_params, queryset=tenders_public(), request=request)
-        if not filterset.is_valid():  # as the register's filter backend does, codes kept
-            raise translate_validation(filterset.errors)
-        response = StreamingHttpResponse(export.stream(filterset.qs, base_url=_base_url(request)),
+        queryset = self.filter_queryset(self.get_queryset())  # bad filters raise here, before streaming
+        response = StreamingHttpResponse(export.stream(queryset, base_url=_base_url(request)),
                                          content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="tenders.csv"'
         return response

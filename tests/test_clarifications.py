@@ -230,3 +230,12 @@ def test_no_live_event_for_a_refused_question(make_tender, supplier, in_memory_l
         services.ask_question(tender.pk, by=supplier, text="Late", now=tender.clarification_deadline)
 
     assert listener.messages() == []
+
+
+def test_the_service_itself_refuses_a_question_from_an_officer(make_tender, officer):
+    tender = make_tender()
+
+    with pytest.raises(services.Forbidden) as refused:
+        services.ask_question(tender.pk, by=officer, text="Asking my own tender?")
+
+    assert refused.value.code == "suppliers_only"
