@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,7 +31,9 @@ def canonical_json(value: Any) -> bytes:
 
 
 def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    """UTC, ISO 8601 with Z: the database hands times back in UTC, so a time
+    given in another zone must hash the same way it will be read back."""
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def entry_hash(*, tender_id: int, seq: int, at: datetime, actor: str, role: str, event: str,
@@ -54,13 +56,18 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
 
 def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
            data: dict | None = None, now: datetime) -> AuditEntry:
-    """Append to ``tender``'s chain. The caller holds the tender's row lock and
-    passes the locked instance; the tender's head fields are saved here."""
+    """Append to ``tender``'s chain, inside the transaction of the change it
+    records. The caller normally holds the tender's row lock already; the head
+    is read again here under ``select_for_update`` (a no-op re-lock then), so
+    that a caller holding a stale instance can never fork the chain. The
+    tender's head fields are saved here and on the instance."""
     assert transaction.get_connection().in_atomic_block, "audit.append runs inside the change's transaction"
     actor, role = actor_of(by, role=role, hidden=hidden)
     data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
-    seq = tender.audit_length + 1
-    prev = tender.audit_head or GENESIS
+    length, head = (type(tender).objects.select_for_update().filter(pk=tender.pk)
+                    .values_list("audit_length", "audit_head").get())
+    seq = length + 1
+    prev = head or GENESIS
     digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
                         data=data, prev=prev)
     entry = AuditEntry.objects.create(tender=tender, seq=seq, at=now, actor=actor, role=role, event=event,

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "bids",
     "audit",
     "evaluation",
+    "clarifications",
+    "notifications",
+    "opendata",
     "live",
     "frontend",
 ]

@@ -10,6 +10,9 @@ api = [
     path("", include("bids.urls")),
     path("", include("audit.urls")),
     path("", include("evaluation.urls")),
+    path("", include("clarifications.urls")),
+    path("", include("notifications.urls")),
+    path("", include("opendata.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from live import events as live
+from notifications import services as notifications
 from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 
 from . import cpv, reference
@@ -229,6 +230,7 @@ def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender
                      "public_key": tender.public_key.hex()},
                live_extra={"title": tender.title, "buyer": tender.buyer.name,
                            "submission_deadline": live.iso(tender.submission_deadline)})
+    notifications.tender_published(tender, now=now)
     return tender
 
 
@@ -283,6 +285,7 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
         live.emit(tender, "deadline_changed", now=now,
                   submission_deadline=live.iso(tender.submission_deadline),
                   clarification_deadline=live.iso(tender.clarification_deadline))
+    notifications.tender_amended(tender, amendment, now=now)
     return amendment
 
 

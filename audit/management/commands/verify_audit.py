@@ -10,9 +10,15 @@ class Command(BaseCommand):
         parser.add_argument("--tender", type=int, help="Verify only this tender")
 
     def handle(self, *args, tender=None, **options):
-        problems = verify([tender] if tender else None)
+        if tender is not None:
+            from tenders.models import Tender
+
+            if not Tender.objects.filter(pk=tender).exists():
+                raise CommandError(f"No tender {tender}.")
+        problems = verify([tender] if tender is not None else None)
         if problems:
             for problem in problems:
                 self.stderr.write(f"BROKEN {problem}")
             raise CommandError(f"{len(problems)} audit chain(s) failed verification.")
-        self.stdout.write(self.style.SUCCESS("All audit chains verified."))
+        self.stdout.write(self.style.SUCCESS(f"Tender {tender}: audit chain verified." if tender is not None
+                                             else "All audit chains verified."))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClarificationsConfig(AppConfig):
+    name = "clarifications"
+    verbose_name = "Clarifications (questions and answers)"

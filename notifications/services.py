@@ -1,0 +1,168 @@
+"""Proactive notifications: a supplier subscribes to CPV prefixes (and,
+optionally, buyers); when a matching tender is published, amended or a
+question on it answered, each subscribed organisation gets one in-app
+notification (written in the same transaction as the change, pushed to its
+own socket after commit) and an email sent only after the commit.
+
+Called explicitly by the services that make those changes, with the tender
+row already locked."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from live import events as live
+from procurement.errors import Invalid, NotFound, WrongState
+from tenders.filters import CPV_PREFIX
+from tenders.serializers import iso
+
+from .models import Notification, Subscription
+
+logger = logging.getLogger(__name__)
+
+
+def normalise_prefix(value: str) -> str:
+    """``45``, ``4523``, ``45230000`` or ``45233140-2`` -> the significant
+    digits (trailing zeros dropped, at least the two-digit division), the same
+    reading as the register's ``cpv`` filter."""
+    match = CPV_PREFIX.match(value.strip())
+    if not match:
+        raise Invalid("Give 2 to 8 digits of a CPV code.", code="cpv_prefix_invalid", field="cpv_prefix")
+    digits = match.group(1)
+    prefix = digits.rstrip("0")
+    return prefix if len(prefix) >= 2 else digits[:2]
+
+
+def cpv_prefixes(cpv: str) -> list[str]:
+    """Every prefix a subscription matching ``cpv`` can hold."""
+    digits = cpv.split("-")[0]
+    return [digits[:n] for n in range(2, len(digits) + 1)]
+
+
+# --- subscriptions ------------------------------------------------------------
+
+@transaction.atomic
+def subscribe(*, by, cpv_prefix: str, buyer_id: int | None = None, now: datetime | None = None) -> Subscription:
+    now = now or timezone.now()
+    prefix = normalise_prefix(cpv_prefix)
+    if buyer_id is not None and not Organisation.objects.filter(pk=buyer_id, kind=Organisation.Kind.BUYER).exists():
+        raise Invalid("No such buyer.", code="buyer_unknown", field="buyer")
+    try:
+        with transaction.atomic():
+            return Subscription.objects.create(organisation_id=by.organisation_id, cpv_prefix=prefix,
+                                               buyer_id=buyer_id, created_at=now)
+    except IntegrityError:
+        raise WrongState("Your organisation already has this subscription.", code="already_subscribed") from None
+
+
+@transaction.atomic
+def unsubscribe(subscription_id: int, *, by) -> None:
+    deleted, _ = Subscription.objects.filter(pk=subscription_id, organisation_id=by.organisation_id).delete()
+    if not deleted:
+        raise NotFound("No such subscription.")
+
+
+@transaction.atomic
+def mark_read(notification_id: int, *, by, now: datetime | None = None) -> Notification:
+    now = now or timezone.now()
+    notification = (Notification.objects.select_for_update()
+                    .filter(pk=notification_id, organisation_id=by.organisation_id).first())
+    if notification is None:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = now
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, by, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Notification.objects.filter(organisation_id=by.organisation_id, read_at__isnull=True).update(read_at=now)
+
+
+# --- fan-out --------------------------------------------------------------------
+
+def subscribers(tender) -> set[int]:
+    """Organisations with a subscription matching the tender's CPV code and buyer."""
+    return set(Subscription.objects.filter(cpv_prefix__in=cpv_prefixes(tender.cpv))
+               .filter(Q(buyer__isnull=True) | Q(buyer_id=tender.buyer_id))
+               .values_list("organisation_id", flat=True).distinct())
+
+
+def tender_published(tender, *, now: datetime) -> int:
+    return _notify(tender, Notification.Kind.TENDER_PUBLISHED, org_ids=subscribers(tender), now=now,
+                   subject=f"New tender: {tender.title}",
+                   body=(f"{tender.buyer.name} published tender {tender.pk} \"{tender.title}\" "
+                         f"(CPV {tender.cpv}, {tender.estimated_amount:.2f} {tender.currency}). "
+                         f"Questions until {iso(tender.clarification_deadline)}, "
+                         f"bids until {iso(tender.submission_deadline)}."))
+
+
+def tender_amended(tender, amendment, *, now: datetime) -> int:
+    changed = ", ".join(sorted(amendment.changes))
+    return _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=subscribers(tender), now=now,
+                   subject=f"Tender amended: {tender.title}",
+                   body=(f"Tender {tender.pk} \"{tender.title}\" was amended ({changed}): {amendment.rationale}\n"
+                         f"Bids are now accepted until {iso(tender.submission_deadline)}."))
+
+
+def question_answered(tender, question, *, now: datetime) -> int:
+    """Subscribers, and the asking organisation whether subscribed or not."""
+    return _notify(tender, Notification.Kind.QUESTION_ANSWERED, now=now,
+                   org_ids=subscribers(tender) | {question.asked_by_organisation_id},
+                   subject=f"Question answered: {tender.title}",
+                   body=f"Q: {question.text}\nA: {question.answer}")
+
+
+def notification_data(notification: Notification) -> dict:
+    return {"id": notification.pk, "kind": notification.kind, "tender": notification.tender_id,
+            "subject": notification.subject, "body": notification.body,
+            "created_at": iso(notification.created_at), "read": notification.read_at is not None,
+            "read_at": iso(notification.read_at)}
+
+
+def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, now: datetime) -> int:
+    assert transaction.get_connection().in_atomic_block, "notifications are written in the change's transaction"
+    if not org_ids:
+        return 0
+    org_ids = sorted(org_ids)
+    notifications = Notification.objects.bulk_create(
+        Notification(organisation_id=org_id, tender_id=tender.pk, kind=kind, subject=subject, body=body,
+                     created_at=now) for org_id in org_ids)
+    for notification in notifications:
+        live.emit(tender, "notification", now=now, org_id=notification.organisation_id,
+                  notification=notification_data(notification))
+    messages = _emails(org_ids, subject=subject, body=body)
+    if messages:
+        transaction.on_commit(partial(_send, messages))
+    return len(notifications)
+
+
+def _emails(org_ids: list[int], *, subject: str, body: str) -> list[EmailMessage]:
+    addresses: dict[int, set[str]] = {}
+    for org_id, email in Organisation.objects.filter(pk__in=org_ids).exclude(email="").values_list("pk", "email"):
+        addresses.setdefault(org_id, set()).add(email)
+    for org_id, email in (User.objects.filter(organisation_id__in=org_ids, is_active=True).exclude(email="")
+                          .values_list("organisation_id", "email")):
+        addresses.setdefault(org_id, set()).add(email)
+    return [EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=sorted(to))
+            for _, to in sorted(addresses.items())]
+
+
+def _send(messages: list[EmailMessage]) -> None:
+    """After commit: the change stands whether or not the mail server answers."""
+    try:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    except Exception:
+        logger.exception("Could not send %d notification email(s)", len(messages))

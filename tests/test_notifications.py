@@ -1,0 +1,287 @@
+"""Proactive notifications: CPV (and buyer) subscriptions, in-app
+notifications pushed to the supplier's own socket, emails after commit only."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from live.events import org_group
+from notifications import services
+from notifications.models import Notification, Subscription
+from tenders import services as tender_services
+from tests.transparency_helpers import Listener, amend, answer, ask
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def subscriber(make_supplier):
+    """A supplier with an email address, subscribed to construction work (CPV 45)."""
+    def make(prefix: str = "45", buyer=None, email: str | None = None):
+        user = make_supplier()
+        user.email = email or f"{user.username}@example.kz"
+        user.save(update_fields=["email"])
+        services.subscribe(by=user, cpv_prefix=prefix, buyer_id=buyer.organisation_id if buyer else None)
+        return user
+    return make
+
+
+def publish(make_tender, officer=None, **fields):
+    draft = make_tender(publish=False, **({"by": officer} if officer else {}), **fields)
+    return tender_services.publish_tender(draft.pk, by=draft.created_by)
+
+
+def notified(user) -> list[str]:
+    return list(Notification.objects.filter(organisation_id=user.organisation_id).values_list("kind", flat=True))
+
+
+# --- subscriptions API ----------------------------------------------------------
+
+def test_a_supplier_subscribes_to_a_cpv_prefix(supplier, as_user):
+    response = as_user(supplier).post("/api/subscriptions/", {"cpv_prefix": "45230000"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["cpv_prefix"] == "4523" and response.json()["buyer"] is None
+
+
+def test_a_subscription_can_name_a_buyer(supplier, officer, as_user):
+    response = as_user(supplier).post("/api/subscriptions/", {"cpv_prefix": "45", "buyer": officer.organisation_id},
+                                      format="json")
+
+    assert response.status_code == 201
+    assert response.json()["buyer"] == {"id": officer.organisation_id, "name": officer.organisation.name}
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"cpv_prefix": "4"}, "cpv_prefix_invalid"),
+    ({"cpv_prefix": "45abc"}, "cpv_prefix_invalid"),
+    ({"cpv_prefix": "45", "buyer": 999999}, "buyer_unknown"),
+    ({}, "required"),
+])
+def test_a_bad_subscription_is_a_400(supplier, as_user, payload, code):
+    response = as_user(supplier).post("/api/subscriptions/", payload, format="json")
+
+    assert response.status_code == 400 and response.json()["code"] == code
+
+
+def test_a_supplier_cannot_be_subscribed_as_a_buyer(supplier, make_supplier, as_user):
+    other = make_supplier()
+
+    response = as_user(supplier).post("/api/subscriptions/", {"cpv_prefix": "45", "buyer": other.organisation_id},
+                                      format="json")
+
+    assert response.status_code == 400 and response.json()["code"] == "buyer_unknown"
+
+
+def test_the_same_subscription_twice_is_a_409(supplier, as_user):
+    as_user(supplier).post("/api/subscriptions/", {"cpv_prefix": "45"}, format="json")
+
+    response = as_user(supplier).post("/api/subscriptions/", {"cpv_prefix": "450"}, format="json")
+
+    assert response.status_code == 409 and response.json()["code"] == "already_subscribed"
+
+
+def test_only_suppliers_subscribe(officer, as_user):
+    assert as_user(officer).post("/api/subscriptions/", {"cpv_prefix": "45"}, format="json").status_code == 403
+    assert as_user(None).get("/api/subscriptions/").status_code in (401, 403)
+
+
+def test_a_supplier_lists_and_deletes_only_its_own_subscriptions(subscriber, as_user):
+    mine, theirs = subscriber("45"), subscriber("33")
+    own = Subscription.objects.get(organisation_id=mine.organisation_id)
+    other = Subscription.objects.get(organisation_id=theirs.organisation_id)
+
+    assert [s["id"] for s in as_user(mine).get("/api/subscriptions/").json()] == [own.pk]
+    assert as_user(mine).delete(f"/api/subscriptions/{other.pk}/").status_code == 404
+    assert as_user(mine).delete(f"/api/subscriptions/{own.pk}/").status_code == 204
+    assert list(Subscription.objects.values_list("pk", flat=True)) == [other.pk]
+
+
+# --- matching -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", ["45", "4523", "45233", "45233140-2"])
+def test_a_matching_prefix_is_notified_of_a_publication(make_tender, subscriber, prefix):
+    user = subscriber(prefix)
+
+    publish(make_tender)
+
+    assert notified(user) == ["tender_published"]
+
+
+@pytest.mark.parametrize("prefix", ["33", "4524", "452332"])
+def test_a_non_matching_prefix_is_not_notified(make_tender, subscriber, prefix):
+    user = subscriber(prefix)
+
+    publish(make_tender)
+
+    assert notified(user) == []
+
+
+def test_a_buyer_subscription_matches_only_that_buyer(make_tender, subscriber, officer, other_officer):
+    follows_officer = subscriber("45", buyer=officer)
+    follows_other = subscriber("45", buyer=other_officer)
+
+    publish(make_tender, officer)
+
+    assert notified(follows_officer) == ["tender_published"]
+    assert notified(follows_other) == []
+
+
+def test_two_matching_subscriptions_give_one_notification(make_tender, subscriber, officer):
+    user = subscriber("45")
+    services.subscribe(by=user, cpv_prefix="4523", buyer_id=officer.organisation_id)
+
+    publish(make_tender)
+
+    assert notified(user) == ["tender_published"]
+
+
+def test_a_draft_notifies_nobody(make_tender, subscriber):
+    user = subscriber("45")
+
+    make_tender(publish=False)
+
+    assert notified(user) == []
+
+
+def test_an_amendment_notifies_subscribers(make_tender, subscriber, officer):
+    tender = make_tender()
+    user = subscriber("45")
+
+    amend(tender, officer)
+
+    assert notified(user) == ["tender_amended"]
+
+
+def test_an_answer_notifies_subscribers_and_the_asker(make_tender, subscriber, make_supplier, officer):
+    tender = make_tender()
+    follower, outsider, asker = subscriber("45"), subscriber("33"), make_supplier()
+
+    answer(tender, officer, ask(tender, asker))
+
+    assert notified(follower) == ["question_answered"]
+    assert notified(asker) == ["question_answered"]
+    assert notified(outsider) == []
+
+
+# --- email after commit --------------------------------------------------------------------
+
+def test_the_email_is_sent_only_after_commit(make_tender, subscriber, django_capture_on_commit_callbacks):
+    user = subscriber("45", email="bids@builders.kz")
+    draft = make_tender(publish=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tender_services.publish_tender(draft.pk, by=draft.created_by)
+        assert mail.outbox == []  # still inside the transaction
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["bids@builders.kz"]
+    assert draft.title in mail.outbox[0].subject
+    assert notified(user) == ["tender_published"]
+
+
+def test_a_rolled_back_change_sends_no_email_and_leaves_no_notification(make_tender, subscriber,
+                                                                        django_capture_on_commit_callbacks):
+    user = subscriber("45")
+    draft = make_tender(publish=False)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            tender_services.publish_tender(draft.pk, by=draft.created_by)
+            raise RuntimeError("something later in the request failed")
+
+    assert mail.outbox == []
+    assert notified(user) == []
+
+
+def test_a_non_matching_subscriber_gets_no_email(make_tender, subscriber, django_capture_on_commit_callbacks):
+    subscriber("33")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(make_tender)
+
+    assert mail.outbox == []
+
+
+def test_an_amendment_email_names_the_change(make_tender, subscriber, officer, django_capture_on_commit_callbacks):
+    tender = make_tender()
+    subscriber("45")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        amend(tender, officer)
+
+    assert len(mail.outbox) == 1 and "title" in mail.outbox[0].body
+
+
+# --- live push and the in-app inbox -------------------------------------------------------
+
+def test_the_notification_is_pushed_to_the_suppliers_own_socket(make_tender, subscriber, make_supplier,
+                                                                in_memory_layer, django_capture_on_commit_callbacks):
+    user, stranger = subscriber("45"), make_supplier()
+    mine, theirs = Listener(org_group(user.organisation_id)), Listener(org_group(stranger.organisation_id))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tender = publish(make_tender)
+
+    messages = mine.messages()
+    assert [m["type"] for m in messages] == ["notification"]
+    assert messages[0]["tender"] == str(tender.pk)
+    assert messages[0]["notification"]["kind"] == "tender_published"
+    assert theirs.messages() == []
+
+
+def test_a_supplier_reads_its_notifications(make_tender, subscriber, as_user):
+    user, other = subscriber("45"), subscriber("45")
+    tender = publish(make_tender)
+
+    body = as_user(user).get("/api/notifications/").json()
+
+    assert body["count"] == 1
+    row = body["results"][0]
+    assert row["tender"] == tender.pk and row["kind"] == "tender_published" and row["read"] is False
+    assert Notification.objects.filter(organisation_id=other.organisation_id).count() == 1
+
+
+def test_a_supplier_marks_a_notification_read(make_tender, subscriber, as_user):
+    user = subscriber("45")
+    publish(make_tender)
+    note = Notification.objects.get(organisation_id=user.organisation_id)
+
+    response = as_user(user).post(f"/api/notifications/{note.pk}/read/")
+
+    assert response.status_code == 200 and response.json()["read"] is True
+    assert as_user(user).get("/api/notifications/?unread=true").json()["count"] == 0
+
+
+def test_another_suppliers_notification_is_not_found(make_tender, subscriber, as_user):
+    user, other = subscriber("45"), subscriber("45")
+    publish(make_tender)
+    theirs = Notification.objects.get(organisation_id=other.organisation_id)
+
+    assert as_user(user).post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_mark_all_read(make_tender, subscriber, officer, as_user):
+    user = subscriber("45")
+    tender = publish(make_tender)
+    amend(tender, officer)
+
+    assert as_user(user).post("/api/notifications/read-all/").json() == {"marked": 2}
+    assert as_user(user).get("/api/notifications/?unread=1").json()["count"] == 0
+
+
+def test_the_inbox_is_one_query_per_page(make_tender, subscriber, officer, as_user, django_assert_max_num_queries):
+    user = subscriber("45")
+    for _ in range(5):
+        publish(make_tender)
+    client = as_user(user)
+
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/notifications/").json()
+
+    assert body["count"] == 5
