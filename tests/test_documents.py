@@ -24,7 +24,8 @@ def upload(client, tender, **data):
 
 def test_the_owner_uploads_a_document(make_tender, as_user, officer):
     tender = make_tender()
-    response = upload(as_user(officer), tender, title="Technical specification", document_type="technicalSpecifications")
+    response = upload(as_user(officer), tender, title="Technical specification",
+                      document_type="technicalSpecifications")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["title"] == "Technical specification"
@@ -150,7 +151,8 @@ def test_a_cancelled_tender_takes_no_documents(make_tender, as_user, officer):
 def test_no_document_after_the_submission_deadline(make_tender, officer):
     tender = make_tender()
     with pytest.raises(WrongState) as refused:
-        services.add_document(tender.pk, by=officer, upload=pdf(), now=tender.submission_deadline + timedelta(seconds=1))
+        services.add_document(tender.pk, by=officer, upload=pdf(),
+                              now=tender.submission_deadline + timedelta(seconds=1))
     assert refused.value.code == "deadline_passed"
 
 

@@ -12,12 +12,6 @@ from tenders.models import Status, Tender
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Nine demo accounts: hashing their passwords slowly tests nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seeded(capsys):
     call_command("seed_demo")
