@@ -57,6 +57,7 @@ def create_officer(*, buyer_name: str, username: str, password: str, email: str 
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError("This username is taken.", code="username_taken")
     user = User(username=username, email=email, organisation=buyer)
+    check_password(password, user=user)
     user.set_password(password)
     user.save()
     return user

@@ -138,3 +138,13 @@ def json_400(request, exception=None):
 
 def json_403(request, exception=None):
     return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal (the session login view) as the same JSON error
+    body as every other API error; pages outside /api/ keep Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("csrf_failed", f"CSRF check failed: {reason}"), status=403)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

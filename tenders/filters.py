@@ -1,6 +1,9 @@
 import re
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from rest_framework.exceptions import ValidationError
@@ -12,19 +15,47 @@ class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     pass
 
 
+class IdField(forms.IntegerField):
+    """A database id: a whole number in the 64-bit range (``1.5`` or a
+    30-digit number is bad input, not a server error)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time that still exists once converted to UTC (year 1
+    at -23:00 does not, and the database driver would fail on it)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return value.astimezone(UTC) if value is not None else None
+        except OverflowError:
+            raise forms.ValidationError("This time is out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 CPV_PREFIX = re.compile(r"^(\d{2,8})(-\d)?$")
 
 
 class TenderFilter(django_filters.FilterSet):
     status = StatusInFilter(choices=Status.choices, help_text="One status or several, comma-separated")
-    buyer = django_filters.NumberFilter(field_name="buyer_id", help_text="Buyer organisation id")
+    buyer = IdFilter(field_name="buyer_id", help_text="Buyer organisation id")
     cpv = django_filters.CharFilter(method="filter_cpv", help_text=(
         "CPV prefix: `45` (division), `4523` or `45230000` (trailing zeros mean the whole branch), "
         "or a full code `45233140-2`"))
     value_min = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="gte")
     value_max = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="lte")
-    deadline_after = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
-    deadline_before = django_filters.IsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
+    deadline_after = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
+    deadline_before = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_q", max_length=200,
                                   help_text="Full-text search over title, description and buyer name")
     ordering = django_filters.OrderingFilter(

@@ -54,7 +54,10 @@ class CancelIn(serializers.Serializer):
 
 
 class DocumentIn(serializers.Serializer):
-    file = serializers.FileField()
+    # Emptiness, size and type are the service's rules (document_empty,
+    # document_too_large, document_type_not_allowed), so the serializer lets
+    # an empty file through to it.
+    file = serializers.FileField(allow_empty_file=True)
     title = serializers.CharField(max_length=300, required=False, default="")
     document_type = serializers.CharField(max_length=64, required=False, default="biddingDocuments")
 

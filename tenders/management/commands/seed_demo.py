@@ -1,0 +1,293 @@
+"""Fill an empty database with demo data: two buyers with officers, several
+suppliers, and tenders in every state the services can reach — all made
+through the services, so every audit chain is valid.
+
+Each state has one function in ``STATES``; a later state (``awarded``,
+``complete``) is added by writing its function and listing it there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import cycle
+from typing import Callable
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import taxid
+from accounts.models import User
+from accounts.services import create_officer, register_supplier
+from bids import services as bid_services
+from tenders import services
+from tenders.models import Tender
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+BUYERS = {
+    "astana": ("Akimat of Astana", ["astana.officer", "astana.deputy"]),
+    "health": ("Ministry of Health of the Republic of Kazakhstan", ["health.officer"]),
+}
+
+SUPPLIERS = [
+    ("Qazaq Zhol Qurylys LLP", "qazaqzhol", "18040000101"),
+    ("ТОО «Астана Медикал Трейд»", "astanamed", "19050000202"),
+    ("Steppe Digital Solutions LLP", "steppedigital", "20060000303"),
+    ("Saryarka Furniture JSC", "saryarka", "17030000404"),
+    ("ТОО «Нур-Сервис Клининг»", "nurservice", "21070000505"),
+    ("KazEnergoStroy LLP", "kazenergo", "16020000606"),
+]
+
+BEST_VALUE_CRITERIA = [{"name": "Warranty period", "weight": 20}, {"name": "Delivery time", "weight": 10}]
+
+
+@dataclass(frozen=True)
+class Spec:
+    buyer: str
+    title: str
+    cpv: str
+    amount: str
+    description: str = ""
+    best_value: bool = False
+
+
+# (buyer, title, CPV 2008 code, estimated amount in KZT, description)
+CATALOGUE = [
+    Spec("astana", "Road repair on Kabanbay Batyr avenue", "45233140-2", "1250000000.00",
+         "Resurfacing of 2.4 km of road, including markings and kerbs."),
+    Spec("astana", "Қабанбай батыр даңғылындағы жаяу жүргіншілер жолын жөндеу", "45233140-2", "86500000.00",
+         "Жаяу жүргіншілер жолының 1,8 км жабынын ауыстыру."),
+    Spec("astana", "Ремонт внутриквартальных дорог района Алматы", "45233140-2", "412000000.00",
+         "Асфальтирование дворовых территорий, 36 дворов."),
+    Spec("astana", "Мектеп жиһазын сатып алу", "39160000-1", "47500000.00",
+         "Оқушы партасы мен орындықтар, 300 жинақ, №12 мектеп.", best_value=True),
+    Spec("astana", "Поставка школьной мебели для школы №45", "39160000-1", "38900000.00",
+         "Парты, стулья, шкафы для 24 классов."),
+    Spec("astana", "Street lighting modernisation, Yesil district", "31500000-1", "265000000.00",
+         "Replacement of 1,400 sodium lamps with LED luminaires."),
+    Spec("astana", "Көше жарықтандыруын жаңғырту, Сарыарқа ауданы", "31500000-1", "198000000.00",
+         "900 шамды LED шамдарға ауыстыру."),
+    Spec("astana", "Electricity supply for municipal buildings in 2027", "09310000-5", "540000000.00",
+         "Supply of electricity to 64 municipal buildings for the calendar year."),
+    Spec("astana", "Уборка и содержание общественных пространств", "90910000-9", "73400000.00",
+         "Ежедневная уборка 12 скверов и 3 бульваров."),
+    Spec("astana", "Әкімдік ғимараттарын жинау қызметтері", "90910000-9", "28700000.00",
+         "Әкімдіктің 4 ғимаратын күнделікті жинау."),
+    Spec("astana", "Construction of a water pipeline in Koktal", "45231300-8", "930000000.00",
+         "12 km of ductile iron pipe with connections to 420 houses."),
+    Spec("astana", "Строительство канализационного коллектора по улице Жумабаева", "45231300-8",
+         "1120000000.00", "Коллектор диаметром 800 мм, протяжённость 3,2 км."),
+    Spec("astana", "Personal computers for public service centres", "30213000-5", "96000000.00",
+         "320 desktop computers with monitors and three-year support.", best_value=True),
+    Spec("astana", "Ақпараттық жүйені әзірлеу: «Электронды кезек»", "72000000-5", "64000000.00",
+         "Халыққа қызмет көрсету орталықтарына арналған кезек жүйесі.", best_value=True),
+    Spec("astana", "Разработка мобильного приложения «Умный город»", "48000000-8", "118000000.00",
+         "Приложение для обращений жителей и оплаты парковки.", best_value=True),
+    Spec("astana", "Electric buses for city route 10", "34144900-7", "2400000000.00",
+         "Twenty 12-metre low-floor electric buses with charging equipment."),
+    Spec("astana", "Қалалық автобустарды жөндеу және техникалық қызмет көрсету", "50112000-3", "156000000.00",
+         "120 автобусқа жылдық қызмет көрсету."),
+    Spec("astana", "Обслуживание систем видеонаблюдения", "35120000-1", "44200000.00",
+         "Обслуживание 860 камер системы «Сергек»."),
+    Spec("astana", "Heating, ventilation and air conditioning for school No. 88", "45331000-6",
+         "187000000.00", "Design-and-build HVAC works in a 1,200-pupil school."),
+    Spec("astana", "Кеңсе тауарларын сатып алу", "30192000-1", "9800000.00",
+         "Қағаз, қаламдар, папкалар — 2027 жылға."),
+    Spec("health", "Поставка лекарственных средств для поликлиник", "33600000-6", "845000000.00",
+         "Антибиотики, противовирусные препараты и вакцины для 38 поликлиник."),
+    Spec("health", "Supply of insulin for the republican diabetes programme", "33600000-6", "1630000000.00",
+         "Human insulin and analogues for 2027, delivered quarterly."),
+    Spec("health", "Дәрілік заттарды сатып алу: онкология", "33690000-3", "2250000000.00",
+         "Онкологиялық орталықтарға арналған дәрілер."),
+    Spec("health", "Одноразовые медицинские расходные материалы", "33141000-0", "312000000.00",
+         "Шприцы, системы для инфузий, перчатки."),
+    Spec("health", "Medical equipment: ultrasound scanners for district hospitals", "33100000-1",
+         "780000000.00", "Twenty-six ultrasound scanners with training and five-year service.",
+         best_value=True),
+    Spec("health", "Зертханалық анализаторлар жеткізу", "38434000-6", "420000000.00",
+         "Аудандық ауруханаларға арналған биохимиялық анализаторлар.", best_value=True),
+    Spec("health", "Услуги по организации питания в республиканских больницах", "55520000-1", "367000000.00",
+         "Питание пациентов в 7 республиканских больницах."),
+    Spec("health", "Training of nurses in emergency care", "80500000-9", "54000000.00",
+         "Two-week courses for 600 nurses in 17 regions."),
+    Spec("health", "Медициналық ақпараттық жүйені сүйемелдеу", "72000000-5", "210000000.00",
+         "Электрондық денсаулық паспорты жүйесін қолдау.", best_value=True),
+    Spec("health", "Overhaul of the Republican Children's Rehabilitation Centre", "45453000-7",
+         "690000000.00", "Roof, facade, engineering networks and accessible entrances."),
+    Spec("health", "Страхование медицинского оборудования", "66510000-8", "26000000.00",
+         "Страхование оборудования стоимостью 18 млрд тенге."),
+    Spec("health", "Engineering design of a 300-bed hospital in Kosshy", "71320000-7", "148000000.00",
+         "Full design documentation with state expertise."),
+    Spec("health", "Санитарлық көлік үшін дизель отынын жеткізу", "09134100-8", "83000000.00",
+         "Жедел жәрдем көліктеріне арналған дизель отыны."),
+]
+
+
+@dataclass
+class Demo:
+    """Who is in the demo, and when it was made."""
+
+    now: datetime
+    officers: dict[str, User]
+    suppliers: list[User]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def bidders(self, n: int, offset: int) -> list[User]:
+        return [self.suppliers[(offset + i) % len(self.suppliers)] for i in range(n)]
+
+
+# --- making tenders -----------------------------------------------------------
+
+def _terms(spec: Spec, *, published: datetime, submission_days: float) -> dict:
+    """Fields for ``create_draft``: deadlines counted from ``published`` and
+    never shorter than the configured minimum submission period."""
+    minimum = timedelta(seconds=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    submission = published + max(timedelta(days=submission_days), minimum + timedelta(hours=1))
+    fields = {
+        "title": spec.title, "description": spec.description, "cpv": spec.cpv,
+        "estimated_amount": Decimal(spec.amount), "currency": "KZT",
+        "clarification_deadline": published + (submission - published) / 2,
+        "submission_deadline": submission,
+    }
+    if spec.best_value:
+        fields.update(award_method="best_value", price_weight=70, criteria=BEST_VALUE_CRITERIA)
+    return fields
+
+
+def _create(demo: Demo, spec: Spec, *, published: datetime, submission_days: float = 25, **extra) -> Tender:
+    fields = {**_terms(spec, published=published, submission_days=submission_days), **extra}
+    return services.create_draft(by=demo.officers[spec.buyer], now=published, **fields)
+
+
+def _publish(demo: Demo, spec: Spec, tender: Tender, *, at: datetime) -> Tender:
+    return services.publish_tender(tender.pk, by=demo.officers[spec.buyer], now=at)
+
+
+def _bid(tender: Tender, supplier: User, *, factor: str, at: datetime | None = None) -> None:
+    answers = {str(c.pk): f"{12 + i * 12} months" if i == 0 else f"{30 - i * 5} days"
+               for i, c in enumerate(tender.criteria.all())}
+    amount = (tender.estimated_amount * Decimal(factor)).quantize(Decimal("0.01"))
+    bid_services.submit_bid(tender.pk, by=supplier, now=at, content=bid_services.BidContent(
+        amount=amount, currency=tender.currency, answers=answers, documents=[]))
+
+
+def _past_deadline(demo: Demo, spec: Spec, n: int, *, bids: int, min_bids: int = 1) -> Tender:
+    """Published long ago, bids received before a deadline that has passed,
+    then opened as the scheduler would."""
+    minimum = timedelta(seconds=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    published = demo.now - minimum - timedelta(days=10 + n % 7)
+    tender = _create(demo, spec, published=published, submission_days=0, min_bids=min_bids)
+    tender = _publish(demo, spec, tender, at=published)
+    period = tender.submission_deadline - published
+    for i, supplier in enumerate(demo.bidders(bids, offset=n)):
+        _bid(tender, supplier, factor=f"0.{95 - i * 4 - n % 3}", at=published + period * (0.5 + 0.1 * i))
+    bid_services.open_tender(tender.pk, now=max(demo.now, tender.submission_deadline))
+    return tender
+
+
+def seed_draft(demo: Demo, spec: Spec, n: int) -> Tender:
+    return _create(demo, spec, published=demo.now, submission_days=30 + n)
+
+
+def seed_active(demo: Demo, spec: Spec, n: int) -> Tender:
+    """Open for bids; some have sealed bids, one in three was amended."""
+    published = demo.now - timedelta(days=n % 5)
+    tender = _publish(demo, spec, _create(demo, spec, published=published, submission_days=20 + n), at=published)
+    for i, supplier in enumerate(demo.bidders(n % 4, offset=n)):
+        _bid(tender, supplier, factor=f"0.{97 - i * 3}")
+    if n % 3 == 0:
+        services.amend_tender(tender.pk, by=demo.officers[spec.buyer],
+                              rationale="Deadline extended at the request of bidders",
+                              submission_deadline=tender.submission_deadline + timedelta(days=7))
+    return tender
+
+
+def seed_evaluation(demo: Demo, spec: Spec, n: int) -> Tender:
+    return _past_deadline(demo, spec, n, bids=2 + n % 3)
+
+
+def seed_unsuccessful(demo: Demo, spec: Spec, n: int) -> Tender:
+    """Fewer bids than required: opened, then unsuccessful."""
+    return _past_deadline(demo, spec, n, bids=n % 2, min_bids=2)
+
+
+def seed_cancelled(demo: Demo, spec: Spec, n: int) -> Tender:
+    tender = seed_active(demo, spec, n) if n % 2 else seed_draft(demo, spec, n)
+    services.cancel_tender(tender.pk, by=demo.officers[spec.buyer],
+                           reason="Financing was moved to the next budget year.")
+    return tender
+
+
+# One function per state; add `"awarded": seed_awarded` once evaluation exists.
+STATES: dict[str, Callable[[Demo, Spec, int], Tender]] = {
+    "active": seed_active,
+    "draft": seed_draft,
+    "evaluation": seed_evaluation,
+    "unsuccessful": seed_unsuccessful,
+    "cancelled": seed_cancelled,
+}
+# How many catalogue entries go to each state, in turn (active is the most common).
+PLAN = ["active", "evaluation", "active", "draft", "unsuccessful", "active", "cancelled", "evaluation"]
+
+
+# --- people -------------------------------------------------------------------------
+
+def _officers() -> dict[str, User]:
+    officers = {}
+    for key, (name, usernames) in BUYERS.items():
+        for username in usernames:
+            user = create_officer(buyer_name=name, username=username, password=DEMO_PASSWORD,
+                                  email=f"{username}@example.kz")
+            officers.setdefault(key, user)
+    return officers
+
+
+def _suppliers() -> list[User]:
+    users = []
+    for name, username, seed in SUPPLIERS:
+        tax_id = next(filter(None, (taxid.complete(f"{int(seed) + i:011d}") for i in range(20))))
+        users.append(register_supplier(organisation_name=name, tax_id=tax_id, username=username,
+                                       password=DEMO_PASSWORD, email=f"tenders@{username}.kz"))
+    return users
+
+
+@transaction.atomic
+def seed(now: datetime | None = None) -> Demo:
+    demo = Demo(now=now or timezone.now(), officers=_officers(), suppliers=_suppliers())
+    for n, (spec, state) in enumerate(zip(CATALOGUE, cycle(PLAN))):
+        STATES[state](demo, spec, n)
+        demo.counts[state] = demo.counts.get(state, 0) + 1
+    return demo
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with demo buyers, officers, suppliers and tenders in every state."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing (successfully) when the database already has tenders")
+
+    def handle(self, *args, if_empty: bool = False, **options):
+        if Tender.objects.exists():
+            if if_empty:
+                self.stdout.write("The database already has tenders: no demo data added.")
+                return
+            raise CommandError("The database already has tenders; seed_demo fills an empty database only.")
+        if User.objects.filter(username__in=self._usernames()).exists():
+            raise CommandError("Demo users already exist; seed_demo fills an empty database only.")
+        demo = seed()
+        counts = ", ".join(f"{count} {state}" for state, count in sorted(demo.counts.items()))
+        self.stdout.write(self.style.SUCCESS(f"Demo data: {sum(demo.counts.values())} tenders ({counts})."))
+        self.stdout.write(f"Demo password for every account: {DEMO_PASSWORD}")
+        for key, (name, usernames) in BUYERS.items():
+            self.stdout.write(f"  officer   {', '.join(usernames)}  ({name})")
+        for name, username, _ in SUPPLIERS:
+            self.stdout.write(f"  supplier  {username}  ({name})")
+
+    @staticmethod
+    def _usernames() -> list[str]:
+        return [u for _, usernames in BUYERS.values() for u in usernames] + [u for _, u, _ in SUPPLIERS]

@@ -1,0 +1,87 @@
+"""The OpenAPI schema is valid, names every URL under /api/, and its docs
+page renders."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.validation import validate_schema
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_DOCUMENTED = {"/api/schema/", "/api/docs/"}  # the schema and its viewer
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route
+
+
+def api_paths() -> set[str]:
+    """Every URL under /api/ the resolver knows, in OpenAPI form."""
+    paths = {"/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route) for route in _routes(get_resolver().url_patterns)}
+    return {p for p in paths if p.startswith("/api/")} - NOT_DOCUMENTED
+
+
+@pytest.fixture
+def schema(api) -> dict:
+    response = api.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_a_valid_openapi_3_document(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)  # raises on an invalid document
+
+
+def test_the_schema_names_every_api_url(schema):
+    assert set(schema["paths"]) == api_paths()
+
+
+def test_every_operation_has_a_summary_and_a_tag(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            assert operation.get("tags"), f"{method.upper()} {path} has no tag"
+
+
+def test_the_register_documents_its_filters(schema):
+    parameters = {p["name"] for p in schema["paths"]["/api/tenders/"]["get"]["parameters"]}
+    assert {"status", "buyer", "cpv", "value_min", "value_max", "deadline_after", "deadline_before", "q",
+            "ordering", "page", "page_size"} <= parameters
+
+
+def test_the_register_documents_its_paginated_response(schema):
+    response = schema["paths"]["/api/tenders/"]["get"]["responses"]["200"]["content"]["application/json"]
+    ref = response["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"count", "next", "previous", "results"} <= set(schema["components"]["schemas"][ref]["properties"])
+
+
+def test_the_docs_page_renders(api):
+    response = api.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+    assert b"/api/schema/" in response.content
+
+
+def test_spectacular_validates_without_warnings_in_debug(tmp_path):
+    env = {**os.environ, "DJANGO_DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file",
+         str(tmp_path / "schema.yml")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr
