@@ -109,10 +109,3 @@ def as_user():
             c.force_authenticate(user)
         return c
     return client
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Tests create many users; the production hasher's deliberate slowness
-    would dominate the suite's run time and tests nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
