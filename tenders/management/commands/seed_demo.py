@@ -2,8 +2,7 @@
 suppliers, and tenders in every state the services can reach — all made
 through the services, so every audit chain is valid.
 
-Each state has one function in ``STATES``; a later state (``awarded``,
-``complete``) is added by writing its function and listing it there.
+Each state has one function in ``STATES``.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from accounts import taxid
 from accounts.models import User
 from accounts.services import create_officer, register_supplier
 from bids import services as bid_services
+from evaluation import services as evaluation
 from tenders import services
 from tenders.models import Tender
 
@@ -175,17 +175,18 @@ def _bid(tender: Tender, supplier: User, *, factor: str, at: datetime | None = N
         amount=amount, currency=tender.currency, answers=answers, documents=[]))
 
 
-def _past_deadline(demo: Demo, spec: Spec, n: int, *, bids: int, min_bids: int = 1) -> Tender:
+def _past_deadline(demo: Demo, spec: Spec, n: int, *, bids: int, min_bids: int = 1,
+                   days_ago: float | None = None) -> Tender:
     """Published long ago, bids received before a deadline that has passed,
     then opened as the scheduler would."""
     minimum = timedelta(seconds=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
-    published = demo.now - minimum - timedelta(days=10 + n % 7)
+    published = demo.now - minimum - timedelta(days=10 + n % 7 if days_ago is None else days_ago)
     tender = _create(demo, spec, published=published, submission_days=0, min_bids=min_bids)
     tender = _publish(demo, spec, tender, at=published)
     period = tender.submission_deadline - published
     for i, supplier in enumerate(demo.bidders(bids, offset=n)):
         _bid(tender, supplier, factor=f"0.{95 - i * 4 - n % 3}", at=published + period * (0.5 + 0.1 * i))
-    bid_services.open_tender(tender.pk, now=max(demo.now, tender.submission_deadline))
+    bid_services.open_tender(tender.pk, now=tender.submission_deadline)
     return tender
 
 
@@ -222,16 +223,59 @@ def seed_cancelled(demo: Demo, spec: Spec, n: int) -> Tender:
     return tender
 
 
-# One function per state; add `"awarded": seed_awarded` once evaluation exists.
+def _award_top(demo: Demo, spec: Spec, tender: Tender, *, at: datetime, award_at: datetime) -> None:
+    """Qualify every opened bid at ``at``, score them (best value: the owner
+    sits on the committee), and award the top-ranked bid at ``award_at``."""
+    officer = demo.officers[spec.buyer]
+    bids = list(tender.bids.filter(opened_at__isnull=False).order_by("amount", "pk"))
+    for bid in bids:
+        evaluation.qualify_bid(tender.pk, bid.pk, by=officer, qualified=True,
+                               reason="Licences, guarantees and financial statements complete.", now=at)
+    if tender.award_method == "best_value":
+        evaluation.add_evaluators(tender.pk, by=officer, user_ids=[officer.pk], now=at)
+        evaluation.declare_no_conflict(tender.pk, by=officer, now=at,
+                                       statement="No interest in any bidder, no relation to their owners.")
+        for i, bid in enumerate(bids):
+            evaluation.score_bid(tender.pk, bid.pk, by=officer, now=at + timedelta(minutes=10), points={
+                c.pk: Decimal(max(0, c.weight - (i + j) % 4)) for j, c in enumerate(tender.criteria.all())})
+    top = evaluation.report(tender)["ranking"][0]
+    evaluation.award_bid(tender.pk, by=officer, bid_id=top, now=award_at)
+
+
+def _standstill_days() -> float:
+    return settings.PROCUREMENT_STANDSTILL_PERIOD / 86400
+
+
+def seed_awarded(demo: Demo, spec: Spec, n: int) -> Tender:
+    """Deadline two hours ago, awarded just now: in standstill, open to complaints."""
+    tender = _past_deadline(demo, spec, n, bids=3, days_ago=3 / 24)
+    _award_top(demo, spec, tender, at=tender.submission_deadline + timedelta(minutes=30),
+               award_at=demo.now - timedelta(minutes=1))
+    return tender
+
+
+def seed_complete(demo: Demo, spec: Spec, n: int) -> Tender:
+    """Awarded long enough ago for the standstill to have ended: complete."""
+    tender = _past_deadline(demo, spec, n, bids=3, days_ago=_standstill_days() + 3)
+    at = tender.submission_deadline + timedelta(hours=1)
+    _award_top(demo, spec, tender, at=at, award_at=at + timedelta(days=1))
+    award = tender.awards.get(status="active")
+    evaluation.complete_tender(tender.pk, now=award.standstill_ends_at)
+    return tender
+
+
 STATES: dict[str, Callable[[Demo, Spec, int], Tender]] = {
     "active": seed_active,
     "draft": seed_draft,
     "evaluation": seed_evaluation,
+    "awarded": seed_awarded,
+    "complete": seed_complete,
     "unsuccessful": seed_unsuccessful,
     "cancelled": seed_cancelled,
 }
 # How many catalogue entries go to each state, in turn (active is the most common).
-PLAN = ["active", "evaluation", "active", "draft", "unsuccessful", "active", "cancelled", "evaluation"]
+PLAN = ["active", "evaluation", "awarded", "active", "draft", "complete", "unsuccessful", "active",
+        "cancelled", "evaluation", "awarded", "complete"]
 
 
 # --- people -------------------------------------------------------------------------
