@@ -85,3 +85,9 @@ def test_spectacular_validates_without_warnings_in_debug(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr
+
+
+def test_docs_load_their_assets_from_this_server(api):
+    page = api.get("/api/docs/").content.decode()
+    assert "swagger-ui" in page
+    assert "cdn." not in page and "jsdelivr" not in page and "unpkg" not in page
