@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,8 @@ from tenders.services import DeadlinePassed, check_upload, db_now, lock_tender, 
 from . import receipts, sealing
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -47,11 +50,12 @@ class Receipt:
                    sha256=version.sha256, received_at=receipts.iso(version.received_at),
                    signature=version.signature, content=content.decode() if content is not None else "")
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, with_content: bool = True) -> dict:
+        """``with_content=False`` for the live receipt: no socket carries a price before opening."""
         data = {"tender": self.tender, "bid": self.bid, "version": self.version, "sha256": self.sha256,
                 "received_at": self.received_at, "signature": self.signature,
                 "public_key": receipts.public_key_hex()}
-        if self.content:
+        if self.content and with_content:
             data["content"] = self.content
         return data
 
@@ -180,12 +184,14 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
                              key=idempotency_key, fp=fp)
     audit.append(tender, "bid_submitted", by=by, hidden=True, now=now, data={"bids": tender.bid_count + 1})
     _count_changed(tender, +1, now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
 
 def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
-    bid = Bid.objects.select_for_update().select_related("current").filter(pk=bid_id, tender=tender).first()
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to ``current``.
+    bid = (Bid.objects.select_for_update(of=("self",)).select_related("current")
+           .filter(pk=bid_id, tender=tender).first())
     if bid is None or bid.supplier_id != by.organisation_id:
         raise NotFound("No such bid.")
     return bid
@@ -211,7 +217,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
                              key=idempotency_key, fp=fp)
     audit.append(tender, "bid_replaced", by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta})
     _count_changed(tender, delta, now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
 
@@ -310,7 +316,6 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     record = [opening_row(bid) for bid in opened]
     audit.append(tender, "bids_opened", role="system", now=now,
                  data={"bids": record, "not_opened_unconfirmed": unconfirmed})
-    live.emit(tender, "opening", now=now, bids=record)
     if len(opened) < tender.min_bids:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system")
         transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", role="system",
@@ -318,6 +323,8 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     else:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
+    # After the transitions, so the message carries the status the tender is left in.
+    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record)
     return True
 
 
@@ -326,7 +333,13 @@ def open_due(now: datetime | None = None) -> int:
     from django.utils import timezone
 
     now = now or timezone.now()
-    return sum(open_tender(pk) for pk in due_for_opening(now))
+    opened = 0
+    for pk in due_for_opening(now):
+        try:
+            opened += open_tender(pk)
+        except Exception:  # one tender that cannot be opened must not hold up the others
+            logger.exception("Opening tender %s failed; retrying on the next pass", pk)
+    return opened
 
 
 def check_document_access(bid: Bid) -> None:
