@@ -287,7 +287,9 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     bids, publish the opening record, move to evaluation (or unsuccessful).
     Safe to call from several schedulers: a tender another one is opening is
     skipped (SKIP LOCKED); one already opened is left alone."""
-    tender = (Tender.objects.select_for_update(skip_locked=True).select_related("buyer")
+    # of=("self",): lock the tender only; locking its buyer's row as well would
+    # make another scheduler skip every other tender of that buyer.
+    tender = (Tender.objects.select_for_update(skip_locked=True, of=("self",)).select_related("buyer")
               .filter(pk=tender_id, status=Status.ACTIVE).first())
     if tender is None:
         return False

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 logger = logging.getLogger("procurement.scheduler")
@@ -100,8 +100,8 @@ async def serve(stop: asyncio.Event) -> None:
             except TimeoutError:
                 pass
     finally:
-        await sync_to_async(close_old_connections, thread_sensitive=False, executor=executor)()
-        executor.shutdown(wait=False)
+        await sync_to_async(connections.close_all, thread_sensitive=False, executor=executor)()
+        executor.shutdown()
         logger.info("Deadline scheduler stopped")
 
 
