@@ -9,10 +9,15 @@ Close codes: 4404 for a tender that does not exist or is still a draft
 origin is rejected before the handshake completes (HTTP 403).
 """
 
+import asyncio
+import contextlib
 import json
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 
 from . import events
 
@@ -51,7 +56,53 @@ def _organisation_id(scope) -> int | None:
 
 
 class _Forwarding(AsyncWebsocketConsumer):
+    """Forwards layer events to the socket from one task of its own.
+
+    Channels' ``AsyncConsumer.__call__`` waits on the socket and the layer
+    together, re-arming an ``asyncio.wait`` and a new task for every message,
+    and its ``dispatch`` hops to the database thread (to close old
+    connections) before every handler. That is most of the cost when one
+    event goes to a thousand sockets, so here the base loop reads only the
+    socket, and a forwarding task, started once ``connect`` has sent the
+    snapshot, copies each event's text (serialised once, by the service) to
+    the socket as it comes."""
+
     groups_joined: list[str]
+    _forwarder: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            if self._forwarder is not None:
+                self._forwarder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._forwarder
+
+    async def websocket_connect(self, message):
+        try:
+            await super().websocket_connect(message)
+        finally:
+            # Layer messages that arrived meanwhile wait in the channel's queue,
+            # so they follow the snapshot.
+            self._forwarder = asyncio.create_task(self._forward())
+
+    async def _forward(self) -> None:
+        receive, send = self.channel_layer.receive, self.base_send
+        while True:
+            message = await receive(self.channel_name)
+            if message.get("type") != events.MESSAGE_TYPE:
+                continue
+            try:
+                await send({"type": "websocket.send", "text": message["text"]})
+            except Exception:  # the client went away; the disconnect handler stops us
+                return
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
@@ -65,16 +116,6 @@ class _Forwarding(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         await self.leave()
-
-    async def dispatch(self, message):
-        # The hot path, once per event per socket: forward the text as it was
-        # serialised by the service. Channels' generic dispatch would first
-        # hop to the database thread to close old connections, which this
-        # handler never uses; with a thousand sockets that hop is the cost.
-        if message["type"] == events.MESSAGE_TYPE:
-            await self.base_send({"type": "websocket.send", "text": message["text"]})
-            return
-        await super().dispatch(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         # The sockets are one-way; a ping gets a pong so clients can check liveness.
@@ -94,7 +135,7 @@ class FeedConsumer(_Forwarding):
 class TenderConsumer(_Forwarding):
     """ws/tenders/<id>/: one tender. The snapshot comes first, then deltas:
     the groups are joined before the snapshot is read, and layer messages are
-    dispatched only after connect() returns, so no change falls in between
+    forwarded only after connect() returns, so no change falls in between
     (one that lands in both is harmless: every delta carries the full value).
     An authenticated user also joins its organisation's private group for
     this tender (its own receipts)."""

@@ -77,7 +77,8 @@ def processes():
     def server() -> str:
         port = free_port()
         start("-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-              "--lifespan", "on", "--log-level", "warning")
+              "--lifespan", "on", "--log-level", "warning", "--ws", "websockets-sansio",
+              "--ws-per-message-deflate", "false")  # as docs/running.md runs it
         return f"127.0.0.1:{port}"
 
     def output() -> str:
