@@ -3,6 +3,7 @@ once however many copies run, catching up after downtime; and the deadline
 holds even when no scheduler has run."""
 
 import asyncio
+import io
 import threading
 import time
 from datetime import timedelta
@@ -10,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
+from channels.testing import ApplicationCommunicator, WebsocketCommunicator
+from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -198,6 +200,48 @@ async def test_running_scheduler_fires_the_opening_within_a_second_of_the_deadli
     assert (status["type"], status["status"]) == ("status_changed", "evaluation")
     assert opening["type"] == "opening"
     assert 0 <= arrived - deadline.timestamp() < 1.0
+
+
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_one_command_run_opens_on_time_from_inside_the_server(settings, tender_due_at, supplier):
+    """PROCUREMENT_SCHEDULER_IN_PROCESS=1 (bin/run): the ASGI lifespan starts the
+    scheduler on the server's own loop, so its events reach sockets on the
+    in-memory layer."""
+    # given
+    settings.PROCUREMENT_SCHEDULER_IN_PROCESS = True
+    deadline = timezone.now() + timedelta(seconds=1.5)
+    tender = await sync_to_async(tender_due_at)(deadline)
+    socket = WebsocketCommunicator(application, f"/ws/tenders/{tender.pk}/",
+                                   headers=[(b"origin", b"http://127.0.0.1")])
+    assert (await socket.connect())[0]
+    assert (await socket.receive_json_from())["type"] == "snapshot"
+    lifespan = ApplicationCommunicator(application, {"type": "lifespan", "asgi": {"version": "3.0"}})
+    try:
+        # when: the server starts
+        await lifespan.send_input({"type": "lifespan.startup"})
+        assert await lifespan.receive_output(timeout=5) == {"type": "lifespan.startup.complete"}
+        message = await socket.receive_json_from(timeout=5)
+        arrived = time.time()
+        await lifespan.send_input({"type": "lifespan.shutdown"})
+        assert await lifespan.receive_output(timeout=10) == {"type": "lifespan.shutdown.complete"}
+    finally:
+        await socket.disconnect()
+        await sync_to_async(connections.close_all)()
+
+    # then: no bids, so the tender went to evaluation on its way to unsuccessful
+    assert (message["type"], message["status"]) == ("status_changed", "evaluation")
+    assert 0 <= arrived - deadline.timestamp() < 1.0
+
+
+@pytest.mark.django_db
+def test_run_scheduler_once_handles_what_is_due(tender_due_at):
+    tender_due_at(timezone.now() - timedelta(seconds=1))
+    out = io.StringIO()
+
+    call_command("run_scheduler", "--once", stdout=out)
+
+    assert out.getvalue().strip() == "1 due item(s) handled."
 
 
 @pytest.fixture
