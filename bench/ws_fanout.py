@@ -5,9 +5,12 @@
 
 (run from the repository root; both variables are optional and default to the
 values above; the database is created if missing and MUST be a scratch one:
-the benchmark adds tenders to it). Options: ``--clients 1000 --rounds 5
---deflate`` (``--deflate`` turns permessage-deflate on in the server, as
-uvicorn does by default; the production command turns it off).
+the benchmark adds tenders to it). Options: ``--clients 1000 --rounds 5``;
+``--client websockets`` uses the ``websockets`` library instead of the minimal
+raw client (its parsing cost, which a browser pays on its own machine, then
+lands in the figures); ``--ws auto`` uvicorn's default WebSocket protocol
+instead of ``websockets-sansio``; ``--deflate`` permessage-deflate on in the
+server, as uvicorn does by default (only library clients negotiate it).
 
 What it measures
 1. 1,000 WebSocket clients on ``ws/tenders/<id>/`` of one tender, then 1,000
@@ -17,7 +20,8 @@ What it measures
    commit of the status change (an on_commit hook registered before the
    service's own) to each client's receipt of ``status_changed``: p50/p99/max,
    and messages lost (clients without their message 5 s later).
-2. The cost of one ``group_send`` to a group of 1,000 and 2,000 members, for
+2. The cost (median of 50) of one ``group_send`` to a group of 1,000 and
+   2,000 members held by another process, for
    ``channels_redis.pubsub.RedisPubSubChannelLayer`` (the setting) and the
    classic ``channels_redis.core.RedisChannelLayer``.
 
@@ -315,7 +319,7 @@ def _members(backend: str, prefix: str, members: int, ready, stop) -> None:
 
 
 async def group_send_cost(backend: str, members: int, sends: int = 50) -> float:
-    """Mean time of one group_send, the members being held by another process
+    """Median time of one group_send, the members being held by another process
     (so only the sender's cost is timed)."""
     import multiprocessing
 
@@ -330,10 +334,13 @@ async def group_send_cost(backend: str, members: int, sends: int = 50) -> float:
         message = {"type": "event.message", "text": json.dumps({"type": "status_changed", "tender": "1",
                                                                "status": "cancelled", "at": "now"})}
         await layer.group_send("tender.bench", message)  # warm the connection
-        started = time.perf_counter()
+        timings = []
         for _ in range(sends):
+            started = time.perf_counter()
             await layer.group_send("tender.bench", message)
-        return (time.perf_counter() - started) / sends * 1000
+            timings.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.01)  # let Redis and the holder drain between sends
+        return statistics.median(timings)
     finally:
         stop.set()
         holder.join(timeout=30)
@@ -386,7 +393,7 @@ def main() -> None:
                 total = args.clients * args.rounds
                 print(f"{label:32s} {summary(everything)}   lost {lost}/{total} "
                       f"({args.rounds} rounds)")
-            print("group_send cost (mean of 50, sender side; members held by another process):")
+            print("group_send cost (median of 50, sender side; members held by another process):")
             for members in (1000, 2000):
                 pubsub = await group_send_cost("pubsub", members)
                 core = await group_send_cost("core", members)
