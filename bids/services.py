@@ -50,11 +50,12 @@ class Receipt:
                    sha256=version.sha256, received_at=receipts.iso(version.received_at),
                    signature=version.signature, content=content.decode() if content is not None else "")
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, with_content: bool = True) -> dict:
+        """``with_content=False`` for the live receipt: no socket carries a price before opening."""
         data = {"tender": self.tender, "bid": self.bid, "version": self.version, "sha256": self.sha256,
                 "received_at": self.received_at, "signature": self.signature,
                 "public_key": receipts.public_key_hex()}
-        if self.content:
+        if self.content and with_content:
             data["content"] = self.content
         return data
 
@@ -184,12 +185,14 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
                              key=idempotency_key, fp=fp)
     audit.append(tender, "bid_submitted", by=by, hidden=True, now=now, data={"bids": tender.bid_count + 1})
     _count_changed(tender, +1, now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
 
 def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
-    bid = Bid.objects.select_for_update(of=("self",)).select_related("current").filter(pk=bid_id, tender=tender).first()
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to ``current``.
+    bid = (Bid.objects.select_for_update(of=("self",)).select_related("current")
+           .filter(pk=bid_id, tender=tender).first())
     if bid is None or bid.supplier_id != by.organisation_id:
         raise NotFound("No such bid.")
     return bid
@@ -215,7 +218,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
                              key=idempotency_key, fp=fp)
     audit.append(tender, "bid_replaced", by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta})
     _count_changed(tender, delta, now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict())
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
 
@@ -285,6 +288,8 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     bids, publish the opening record, move to evaluation (or unsuccessful).
     Safe to call from several schedulers: a tender another one is opening is
     skipped (SKIP LOCKED); one already opened is left alone."""
+    # of=("self",): lock the tender only; locking its buyer's row as well would
+    # make another scheduler skip every other tender of that buyer.
     tender = (Tender.objects.select_for_update(skip_locked=True, of=("self",)).select_related("buyer")
               .filter(pk=tender_id, status=Status.ACTIVE).first())
     if tender is None:
@@ -314,7 +319,6 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     record = [opening_row(bid) for bid in opened]
     audit.append(tender, "bids_opened", role="system", now=now,
                  data={"bids": record, "not_opened_unconfirmed": unconfirmed})
-    live.emit(tender, "opening", now=now, bids=record)
     if len(opened) < tender.min_bids:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system")
         transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", role="system",
@@ -322,6 +326,8 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     else:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
+    # After the transitions, so the message carries the status the tender is left in.
+    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record)
     return True
 
 
@@ -330,7 +336,13 @@ def open_due(now: datetime | None = None) -> int:
     from django.utils import timezone
 
     now = now or timezone.now()
-    return sum(open_tender(pk) for pk in due_for_opening(now))
+    opened = 0
+    for pk in due_for_opening(now):
+        try:
+            opened += open_tender(pk)
+        except Exception:  # one tender that cannot be opened must not hold up the others
+            logger.exception("Opening tender %s failed; retrying on the next pass", pk)
+    return opened
 
 
 def check_document_access(bid: Bid) -> None:

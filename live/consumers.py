@@ -2,12 +2,22 @@
 
 They never write to the database and never decide anything: every event is
 built and serialised once by the service that made the change
-(``live.events``) and forwarded here as text."""
+(``live.events``) and forwarded here as text, untouched.
 
+Close codes: 4404 for a tender that does not exist or is still a draft
+(the same answer for both, so a socket cannot probe for drafts). A refused
+origin is rejected before the handshake completes (HTTP 403).
+"""
+
+import asyncio
+import contextlib
 import json
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 
 from . import events
 
@@ -17,6 +27,9 @@ CLOSE_NOT_FOUND = 4404
 
 @database_sync_to_async
 def _tender_snapshot(tender_id: int) -> str | None:
+    """The tender's current public state as the first message, or None for
+    an unknown or draft tender. Before the opening it holds the bid count
+    only; the opening record once it is public."""
     from bids.services import opening_record
     from tenders.selectors import tenders_public
 
@@ -43,28 +56,77 @@ def _organisation_id(scope) -> int | None:
 
 
 class _Forwarding(AsyncWebsocketConsumer):
+    """Forwards layer events to the socket from one task of its own.
+
+    Channels' ``AsyncConsumer.__call__`` waits on the socket and the layer
+    together, re-arming an ``asyncio.wait`` and a new task for every message,
+    and its ``dispatch`` hops to the database thread (to close old
+    connections) before every handler. That is most of the cost when one
+    event goes to a thousand sockets, so here the base loop reads only the
+    socket, and a forwarding task, started once ``connect`` has sent the
+    snapshot, copies each event's text (serialised once, by the service) to
+    the socket as it comes."""
+
     groups_joined: list[str]
+    _forwarder: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            if self._forwarder is not None:
+                self._forwarder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._forwarder
+
+    async def websocket_connect(self, message):
+        try:
+            await super().websocket_connect(message)
+        finally:
+            # Layer messages that arrived meanwhile wait in the channel's queue,
+            # so they follow the snapshot.
+            self._forwarder = asyncio.create_task(self._forward())
+
+    async def _forward(self) -> None:
+        receive, send = self.channel_layer.receive, self.base_send
+        while True:
+            message = await receive(self.channel_name)
+            if message.get("type") != events.MESSAGE_TYPE:
+                continue
+            try:
+                await send({"type": "websocket.send", "text": message["text"]})
+            except Exception:  # the client went away; the disconnect handler stops us
+                return
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
 
-    async def disconnect(self, code):
+    async def leave(self) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
 
-    async def event_message(self, event):
-        await self.send(text_data=event["text"])
+    async def disconnect(self, code):
+        await self.leave()
 
     async def receive(self, text_data=None, bytes_data=None):
-        # The feed is one-way; a ping gets a pong so clients can check liveness.
+        # The sockets are one-way; a ping gets a pong so clients can check liveness.
         if text_data == "ping":
             await self.send(text_data='{"type":"pong"}')
 
 
 class FeedConsumer(_Forwarding):
-    """ws/tenders/: tenders published, status changes, cancellations."""
+    """ws/tenders/: tenders published, status changes (including cancellation),
+    amendments; and, on a socket authenticated as a supplier, its own
+    notifications."""
 
     async def connect(self):
         groups = [events.FEED_GROUP]
@@ -76,19 +138,26 @@ class FeedConsumer(_Forwarding):
 
 
 class TenderConsumer(_Forwarding):
-    """ws/tenders/<id>/: one tender. The snapshot comes first, then deltas;
-    joining before reading the snapshot means no change falls in between."""
+    """ws/tenders/<id>/: one tender. The snapshot comes first, then deltas:
+    the groups are joined before the snapshot is read, and layer messages are
+    forwarded only after connect() returns, so no change falls in between
+    (one that lands in both is harmless: every delta carries the full value).
+    An authenticated user also joins its organisation's private group for
+    this tender (its own receipts)."""
 
     async def connect(self):
         tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
         groups = [events.tender_group(tender_id)]
         org_id = _organisation_id(self.scope)
         if org_id is not None:
-            groups.append(events.org_group(org_id))
+            groups.append(events.private_group(tender_id, org_id))
         await self.join(groups)
         snapshot = await _tender_snapshot(tender_id)
-        await self.accept()
-        if snapshot is None:  # unknown or draft: accept, then close with a code the client can read
+        if snapshot is None:
+            # Unknown or draft: accept, then close with a code the client can read.
+            await self.leave()
+            await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        await self.accept()
         await self.send(text_data=snapshot)

@@ -2,8 +2,14 @@
 sent only after the transaction commits (``transaction.on_commit``), so a
 rolled-back change is never announced. Consumers forward the text as is.
 
-Groups: ``tenders`` (public feed), ``tender.<id>`` (one tender), and
-``org.<id>`` (an organisation's private events, e.g. a supplier's receipt).
+Groups: ``tenders`` (public feed), ``tender.<id>`` (one tender),
+``tender.<id>.org.<org id>`` (one organisation's private events on one
+tender, e.g. a supplier's receipt), and ``org.<org id>`` (an organisation's
+own notifications, on its authenticated feed socket). Only sockets
+authenticated as a user of that organisation join the private groups.
+
+Channel layers deliver at most once: a client that reconnects re-reads the
+state (the snapshot, or the HTTP API) instead of expecting missed events.
 """
 
 from __future__ import annotations
@@ -20,10 +26,16 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 FEED_GROUP = "tenders"
+# The one layer message type; consumers forward its "text" untouched.
+MESSAGE_TYPE = "event.message"
 
 
 def tender_group(tender_id: int | str) -> str:
     return f"tender.{tender_id}"
+
+
+def private_group(tender_id: int | str, org_id: int) -> str:
+    return f"tender.{tender_id}.org.{org_id}"
 
 
 def org_group(org_id: int) -> str:
@@ -34,15 +46,21 @@ def iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _send(groups: list[str], text: str) -> None:
+async def _group_send_all(groups: list[str], text: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": MESSAGE_TYPE, "text": text}
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, {"type": "event.message", "text": text})
+            await layer.group_send(group, message)
         except Exception:  # the change is committed; a lost push is re-read by clients over HTTP
             logger.exception("Live event to %s could not be sent", group)
+
+
+def send(groups: list[str], text: str) -> None:
+    """Send already-serialised text to groups, now (one hop to the event loop)."""
+    async_to_sync(_group_send_all)(groups, text)
 
 
 def payload(tender, event_type: str, *, now: datetime, **extra) -> dict:
@@ -50,13 +68,16 @@ def payload(tender, event_type: str, *, now: datetime, **extra) -> dict:
 
 
 def emit(tender, event_type: str, *, now: datetime, feed: bool = False, org_id: int | None = None,
-         **extra) -> None:
+         org_wide: bool = False, **extra) -> None:
     """Schedule an event for after commit: to the tender's group, to the public
-    feed when ``feed``, or only to one organisation when ``org_id`` is given."""
+    feed as well when ``feed``, or only to one organisation's sockets on this
+    tender when ``org_id`` is given (on all its authenticated feed sockets
+    with ``org_wide``). The payload is serialised here, once, at the state the
+    caller holds (under the tender's lock)."""
     text = json.dumps(payload(tender, event_type, now=now, **extra), cls=DjangoJSONEncoder,
                       ensure_ascii=False)
     if org_id is not None:
-        groups = [org_group(org_id)]
+        groups = [org_group(org_id) if org_wide else private_group(tender.pk, org_id)]
     else:
         groups = [tender_group(tender.pk)] + ([FEED_GROUP] if feed else [])
-    transaction.on_commit(lambda: _send(groups, text))
+    transaction.on_commit(lambda: send(groups, text))

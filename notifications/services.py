@@ -140,7 +140,7 @@ def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, no
         Notification(organisation_id=org_id, tender_id=tender.pk, kind=kind, subject=subject, body=body,
                      created_at=now) for org_id in org_ids)
     for notification in notifications:
-        live.emit(tender, "notification", now=now, org_id=notification.organisation_id,
+        live.emit(tender, "notification", now=now, org_id=notification.organisation_id, org_wide=True,
                   notification=notification_data(notification))
     messages = _emails(org_ids, subject=subject, body=body)
     if messages:

@@ -1,10 +1,12 @@
 """ASGI entry point: HTTP (Django) and WebSockets (Channels).
 
 With PROCUREMENT_SCHEDULER_IN_PROCESS=1 (the one-command development run) the
-deadline scheduler runs in a thread of this process, started on the ASGI
-lifespan, so its live events reach sockets on the in-memory layer.
+deadline scheduler runs as a task on this server's event loop, started and
+stopped by the ASGI lifespan, so its live events reach sockets on the
+in-memory layer. Production runs `manage.py run_scheduler` instead.
 """
 
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -38,17 +40,19 @@ async def application(scope, receive, send):
 async def _lifespan(receive, send):
     from procurement import scheduler
 
-    running = None
+    stop, task = asyncio.Event(), None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             if settings.PROCUREMENT_SCHEDULER_IN_PROCESS:
-                running = scheduler.start_in_thread()
+                task = asyncio.create_task(scheduler.serve(stop), name="deadline-scheduler")
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            if running:
-                thread, stop = running
+            if task is not None:
                 stop.set()
-                thread.join(timeout=5)
+                try:
+                    await asyncio.wait_for(task, timeout=5)
+                except TimeoutError:
+                    task.cancel()
             await send({"type": "lifespan.shutdown.complete"})
             return

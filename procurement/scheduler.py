@@ -2,24 +2,39 @@
 runs every other timed job) with no request needed.
 
 Each job selects what is due and handles every item in its own transaction,
-locking the row with SKIP LOCKED, so several schedulers can run at once and a
-scheduler that was down catches up on its first pass. It sleeps until the
-next known deadline, at most ``PROCUREMENT_SCHEDULER_INTERVAL`` seconds.
+locking the row with SKIP LOCKED, so several schedulers can run at once (one
+of them handles an item, the others skip it) and a scheduler that was down
+catches up on its first pass. It sleeps until the next known deadline, at
+most ``PROCUREMENT_SCHEDULER_INTERVAL`` seconds (0.25 s by default), so a
+deadline fires well within a second.
+
+Deadline *enforcement* never depends on the scheduler: a bid is checked
+against the deadline on the locked tender row with the database clock.
+
+The loop runs on an asyncio event loop (``serve``) and does its database
+work in one worker thread. Events emitted on commit therefore go through
+``async_to_sync`` to that loop: one channel-layer connection for the life of
+the process, and, in the one-command run where the loop is the ASGI
+server's own, straight to the in-memory layer the sockets listen on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
-import time
+import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 logger = logging.getLogger("procurement.scheduler")
+
+MIN_WAIT = 0.05
 
 
 def jobs() -> list[Callable[[datetime], int]]:
@@ -36,6 +51,7 @@ def jobs() -> list[Callable[[datetime], int]]:
 
 
 def run_once(now: datetime | None = None) -> int:
+    """One pass over every job; returns how many items were handled."""
     done = 0
     for job in jobs():
         try:
@@ -46,6 +62,7 @@ def run_once(now: datetime | None = None) -> int:
 
 
 def next_wake(now: datetime) -> float:
+    """Seconds until the next submission deadline, capped at the interval."""
     from tenders.models import Status, Tender
 
     interval = settings.PROCUREMENT_SCHEDULER_INTERVAL
@@ -53,36 +70,49 @@ def next_wake(now: datetime) -> float:
                 .values_list("submission_deadline", flat=True).first())
     if deadline is None:
         return interval
-    return max(0.05, min(interval, (deadline - now).total_seconds()))
+    return max(MIN_WAIT, min(interval, (deadline - now).total_seconds()))
 
 
-def loop(stop: threading.Event) -> None:
-    logger.info("Deadline scheduler started (interval %.2fs)", settings.PROCUREMENT_SCHEDULER_INTERVAL)
-    while not stop.is_set():
-        close_old_connections()
-        try:
-            done = run_once()
-            if done:
-                logger.info("Scheduler handled %d due item(s)", done)
-            wait = 0.0 if done else next_wake(timezone.now())
-        except Exception:
-            logger.exception("Scheduler pass failed")
-            wait = settings.PROCUREMENT_SCHEDULER_INTERVAL
-        stop.wait(wait + 0.005)
+def step() -> float:
+    """One pass, then how long to sleep before the next one."""
     close_old_connections()
+    try:
+        done = run_once()
+        if done:
+            logger.info("Scheduler handled %d due item(s)", done)
+            return 0.0  # there may be more than one batch due
+        return next_wake(timezone.now())
+    except Exception:
+        logger.exception("Scheduler pass failed")
+        return settings.PROCUREMENT_SCHEDULER_INTERVAL
 
 
-def start_in_thread() -> tuple[threading.Thread, threading.Event]:
-    stop = threading.Event()
-    thread = threading.Thread(target=loop, args=(stop,), name="deadline-scheduler", daemon=True)
-    thread.start()
-    return thread, stop
+async def serve(stop: asyncio.Event) -> None:
+    """Run passes until ``stop`` is set, on the running event loop."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deadline-scheduler")
+    in_thread = sync_to_async(step, thread_sensitive=False, executor=executor)
+    logger.info("Deadline scheduler started (interval %.2fs)", settings.PROCUREMENT_SCHEDULER_INTERVAL)
+    try:
+        while not stop.is_set():
+            wait = await in_thread()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=wait + 0.005)
+            except TimeoutError:
+                pass
+    finally:
+        await sync_to_async(connections.close_all, thread_sensitive=False, executor=executor)()
+        executor.shutdown()
+        logger.info("Deadline scheduler stopped")
 
 
 def run_forever() -> None:
-    stop = threading.Event()
-    try:
-        loop(stop)
-    except KeyboardInterrupt:
-        stop.set()
-        time.sleep(0)
+    """The ``run_scheduler`` command: serve until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(stop)
+
+    asyncio.run(main())

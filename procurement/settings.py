@@ -7,6 +7,7 @@ REDIS_URL) is selected by the same module, so the tests exercise it.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -170,7 +171,10 @@ if REDIS_URL:
             # The pub/sub layer costs one PUBLISH per group_send whatever the
             # group size (the classic layer writes to every member's list).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Redis pub/sub ignores the database number, so the prefix carries
+            # it: deployments (and test runs) on one Redis stay apart.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get(
+                "CHANNEL_LAYER_PREFIX", f"asgi.db{urlsplit(REDIS_URL).path.strip('/') or '0'}.")},
         }
     }
 else:

@@ -56,7 +56,8 @@ def db_now() -> datetime:
 
 
 def lock_tender(tender_id: int) -> Tender:
-    """The tender, row-locked until the end of the transaction."""
+    """The tender, row-locked until the end of the transaction (only the
+    tender's row: locking the joined buyer would serialise all its tenders)."""
     try:
         return Tender.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=tender_id)
     except Tender.DoesNotExist:

@@ -147,7 +147,8 @@ def test_no_socket_event_carries_content_before_opening(make_tender, make_suppli
         # one event loop for the whole exchange: the Redis pub/sub layer is per loop
         layer = get_channel_layer()
         channel = await layer.new_channel()
-        for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id)]:
+        for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id),
+                      events.private_group(tender.pk, rival.organisation_id)]:
             await layer.group_add(group, channel)
         await sync_to_async(submit)()
         received = []
