@@ -60,12 +60,6 @@ def signing_key() -> SigningKey:
     return _signing_key(settings.PROCUREMENT_PLATFORM_KEY)
 
 
-def generate_platform_key() -> str:
-    from nacl.utils import random
-
-    return base64.b64encode(random(32)).decode()
-
-
 @dataclass(frozen=True)
 class TenderKeys:
     public_key: bytes
