@@ -1,0 +1,53 @@
+"""Findings of the security review: each test pins one hole that was open
+(a leak, an authorisation gap, a 500 on bad input, an unsafe default)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bids import services as bid_services
+from bids.models import Bid
+
+from .evaluation_support import committee, make_opened  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def open_tender_with_criterion(make_tender):
+    """An active best-value tender accepting bids, and its one quality criterion."""
+    now = timezone.now()
+    tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
+                         clarification_deadline=now + timedelta(minutes=5), award_method="best_value",
+                         price_weight=80, criteria=[{"name": "Warranty", "weight": 20}])
+    return tender, tender.criteria.get()
+
+
+# --- bid answers that the database cannot store ------------------------------------
+
+@pytest.mark.parametrize("answer", [r'"24 months\u0000"', r'{"\u0000": "x"}', r'["ok", "\ud800"]'])
+def test_a_bid_answer_the_database_cannot_store_is_refused(open_tender_with_criterion, supplier, as_user,
+                                                            answer):
+    # given a bid whose answer holds a NUL (PostgreSQL's jsonb refuses it) or a
+    # lone surrogate (not encodable as UTF-8, so it cannot even be sealed)
+    tender, criterion = open_tender_with_criterion
+    body = '{"amount": "1500.00", "currency": "KZT", "answers": {"%s": %s}}' % (criterion.pk, answer)
+    # when it is submitted
+    response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/", body, content_type="application/json")
+    # then it is refused as bad input, and nothing was sealed that the opening would choke on
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "answers_invalid"
+    assert not Bid.objects.filter(tender=tender).exists()
+
+
+def test_a_tender_with_an_accepted_bid_can_always_be_opened(open_tender_with_criterion, supplier, as_user):
+    # given a bid with unusual but storable answers (unicode, nesting, numbers)
+    tender, criterion = open_tender_with_criterion
+    answers = {str(criterion.pk): {"text": "Кепілдік 24 ай ✓", "months": 24, "ok": True, "items": [1.5, None]}}
+    response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/",
+                                      {"amount": "1500.00", "currency": "KZT", "answers": answers}, format="json")
+    assert response.status_code == 201
+    # when the deadline passes, the opening stores the decrypted answers
+    tender.refresh_from_db()
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    # then
+    assert Bid.objects.get(tender=tender).answers == answers
