@@ -330,7 +330,15 @@ def open_due(now: datetime | None = None) -> int:
     from django.utils import timezone
 
     now = now or timezone.now()
-    return sum(open_tender(pk) for pk in due_for_opening(now))
+    opened = 0
+    for pk in due_for_opening(now):
+        # Each tender in its own transaction: one that cannot be opened is
+        # logged for a person to look at and must not hold up the others.
+        try:
+            opened += open_tender(pk)
+        except Exception:
+            logger.exception("Tender %s could not be opened; the other due tenders go on", pk)
+    return opened
 
 
 def check_document_access(bid: Bid) -> None:

@@ -2,12 +2,15 @@
 (a leak, an authorisation gap, a 500 on bad input, an unsafe default)."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from bids import services as bid_services
-from bids.models import Bid
+from bids.models import Bid, BidVersion
+from procurement import scheduler
+from tenders.models import Status
 
 from .evaluation_support import committee, make_opened  # noqa: F401  (fixtures)
 
@@ -51,3 +54,24 @@ def test_a_tender_with_an_accepted_bid_can_always_be_opened(open_tender_with_cri
     assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
     # then
     assert Bid.objects.get(tender=tender).answers == answers
+
+
+# --- one tender that cannot be opened must not stall the others ------------------------
+
+def test_a_tender_that_fails_to_open_does_not_stop_the_others(make_tender, make_supplier):
+    # given two tenders past their deadline; the earlier one holds a bid whose
+    # sealed box is damaged (a failure the opening cannot get past)
+    start = timezone.now() - timedelta(days=30)
+    broken = make_tender(now=start, submission_deadline=start + timedelta(days=20))
+    healthy = make_tender(now=start, submission_deadline=start + timedelta(days=21))
+    for tender in (broken, healthy):
+        content = bid_services.BidContent(amount=Decimal("100.00"), currency="KZT", answers={}, documents=[])
+        bid_services.submit_bid(tender.pk, by=make_supplier(), content=content, now=start + timedelta(days=1))
+    BidVersion.objects.filter(bid__tender=broken).update(sealed=b"damaged")
+    # when the scheduler runs
+    scheduler.run_once()
+    # then the healthy tender is opened; the broken one waits for a person, logged
+    healthy.refresh_from_db()
+    broken.refresh_from_db()
+    assert healthy.status == Status.EVALUATION and healthy.opened_at is not None
+    assert broken.status == Status.ACTIVE and broken.opened_at is None
