@@ -75,3 +75,25 @@ def test_a_tender_that_fails_to_open_does_not_stop_the_others(make_tender, make_
     broken.refresh_from_db()
     assert healthy.status == Status.EVALUATION and healthy.opened_at is not None
     assert broken.status == Status.ACTIVE and broken.opened_at is None
+
+
+# --- bad input is a 400, never a 500 ------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("path", ["/api/subscriptions/", "/api/tenders/{tender}/bids/",
+                                  "/api/tenders/{tender}/questions/"])
+def test_deeply_nested_json_is_bad_input(open_tender_with_criterion, supplier, as_user, path):
+    tender, _ = open_tender_with_criterion
+    response = as_user(supplier).post(path.format(tender=tender.pk), DEEP, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "malformed_request"
+
+
+def test_deeply_nested_answers_in_a_multipart_bid_are_bad_input(open_tender_with_criterion, supplier, as_user):
+    tender, criterion = open_tender_with_criterion
+    answers = '{"%s": %s}' % (criterion.pk, DEEP)
+    response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/",
+                                      {"amount": "1.00", "currency": "KZT", "answers": answers}, format="multipart")
+    assert response.status_code == 400, response.content
