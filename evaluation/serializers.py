@@ -59,7 +59,7 @@ def parse_points(data) -> dict[int, Decimal]:
     values = serializers.DictField(child=points, allow_empty=False).run_validation(data)
     parsed = {}
     for key, value in values.items():
-        if not str(key).isdigit():
+        if not (str(key).isascii() and str(key).isdigit()):  # "²".isdigit() is True; int("²") fails
             raise Invalid(f"{key!r} is not a criterion id.", code="unknown_criterion", field=str(key))
         parsed[int(key)] = value
     return parsed

@@ -97,3 +97,14 @@ def test_deeply_nested_answers_in_a_multipart_bid_are_bad_input(open_tender_with
     response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/",
                                       {"amount": "1.00", "currency": "KZT", "answers": answers}, format="multipart")
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("key", ["²", "١", "1²"])
+def test_a_score_keyed_by_a_non_ascii_digit_is_bad_input(make_opened, committee, officer, as_user, key):
+    # "²".isdigit() is True but int("²") fails: that was a 500
+    opened = make_opened({"a": "100.00"}, best_value=True)
+    member = committee(opened.tender)[0]
+    response = as_user(member).post(f"/api/tenders/{opened.tender.pk}/bids/{opened.bids['a'].pk}/scores/",
+                                    {key: "1.00"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "unknown_criterion"
