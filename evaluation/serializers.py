@@ -15,7 +15,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 class CommitteeIn(serializers.Serializer):
-    evaluators = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=50,
+    evaluators = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                       min_length=1, max_length=50,
                                        help_text="User ids of officers of the tender's buyer")
 
 

@@ -108,3 +108,12 @@ def test_a_score_keyed_by_a_non_ascii_digit_is_bad_input(make_opened, committee,
                                     {key: "1.00"}, format="json")
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "unknown_criterion"
+
+
+@pytest.mark.parametrize("user_id", [2**63, 10**30])
+def test_a_committee_member_id_out_of_range_is_bad_input(make_tender, officer, as_user, user_id):
+    # SQLite cannot even bind such an integer: that was a 500
+    tender = make_tender()
+    response = as_user(officer).post(f"/api/tenders/{tender.pk}/committee/", {"evaluators": [user_id]},
+                                     format="json")
+    assert response.status_code == 400, response.content
