@@ -117,3 +117,14 @@ def test_a_committee_member_id_out_of_range_is_bad_input(make_tender, officer, a
     response = as_user(officer).post(f"/api/tenders/{tender.pk}/committee/", {"evaluators": [user_id]},
                                      format="json")
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("since=0001-01-01T00:00:00-23:00", 200),  # a real instant (23:00 UTC), though near the edge: was a 500
+    ("until=0001-01-01T00:00:00-23:00", 200),
+    ("since=0001-01-01T00:00:00+23:00", 400),  # the day before year 1 in UTC: no such time
+    ("until=9999-12-31T23:59:59-14:00", 400),  # year 10000 in UTC
+])
+def test_an_ocds_release_time_at_the_edge_of_the_calendar_is_never_a_500(db, api, query, expected):
+    response = api.get(f"/api/ocds/releases/?{query}")
+    assert response.status_code == expected, response.content
