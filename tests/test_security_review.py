@@ -5,11 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from bids import services as bid_services
 from bids.models import Bid, BidVersion
 from procurement import scheduler
+from procurement.asgi import application
 from tenders.models import Status
 
 from .evaluation_support import committee, make_opened  # noqa: F401  (fixtures)
@@ -128,3 +131,21 @@ def test_a_committee_member_id_out_of_range_is_bad_input(make_tender, officer, a
 def test_an_ocds_release_time_at_the_edge_of_the_calendar_is_never_a_500(db, api, query, expected):
     response = api.get(f"/api/ocds/releases/?{query}")
     assert response.status_code == expected, response.content
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("tender_id", ["9" * 19, "9" * 200])
+def test_a_socket_for_an_impossible_tender_id_is_closed_as_not_found(tender_id):
+    # a 200-digit id made a channel-layer group name over 100 characters: the
+    # consumer crashed instead of closing with the documented 4404
+    async def connect():
+        socket = WebsocketCommunicator(application, f"/ws/tenders/{tender_id}/",
+                                       headers=[(b"origin", b"http://localhost")])
+        connected, _ = await socket.connect(timeout=5)
+        message = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        return connected, message
+
+    connected, message = async_to_sync(connect)()
+    assert connected
+    assert message == {"type": "websocket.close", "code": 4404}
