@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 from django.utils import timezone
 
 from bids import services as bid_services
@@ -149,3 +150,53 @@ def test_a_socket_for_an_impossible_tender_id_is_closed_as_not_found(tender_id):
     connected, message = async_to_sync(connect)()
     assert connected
     assert message == {"type": "websocket.close", "code": 4404}
+
+
+# --- the Django admin shows staff what the public sees: no bidder before the opening ---------------
+
+@pytest.fixture
+def sealed_bid(open_tender_with_criterion, make_supplier, as_user):
+    tender, _ = open_tender_with_criterion
+    bidder = make_supplier("Unmistakable Bidder LLP")
+    response = as_user(bidder).post(f"/api/tenders/{tender.pk}/bids/", {"amount": "1500.00", "currency": "KZT"},
+                                    format="json")
+    assert response.status_code == 201
+    return Bid.objects.get(tender=tender)
+
+
+@pytest.fixture
+def admin_client(staff):
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_the_admin_does_not_name_a_bidder_before_the_opening(sealed_bid, admin_client):
+    for path in ["/admin/bids/bid/", f"/admin/bids/bid/{sealed_bid.pk}/change/"]:
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert "Unmistakable Bidder" not in response.content.decode(), path
+        assert sealed_bid.supplier.tax_id not in response.content.decode(), path
+
+
+def test_the_admin_bid_list_cannot_be_filtered_by_bidder(sealed_bid, admin_client):
+    # a filter is an oracle: one row or none tells whether this supplier bid on this tender
+    for query in [f"supplier={sealed_bid.supplier_id}", f"supplier__id__exact={sealed_bid.supplier_id}",
+                  f"supplier_id={sealed_bid.supplier_id}"]:
+        response = admin_client.get(f"/admin/bids/bid/?tender={sealed_bid.tender_id}&{query}")
+        assert response.status_code != 200 or "1 bid" not in response.content.decode(), query
+        assert f"/admin/bids/bid/{sealed_bid.pk}/change/" not in response.content.decode(), query
+
+
+def test_the_admin_cannot_list_an_organisations_bids_through_its_delete_page(sealed_bid, admin_client):
+    # the delete confirmation lists every protected object: "bid 7 on tender 3"
+    response = admin_client.get(f"/admin/accounts/organisation/{sealed_bid.supplier_id}/delete/")
+    assert response.status_code == 403
+    assert f"bid {sealed_bid.pk} on tender" not in response.content.decode()
+
+
+def test_the_admin_names_the_bidder_once_the_bid_is_opened(sealed_bid, admin_client):
+    tender = sealed_bid.tender
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    response = admin_client.get(f"/admin/bids/bid/{sealed_bid.pk}/change/")
+    assert "Unmistakable Bidder" in response.content.decode()
