@@ -1,8 +1,13 @@
 """Findings of the security review: each test pins one hole that was open
 (a leak, an authorisation gap, a 500 on bad input, an unsafe default)."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -200,3 +205,30 @@ def test_the_admin_names_the_bidder_once_the_bid_is_opened(sealed_bid, admin_cli
     assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
     response = admin_client.get(f"/admin/bids/bid/{sealed_bid.pk}/change/")
     assert "Unmistakable Bidder" in response.content.decode()
+
+
+# --- production settings ------------------------------------------------------------------
+
+def production_settings(**env) -> dict:
+    """The settings a production process gets from its environment (DEBUG off)."""
+    names = ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"]
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    base.update(DJANGO_SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="procurement.settings", **env)
+    code = ("import json; from procurement import settings as s; "
+            f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}))")
+    out = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(out.stdout)
+
+
+def test_production_cookies_are_secure_unless_turned_off():
+    # DEBUG off and nothing said: a session or CSRF cookie never travels over plain HTTP
+    values = production_settings()
+    assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
+    assert production_settings(DJANGO_SECURE_COOKIES="0")["SESSION_COOKIE_SECURE"] is False
+
+
+def test_hsts_and_the_proxy_https_header_can_be_turned_on():
+    values = production_settings(DJANGO_HSTS_SECONDS="31536000", DJANGO_SECURE_PROXY_SSL_HEADER="1")
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
