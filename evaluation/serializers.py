@@ -105,6 +105,9 @@ class ReportOut(serializers.Serializer):
     ranking = serializers.ListField(child=serializers.IntegerField(), help_text="Bid ids, best first")
     award = AwardOut(allow_null=True)
     awards = AwardOut(many=True)
+    commitment_salt = serializers.CharField(allow_null=True, help_text=(
+        "Once public: the salt of the audit log's bid_scored commitments, SHA-256 over the canonical JSON of "
+        '{"tender", "bid", "evaluator", "points": {"<criterion id>": "<points>"}, "salt"}; null before'))
 
 
 class ComplaintIn(serializers.Serializer):

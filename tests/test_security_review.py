@@ -1,6 +1,7 @@
 """Findings of the security review: each test pins one hole that was open
 (a leak, an authorisation gap, a 500 on bad input, an unsafe default)."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from bids import services as bid_services
 from bids.models import Bid, BidVersion
+from evaluation import services as evaluation_services
 from procurement import scheduler
 from procurement.asgi import application
 from tenders.models import Status
@@ -232,3 +234,59 @@ def test_hsts_and_the_proxy_https_header_can_be_turned_on():
     values = production_settings(DJANGO_HSTS_SECONDS="31536000", DJANGO_SECURE_PROXY_SSL_HEADER="1")
     assert values["SECURE_HSTS_SECONDS"] == 31536000
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+# --- the audit log's score commitments must not give the scores away before the award ----------
+
+def unsalted_commitment(*, tender_id, bid_id, evaluator_id, points) -> str:
+    """The commitment as anyone could compute it from public data alone."""
+    body = {"tender": tender_id, "bid": bid_id, "evaluator": evaluator_id, "points": points}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def test_a_score_cannot_be_recovered_from_the_public_audit_log_before_the_award(make_opened, committee, officer,
+                                                                                 api):
+    # given an evaluator's 17.50 on a criterion worth 25 (only 2,501 possible values)
+    opened = make_opened({"a": "100.00"}, best_value=True)
+    evaluation_services.qualify_bid(opened.tender.pk, opened.bids["a"].pk, by=officer, qualified=True,
+                                    reason="Complete.")
+    member = committee(opened.tender)[0]
+    quality = opened.criteria[0]
+    evaluation_services.score_bid(opened.tender.pk, opened.bids["a"].pk, by=member,
+                                  points={quality.pk: Decimal("17.50")})
+    entry = next(e for e in api.get(f"/api/tenders/{opened.tender.pk}/audit/").json()["entries"]
+                 if e["event"] == "bid_scored")
+    # when anyone tries every possible value against the public commitment
+    found = [cents for cents in range(0, quality.weight * 100 + 1)
+             if unsalted_commitment(tender_id=opened.tender.pk, bid_id=opened.bids["a"].pk, evaluator_id=member.pk,
+                                    points={str(quality.pk): f"{Decimal(cents) / 100:.2f}"})
+             == entry["data"]["commitment"]]
+    # then the score is not found
+    assert found == []
+
+
+def test_once_public_the_report_lets_anyone_check_each_score_commitment(make_opened, committee, officer, api):
+    # given a scored, awarded tender
+    opened = make_opened({"a": "100.00"}, best_value=True)
+    evaluation_services.qualify_bid(opened.tender.pk, opened.bids["a"].pk, by=officer, qualified=True,
+                                    reason="Complete.")
+    members = committee(opened.tender)
+    for member in members:
+        evaluation_services.score_bid(opened.tender.pk, opened.bids["a"].pk, by=member,
+                                      points={c.pk: Decimal("10.00") for c in opened.criteria})
+    assert api.get(f"/api/tenders/{opened.tender.pk}/evaluation/").status_code == 403  # not public yet
+    evaluation_services.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids["a"].pk)
+    # when anyone reads the public report and the audit log
+    report = api.get(f"/api/tenders/{opened.tender.pk}/evaluation/").json()
+    entries = [e for e in api.get(f"/api/tenders/{opened.tender.pk}/audit/").json()["entries"]
+               if e["event"] == "bid_scored"]
+    # then each commitment recomputes from the published points and salt
+    salt = report["commitment_salt"]
+    row = report["bids"][0]
+    for entry in entries:
+        evaluator = str(entry["data"]["evaluator"]["id"])
+        points = {str(cid): row["scores"][str(cid)][evaluator] for cid in entry["data"]["criteria"]}
+        body = {"tender": report["tender"], "bid": row["bid"], "evaluator": int(evaluator), "points": points,
+                "salt": salt}
+        assert hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest() \
+            == entry["data"]["commitment"]
