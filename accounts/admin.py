@@ -10,6 +10,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "tax_id"]
 
+    def has_delete_permission(self, request, obj=None):
+        # An organisation's records (bids, audit entries) outlive it; and the
+        # delete page would list its sealed bids by tender before the opening.
+        return False
+
 
 @admin.register(User)
 class PlatformUserAdmin(UserAdmin):

@@ -1,6 +1,7 @@
 """Staff see bids only as the public does: metadata and the count before the
-opening, the opened content after it. Sealed bytes are never displayed, and
-nothing here can be edited."""
+opening, the opened content (and the bidder) after it. Sealed bytes are never
+displayed, the list cannot be filtered by bidder, and nothing here can be
+edited."""
 
 from django.contrib import admin
 
@@ -20,12 +21,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Bid)
 class BidAdmin(ReadOnlyAdmin):
-    list_display = ["id", "tender", "supplier", "status", "needs_confirmation", "opened_at", "opened_amount"]
+    list_display = ["id", "tender", "opened_supplier", "status", "needs_confirmation", "opened_at",
+                    "opened_amount"]
     list_filter = ["status"]
     list_select_related = ["tender", "supplier"]
-    fields = ["tender", "supplier", "status", "needs_confirmation", "created_at", "updated_at", "opened_at",
-              "opened_amount", "opened_answers"]
+    fields = ["tender", "opened_supplier", "status", "needs_confirmation", "created_at", "updated_at",
+              "opened_at", "opened_amount", "opened_answers"]
     readonly_fields = fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by bidder would answer "did X bid on tender T?" before the opening.
+        if lookup.split("__")[0] in ("supplier", "supplier_id"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="supplier")
+    def opened_supplier(self, bid: Bid) -> str:
+        return str(bid.supplier) if bid.opened_at else "sealed"
 
     @admin.display(description="amount")
     def opened_amount(self, bid: Bid) -> str:

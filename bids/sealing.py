@@ -60,6 +60,13 @@ def signing_key() -> SigningKey:
     return _signing_key(settings.PROCUREMENT_PLATFORM_KEY)
 
 
+def tender_secret(purpose: bytes, tender_id: int) -> str:
+    """A per-tender secret (hex) derived from the platform key under a purpose
+    label: reproducible by the platform, unguessable without its key."""
+    return blake2b(str(tender_id).encode(), digest_size=16, key=_derive(purpose),
+                   encoder=nacl.encoding.HexEncoder).decode()
+
+
 @dataclass(frozen=True)
 class TenderKeys:
     public_key: bytes

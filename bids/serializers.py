@@ -18,7 +18,30 @@ class BidIn(serializers.Serializer):
             raise serializers.ValidationError("Answers are an object keyed by criterion id.", code="answers_invalid")
         if len(str(value)) > 50_000:
             raise serializers.ValidationError("Answers are too long.", code="answers_too_long")
+        if not _storable(value):
+            # Sealed now, decrypted into a JSON column at the opening: a NUL
+            # (refused by PostgreSQL's jsonb) or a lone surrogate (not UTF-8)
+            # would make the whole tender impossible to open.
+            raise serializers.ValidationError("Answers may not contain NUL or unpaired surrogate characters.",
+                                              code="answers_invalid")
         return value
+
+
+def _storable(value) -> bool:
+    """True when every string in the JSON value (keys included) is valid
+    UTF-8 text without NUL. Iterative: nesting depth is the client's choice."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or any("\ud800" <= ch <= "\udfff" for ch in item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 class ReceiptOut(serializers.Serializer):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from bids import sealing
 from bids.models import Bid
 from procurement.errors import Forbidden, WrongState
 from tenders.models import Criterion, Status, Tender
@@ -26,6 +27,13 @@ CONCLUDED = {Status.AWARDED, Status.COMPLETE, Status.UNSUCCESSFUL, Status.CANCEL
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def commitment_salt(tender_id: int) -> str:
+    """The secret salt in each score commitment of a tender. Without it the
+    points behind a commitment (at most a few thousand values per criterion)
+    could be found by trying them all; it is published with the report."""
+    return sealing.tender_secret(b"score-salt", tender_id)
 
 
 def report_is_public(tender: Tender) -> bool:
@@ -147,6 +155,7 @@ def report(tender: Tender) -> dict:
         })
     ranking = [r.bid for r in sorted(results.values(), key=lambda r: r.rank)]
     active = next((a for a in awards if a["status"] == Award.Status.ACTIVE), None)
+    public = tender.opened_at is not None and (tender.status in CONCLUDED or bool(awards))  # report_is_public
     return {
         "tender": tender.pk,
         "status": tender.status,
@@ -161,4 +170,6 @@ def report(tender: Tender) -> dict:
         "ranking": ranking,
         "award": active,
         "awards": awards,
+        # reveals the score commitments in the audit log once the report is public
+        "commitment_salt": commitment_salt(tender.pk) if public else None,
     }

@@ -15,7 +15,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 class CommitteeIn(serializers.Serializer):
-    evaluators = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=50,
+    evaluators = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                       min_length=1, max_length=50,
                                        help_text="User ids of officers of the tender's buyer")
 
 
@@ -59,7 +60,7 @@ def parse_points(data) -> dict[int, Decimal]:
     values = serializers.DictField(child=points, allow_empty=False).run_validation(data)
     parsed = {}
     for key, value in values.items():
-        if not str(key).isdigit():
+        if not (str(key).isascii() and str(key).isdigit()):  # "²".isdigit() is True; int("²") fails
             raise Invalid(f"{key!r} is not a criterion id.", code="unknown_criterion", field=str(key))
         parsed[int(key)] = value
     return parsed
@@ -104,6 +105,9 @@ class ReportOut(serializers.Serializer):
     ranking = serializers.ListField(child=serializers.IntegerField(), help_text="Bid ids, best first")
     award = AwardOut(allow_null=True)
     awards = AwardOut(many=True)
+    commitment_salt = serializers.CharField(allow_null=True, help_text=(
+        "Once public: the salt of the audit log's bid_scored commitments, SHA-256 over the canonical JSON of "
+        '{"tender", "bid", "evaluator", "points": {"<criterion id>": "<points>"}, "salt"}; null before'))
 
 
 class ComplaintIn(serializers.Serializer):

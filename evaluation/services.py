@@ -7,10 +7,10 @@ audit entry and schedules the live event for after the commit. Status changes
 go through ``tenders.services.transition`` only.
 
 Scores are private until the report becomes public (see
-``selectors.report_is_public``): their audit entries carry a SHA-256
+``selectors.report_is_public``): their audit entries carry a salted SHA-256
 commitment to the points, not the points, so the public log pins every score
-without publishing it early; the report then lets anyone check each
-commitment.
+without publishing it early; the report then publishes the salt and lets
+anyone check each commitment.
 """
 
 from __future__ import annotations
@@ -64,8 +64,12 @@ def _opened_bid(tender: Tender, bid_id: int) -> Bid:
 
 
 def score_commitment(*, tender_id: int, bid_id: int, evaluator_id: int, points: dict[str, str]) -> str:
-    """SHA-256 over the canonical JSON of one scoring action (published in the audit log)."""
-    body = {"tender": tender_id, "bid": bid_id, "evaluator": evaluator_id, "points": points}
+    """SHA-256 over the canonical JSON of one scoring action (published in the
+    audit log), salted with the tender's secret ``commitment_salt`` so that
+    the points cannot be found by trying every value before the report
+    (which publishes the salt) is public."""
+    body = {"tender": tender_id, "bid": bid_id, "evaluator": evaluator_id, "points": points,
+            "salt": selectors.commitment_salt(tender_id)}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

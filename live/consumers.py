@@ -23,6 +23,7 @@ from . import events
 
 # Close codes (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
+MAX_ID = 2**63 - 1  # BigAutoField
 
 
 @database_sync_to_async
@@ -147,6 +148,10 @@ class TenderConsumer(_Forwarding):
 
     async def connect(self):
         tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
+        if tender_id > MAX_ID:  # no such tender, and too long for a group name
+            await self.accept()
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
         groups = [events.tender_group(tender_id)]
         org_id = _organisation_id(self.scope)
         if org_id is not None:

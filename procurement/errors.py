@@ -95,6 +95,11 @@ def error_body(code: str, detail: str, **extra: Any) -> dict:
 def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status_code)
+    if isinstance(exc, RecursionError):
+        # Python's JSON parser recurses once per nesting level: a body of a
+        # few hundred kilobytes of "[[[[" exhausts the stack. Bad input.
+        return Response(error_body("malformed_request", "The input is nested too deeply."),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
