@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -115,7 +116,7 @@ class BidDocumentView(APIView):
         with stored.file.open("rb") as fh:
             content = sealing.Opener(tender.sealed_private_key).open(fh.read())
         response = HttpResponse(content, content_type=meta["content_type"])
-        response["Content-Disposition"] = f'attachment; filename="{meta["name"]}"'
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=meta["name"])
         return response
 
 

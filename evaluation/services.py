@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -38,6 +39,8 @@ from .selectors import report  # noqa: F401  (the public report is part of this 
 
 DEFAULT_STATEMENT = ("I declare that I have no conflict of interest with any bidder on this tender, "
                      "and that I will keep the evaluation confidential until the award.")
+
+logger = logging.getLogger(__name__)
 
 
 def _iso(value: datetime) -> str:
@@ -358,4 +361,11 @@ def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
 def complete_due(now: datetime | None = None) -> int:
     """One scheduler pass: complete every tender whose standstill is over."""
     now = now or timezone.now()
-    return sum(complete_tender(pk, now=now) for pk in due_for_completion(now))
+    completed = 0
+    for pk in due_for_completion(now):
+        # Each tender in its own transaction: one that fails must not hold up the others.
+        try:
+            completed += complete_tender(pk, now=now)
+        except Exception:
+            logger.exception("Tender %s could not be completed; the other due tenders go on", pk)
+    return completed

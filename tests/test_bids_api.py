@@ -190,3 +190,15 @@ def test_receipt_round_trip_through_the_opening_record(tender, supplier, api, as
     record = api.get(url(tender, "opening/")).json()["bids"]
     assert mine == receipt["sha256"]
     assert [(row["bid"], row["sha256"]) for row in record] == [(receipt["bid"], mine)]
+
+
+def test_document_names_with_quotes_download_with_a_well_formed_header(tender, supplier, api, as_user):
+    document = SimpleUploadedFile('offer "final".txt', b"text", content_type="text/plain")
+    as_user(supplier).post(url(tender, "bids/"), {"amount": "5.00", "currency": "KZT", "documents": [document]},
+                           format="multipart")
+    services.open_tender(tender.pk, now=Tender.objects.get(pk=tender.pk).submission_deadline)
+
+    bid = api.get(url(tender, "bids/")).json()[0]
+    response = api.get(bid["documents"][0]["url"])
+
+    assert response["Content-Disposition"] == 'attachment; filename="offer \\"final\\".txt"'
