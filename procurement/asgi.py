@@ -5,6 +5,7 @@ deadline scheduler runs in a thread of this process, started on the ASGI
 lifespan, so its live events reach sockets on the in-memory layer.
 """
 
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -28,9 +29,22 @@ router = ProtocolTypeRouter({
 })
 
 
+# Django runs each HTTP request's sync code in a thread of its own, with no
+# bound: a burst of 500 bids at a deadline started 500 threads that shared the
+# GIL and the connection pool in lockstep, so none finished for seconds and
+# every bid reached the deadline late. At most HTTP_CONCURRENCY requests run
+# at once; the rest wait their turn (first come, first served) as cheap
+# coroutines in the event loop. WebSockets are not counted.
+_http_slots = asyncio.Semaphore(settings.HTTP_CONCURRENCY)
+
+
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
+        return
+    if scope["type"] == "http":
+        async with _http_slots:
+            await router(scope, receive, send)
         return
     await router(scope, receive, send)
 

@@ -261,6 +261,9 @@ PROCUREMENT_DOCUMENT_TYPES = {
 # development run on the in-memory layer); production runs `run_scheduler`.
 PROCUREMENT_SCHEDULER_IN_PROCESS = env_bool("PROCUREMENT_SCHEDULER_IN_PROCESS")
 PROCUREMENT_SCHEDULER_INTERVAL = float(os.environ.get("PROCUREMENT_SCHEDULER_INTERVAL", "0.25"))
+# Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
+# it at or below DB_POOL_MAX_SIZE.
+HTTP_CONCURRENCY = env_int("HTTP_CONCURRENCY", 8)
 
 LOGGING = {
     "version": 1,
