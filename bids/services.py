@@ -86,6 +86,8 @@ def _check_content(tender: Tender, content: BidContent) -> None:
                       field="currency")
     if content.amount <= 0:
         raise Invalid("The price must be positive.", code="amount_invalid", field="amount")
+    if not content.answers:  # nothing to check against the criteria: spare the query under the lock
+        return
     criteria = {str(c.pk) for c in tender.criteria.all()}
     unknown = set(map(str, content.answers)) - criteria
     if unknown:
@@ -139,10 +141,11 @@ def _store_version(tender: Tender, bid: Bid, *, by, content: BidContent, hashes:
     bid.needs_confirmation = False
     bid.save(update_fields=["current", "updated_at", "needs_confirmation", "status"])
     if key:
+        # No savepoint (two round trips under the tender's lock): a clash
+        # fails the whole transaction anyway, and the error rolls it all back.
         try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(supplier=by.organisation, key=key, fingerprint=fp,
-                                                 version=version, created_at=now)
+            IdempotencyRecord.objects.create(supplier=by.organisation, key=key, fingerprint=fp,
+                                             version=version, created_at=now)
         except IntegrityError:
             raise Unprocessable("This Idempotency-Key is being used by another request.",
                                 code="idempotency_conflict") from None
