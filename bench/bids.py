@@ -171,7 +171,9 @@ def run_burst(server, officer, users, tokens, args) -> dict:
     fire_at = deadline.timestamp() - args.window
     connection.close()
     log(f"{n} suppliers connected; all send at deadline - {args.window:g} s")
+    cpu_before = server.cpu_seconds()
     started, results = asyncio.run(burst(server.port, requests, fire_at))
+    server_cpu = server.cpu_seconds() - cpu_before
     offset_deadline = deadline.timestamp() - fire_at  # seconds from the burst to the deadline
 
     accepted = [r for r in results if r["status"] == 201]
@@ -238,6 +240,8 @@ def run_burst(server, officer, users, tokens, args) -> dict:
         "last_accepted_received_at": max((json.loads(r["body"])["received_at"] for r in accepted), default="-"),
         "deadline": deadline.isoformat().replace("+00:00", "Z"),
         "replayed": len(sample), "problems": problems,
+        "server_cpu_ms": server_cpu * 1000 / n,
+        "server_busy": server_cpu / max(r["done"] - started for r in results),
     }
 
 
@@ -327,6 +331,7 @@ def report_burst(r: dict) -> None:
     log(f"  all answers/s: {r['handled_per_s']:.0f}")
     log(f"  latency, all requests: p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms; accepted only: "
         f"p50 {r['p50_accepted']:.0f} ms, p99 {r['p99_accepted']:.0f} ms")
+    log(f"  server CPU: {r['server_cpu_ms']:.1f} ms per request, core busy {r['server_busy']:.0%} during the burst")
     log(f"  last accepted received_at {r['last_accepted_received_at']} < deadline {r['deadline']}")
     if r["problems"]:
         log(f"  LOST / WRONG: {len(r['problems'])} problems:")

@@ -166,6 +166,11 @@ class Server:
         self.__exit__(None, None, None)
         raise RuntimeError(f"{self.kind} did not start; its log:\n{self.log_path.read_text()[-3000:]}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
