@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from audit import services as audit
@@ -306,7 +306,7 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         bid.documents = content["documents"]
         bid.opened_at = now
         opened.append(bid)
-    Bid.objects.bulk_update(opened, ["amount", "currency", "answers", "documents", "opened_at"], batch_size=1000)
+    _write_opened(opened, now)
     tender.opened_at = now
     tender.save(update_fields=["opened_at", "updated_at"])
     opened.sort(key=lambda b: (b.current.received_at, b.pk))
@@ -322,6 +322,25 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
     return True
+
+
+def _write_opened(bids: list[Bid], now: datetime) -> None:
+    """Store the opened fields of many bids. On PostgreSQL one UPDATE joined
+    to arrays: ``bulk_update`` builds a CASE WHEN per field and row in the
+    ORM, which took 5 of the 6 seconds of opening 5,000 bids."""
+    if connection.vendor != "postgresql":
+        Bid.objects.bulk_update(bids, ["amount", "currency", "answers", "documents", "opened_at"],
+                                batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Bid._meta.db_table} AS b SET amount = v.amount, currency = v.currency, "
+            "answers = v.answers::jsonb, documents = v.documents::jsonb, opened_at = %s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, amount, currency, answers, documents) WHERE b.id = v.id",
+            [now, [b.pk for b in bids], [b.amount for b in bids], [b.currency for b in bids],
+             [json.dumps(b.answers) for b in bids], [json.dumps(b.documents) for b in bids]],
+        )
 
 
 def open_due(now: datetime | None = None) -> int:

@@ -73,3 +73,23 @@ def test_concurrent_idempotency_key_clash_is_a_422_and_stores_nothing(make_tende
     # then the loser is refused with 422 and nothing of it is stored
     assert outcome == {"code": "idempotency_conflict"}
     assert not Bid.objects.filter(tender=tender_b).exists()
+
+
+def test_opening_stores_every_decrypted_field(make_tender, make_supplier):
+    # given a best-value tender with answered bids
+    tender = make_tender(award_method="best_value", price_weight=70,
+                         criteria=[{"name": "Warranty", "weight": 30}])
+    criterion = str(tender.criteria.get().pk)
+    sent = {}
+    for i, answer in enumerate(["24 months", "Гарантия 36 месяцев"]):
+        supplier = make_supplier()
+        content = bid_services.BidContent(amount=Decimal(f"1000.{i}5"), currency="KZT",
+                                          answers={criterion: answer}, documents=[])
+        bid_services.submit_bid(tender.pk, by=supplier, content=content)
+        sent[supplier.organisation_id] = (Decimal(f"1000.{i}5"), {criterion: answer})
+    # when the tender is opened after its deadline
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    # then every bid holds exactly what was sealed
+    for bid in Bid.objects.filter(tender=tender):
+        assert (bid.amount, bid.answers) == sent[bid.supplier_id]
+        assert bid.currency == "KZT" and bid.documents == [] and bid.opened_at == tender.submission_deadline
