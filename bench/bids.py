@@ -293,6 +293,8 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=2.0,
                         help="seconds before the deadline at which every supplier sends")
     parser.add_argument("--open-bids", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn workers; more than 1 runs them on every core, unpinned from the client")
     parser.add_argument("--redis", action="store_true",
                         help="use the Redis channel layer (redis://127.0.0.1:6379/5) as in production")
     args = parser.parse_args()
@@ -311,7 +313,10 @@ def main() -> None:
         users, tokens = make_suppliers(max(args.suppliers, args.open_bids))
         log(f"{len(users)} suppliers with tokens made in {time.perf_counter() - started:.1f} s")
         common.close_django_connections()
-        with common.Server("uvicorn", common.server_env(DB, "procurement.settings", **extra)) as server:
+        cores = common.SERVER_CORE if args.workers == 1 else f"0-{(os.cpu_count() or 1) - 1}"
+        log(f"uvicorn: {args.workers} worker(s) on core(s) {cores}; client on core {common.CLIENT_CORE}")
+        with common.Server("uvicorn", common.server_env(DB, "procurement.settings", **extra),
+                           workers=args.workers, cores=cores) as server:
             if (os.cpu_count() or 1) >= 2:
                 os.sched_setaffinity(0, {int(common.CLIENT_CORE)})  # the client side from here on
             burst_result = run_burst(server, officer, users, tokens, args)

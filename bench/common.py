@@ -127,14 +127,15 @@ class Server:
     """A server process on 127.0.0.1:port, pinned to SERVER_CORE; its output
     goes to a log file that is shown if it fails to start."""
 
-    def __init__(self, kind: str, env: dict, port: int | None = None) -> None:
+    def __init__(self, kind: str, env: dict, port: int | None = None, workers: int = 1,
+                 cores: str = SERVER_CORE) -> None:
         self.kind = kind
         self.port = port or free_port()
         self.env = env
         self.log_path = Path(f"/tmp/bench-{kind}-{os.getpid()}-{self.port}.log")
         if kind == "uvicorn":
             argv = [PY, "-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1",
-                    "--port", str(self.port), "--workers", "1", "--no-access-log", "--log-level", "warning",
+                    "--port", str(self.port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
                     "--backlog", "4096"]
         elif kind == "gunicorn":
             argv = [PY, "-m", "gunicorn", "procurement.wsgi:application", "--workers", "1",
@@ -142,7 +143,7 @@ class Server:
                     "--backlog", "4096"]
         else:
             raise ValueError(kind)
-        self.argv = pinned(SERVER_CORE, argv)
+        self.argv = pinned(cores, argv)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -167,9 +168,16 @@ class Server:
         raise RuntimeError(f"{self.kind} did not start; its log:\n{self.log_path.read_text()[-3000:]}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server (and its worker processes) used so far."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
