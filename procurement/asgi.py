@@ -34,7 +34,9 @@ router = ProtocolTypeRouter({
 # GIL and the connection pool in lockstep, so none finished for seconds and
 # every bid reached the deadline late. At most HTTP_CONCURRENCY requests run
 # at once; the rest wait their turn (first come, first served) as cheap
-# coroutines in the event loop. WebSockets are not counted.
+# coroutines in the event loop. A slot is freed as soon as the response
+# starts, so slow readers of a large response do not hold one. WebSockets are
+# not counted.
 _http_slots = asyncio.Semaphore(settings.HTTP_CONCURRENCY)
 
 
@@ -43,10 +45,27 @@ async def application(scope, receive, send):
         await _lifespan(receive, send)
         return
     if scope["type"] == "http":
-        async with _http_slots:
-            await router(scope, receive, send)
+        await _bounded_http(scope, receive, send)
         return
     await router(scope, receive, send)
+
+
+async def _bounded_http(scope, receive, send):
+    await _http_slots.acquire()
+    held = True
+
+    async def send_and_free(message):
+        nonlocal held
+        if held and message["type"] == "http.response.start":
+            held = False
+            _http_slots.release()
+        await send(message)
+
+    try:
+        await router(scope, receive, send_and_free)
+    finally:
+        if held:
+            _http_slots.release()
 
 
 async def _lifespan(receive, send):
