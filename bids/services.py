@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from audit import services as audit
@@ -90,6 +90,8 @@ def _check_content(tender: Tender, content: BidContent) -> None:
                       field="currency")
     if content.amount <= 0:
         raise Invalid("The price must be positive.", code="amount_invalid", field="amount")
+    if not content.answers:  # nothing to check against the criteria: spare the query under the lock
+        return
     criteria = {str(c.pk) for c in tender.criteria.all()}
     unknown = set(map(str, content.answers)) - criteria
     if unknown:
@@ -144,10 +146,11 @@ def _store_version(tender: Tender, bid: Bid, *, by, content: BidContent, hashes:
     bid.save(update_fields=["current", "updated_at", "needs_confirmation", "status"])
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     if key:
+        # No savepoint (two round trips under the tender's lock): a clash
+        # fails the whole transaction anyway, and the error rolls it all back.
         try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(supplier=by.organisation, key=key, fingerprint=fp,
-                                                 version=version, created_at=now)
+            IdempotencyRecord.objects.create(supplier=by.organisation, key=key, fingerprint=fp,
+                                             version=version, created_at=now)
         except IntegrityError:
             raise Unprocessable("This Idempotency-Key is being used by another request.",
                                 code="idempotency_conflict") from None
@@ -312,7 +315,7 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         bid.documents = content["documents"]
         bid.opened_at = now
         opened.append(bid)
-    Bid.objects.bulk_update(opened, ["amount", "currency", "answers", "documents", "opened_at"], batch_size=1000)
+    _write_opened(opened, now)
     tender.opened_at = now
     tender.save(update_fields=["opened_at", "updated_at"])
     opened.sort(key=lambda b: (b.current.received_at, b.pk))
@@ -329,6 +332,25 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     # After the transitions, so the message carries the status the tender is left in.
     live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record)
     return True
+
+
+def _write_opened(bids: list[Bid], now: datetime) -> None:
+    """Store the opened fields of many bids. On PostgreSQL one UPDATE joined
+    to arrays: ``bulk_update`` builds a CASE WHEN per field and row in the
+    ORM, which took 5 of the 6 seconds of opening 5,000 bids."""
+    if connection.vendor != "postgresql":
+        Bid.objects.bulk_update(bids, ["amount", "currency", "answers", "documents", "opened_at"],
+                                batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Bid._meta.db_table} AS b SET amount = v.amount, currency = v.currency, "
+            "answers = v.answers::jsonb, documents = v.documents::jsonb, opened_at = %s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, amount, currency, answers, documents) WHERE b.id = v.id",
+            [now, [b.pk for b in bids], [b.amount for b in bids], [b.currency for b in bids],
+             [json.dumps(b.answers) for b in bids], [json.dumps(b.documents) for b in bids]],
+        )
 
 
 def open_due(now: datetime | None = None) -> int:

@@ -30,11 +30,43 @@ router = ProtocolTypeRouter({
 })
 
 
+# Django runs each HTTP request's sync code in a thread of its own, with no
+# bound: a burst of 500 bids at a deadline started 500 threads that shared the
+# GIL and the connection pool in lockstep, so none finished for seconds and
+# every bid reached the deadline late. At most HTTP_CONCURRENCY requests run
+# at once; the rest wait their turn (first come, first served) as cheap
+# coroutines in the event loop. A slot is freed as soon as the response
+# starts, so slow readers of a large response do not hold one. WebSockets are
+# not counted.
+_http_slots = asyncio.Semaphore(settings.HTTP_CONCURRENCY)
+
+
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
         return
+    if scope["type"] == "http":
+        await _bounded_http(scope, receive, send)
+        return
     await router(scope, receive, send)
+
+
+async def _bounded_http(scope, receive, send):
+    await _http_slots.acquire()
+    held = True
+
+    async def send_and_free(message):
+        nonlocal held
+        if held and message["type"] == "http.response.start":
+            held = False
+            _http_slots.release()
+        await send(message)
+
+    try:
+        await router(scope, receive, send_and_free)
+    finally:
+        if held:
+            _http_slots.release()
 
 
 async def _lifespan(receive, send):

@@ -25,6 +25,25 @@ def _detail(tender_id: int, user) -> dict:
     return tender_data(tender)
 
 
+class RegisterRows:
+    """The register's page source: rows sliced from ``.values(*LIST_VALUES)``
+    (one query, buyer name joined), counted on the plain filtered queryset.
+    The buyer is a non-null foreign key, so the join never changes the count;
+    dropping it lets PostgreSQL count from an index alone (see migration
+    0003) instead of visiting every matching row, which was the costliest
+    part of a register request."""
+
+    def __init__(self, queryset) -> None:
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        return self.queryset.values(*LIST_VALUES)[index]
+
+
 def _officer_permissions(request):
     return [IsOfficer()] if request.method not in ("GET", "HEAD", "OPTIONS") else [AllowAny()]
 
@@ -43,8 +62,7 @@ class TenderListView(generics.ListAPIView):
 
     @extend_schema(tags=["tenders"], summary="Published tenders, filtered and paginated")
     def get(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset()).values(*LIST_VALUES)
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(RegisterRows(self.filter_queryset(self.get_queryset())))
         return self.get_paginated_response([tender_row(row) for row in page])
 
     @extend_schema(request=TenderIn, responses={201: TenderOut}, tags=["tenders"], summary="Create a draft")

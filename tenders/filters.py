@@ -1,3 +1,4 @@
+import copy
 import re
 
 from datetime import UTC
@@ -89,6 +90,14 @@ class TenderFilter(django_filters.FilterSet):
             queryset = queryset.filter(search_text__contains=word)
         return queryset
 
+    def get_form_class(self):
+        """Built once per class: the form's fields do not depend on the
+        request (django-filter builds fields and a new Form class each time)."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def qs(self):
         queryset = super().qs
@@ -101,3 +110,22 @@ def _error(message: str, code: str):
     from rest_framework.exceptions import ErrorDetail
 
     return ErrorDetail(message, code=code)
+
+
+class _ShallowCopies(dict):
+    """``base_filters`` whose per-request copy (django-filter deep-copies them
+    in ``FilterSet.__init__``, choices, widgets and all) copies each filter
+    shallowly: a filter keeps no per-request state but the ``parent`` and
+    ``model`` set on the copy, and a method filter is re-bound to its copy."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copied = copy.copy(filter_)
+            if filter_.method is not None:
+                copied.method = filter_.method  # a FilterMethod bound to the copy, not the original
+            copies[name] = copied
+        return copies
+
+
+TenderFilter.base_filters = _ShallowCopies(TenderFilter.base_filters)

@@ -1,0 +1,14 @@
+"""Bench-only URLconf: every product URL, plus the baseline the register API is
+compared with (a plain Django view, no DRF)."""
+
+from django.urls import path
+
+from procurement.urls import urlpatterns as product_urlpatterns
+from procurement.urls import handler400, handler403, handler404, handler500  # noqa: F401
+
+from .views import baseline_tenders
+
+urlpatterns = [
+    path("bench/baseline/tenders/", baseline_tenders, name="bench-baseline-tenders"),
+    *product_urlpatterns,
+]

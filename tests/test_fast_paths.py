@@ -1,0 +1,95 @@
+"""The paths made faster for bench/ keep their behaviour: the register's
+filters and count, and the idempotency clash in submit_bid (no savepoint)."""
+
+import threading
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bids import services as bid_services
+from bids.models import Bid, IdempotencyRecord
+from procurement.errors import Unprocessable
+
+
+def test_method_filters_are_bound_to_each_request(make_tender, api):
+    # given one tender in CPV division 45 and one in 33
+    make_tender(cpv="45233140-2")
+    make_tender(cpv="33141000-0")
+    # when the same method filter is used by consecutive requests
+    counts = [api.get("/api/tenders/", {"cpv": "45"}).json()["count"] for _ in range(3)]
+    # then each request filters with its own filter set
+    assert counts == [1, 1, 1]
+    assert api.get("/api/tenders/", {"cpv": "33"}).json()["count"] == 1
+
+
+def test_a_bad_filter_is_still_a_400_with_its_code(api, db):
+    response = api.get("/api/tenders/", {"cpv": "x"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["cpv"][0]["code"] == "cpv_prefix_invalid"
+
+
+def test_register_count_skips_the_buyer_join(make_tender, api):
+    make_tender()
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/tenders/", {"status": "active"}).json()
+    count_sql = next(q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"])
+    assert body["count"] == 1 and body["results"][0]["buyer"]["name"]
+    assert "JOIN" not in count_sql
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_idempotency_key_clash_is_a_422_and_stores_nothing(make_tender, supplier):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a second real connection holding an uncommitted row (PostgreSQL)")
+    # given a committed bid on tender A, and another transaction holding key K uncommitted
+    tender_a, tender_b = make_tender(), make_tender()
+    content = bid_services.BidContent(amount=Decimal("10.00"), currency="KZT", answers={}, documents=[])
+    bid_services.submit_bid(tender_a.pk, by=supplier, content=content, idempotency_key="first")
+    version_id = IdempotencyRecord.objects.get(key="first").version_id
+    params = connection.get_connection_params()
+    other = psycopg.connect(**{k: v for k, v in params.items() if k in ("host", "port", "user", "dbname", "password")})
+    other.execute("INSERT INTO bids_idempotencyrecord (supplier_id, key, fingerprint, version_id, created_at) "
+                  "VALUES (%s, 'K', 'x', %s, now())", (supplier.organisation_id, version_id))
+    outcome = {}
+
+    def submit():
+        try:
+            bid_services.submit_bid(tender_b.pk, by=supplier, content=content, idempotency_key="K")
+        except Unprocessable as exc:
+            outcome["code"] = exc.code
+        finally:
+            connection.close()
+
+    # when a submission on tender B with key K races it, and the other commits first
+    thread = threading.Thread(target=submit)
+    thread.start()
+    thread.join(timeout=1.0)
+    other.commit()
+    other.close()
+    thread.join(timeout=10)
+    # then the loser is refused with 422 and nothing of it is stored
+    assert outcome == {"code": "idempotency_conflict"}
+    assert not Bid.objects.filter(tender=tender_b).exists()
+
+
+def test_opening_stores_every_decrypted_field(make_tender, make_supplier):
+    # given a best-value tender with answered bids
+    tender = make_tender(award_method="best_value", price_weight=70,
+                         criteria=[{"name": "Warranty", "weight": 30}])
+    criterion = str(tender.criteria.get().pk)
+    sent = {}
+    for i, answer in enumerate(["24 months", "Гарантия 36 месяцев"]):
+        supplier = make_supplier()
+        content = bid_services.BidContent(amount=Decimal(f"1000.{i}5"), currency="KZT",
+                                          answers={criterion: answer}, documents=[])
+        bid_services.submit_bid(tender.pk, by=supplier, content=content)
+        sent[supplier.organisation_id] = (Decimal(f"1000.{i}5"), {criterion: answer})
+    # when the tender is opened after its deadline
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    # then every bid holds exactly what was sealed
+    for bid in Bid.objects.filter(tender=tender):
+        assert (bid.amount, bid.answers) == sent[bid.supplier_id]
+        assert bid.currency == "KZT" and bid.documents == [] and bid.opened_at == tender.submission_deadline
