@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import transaction
 
 from .models import AuditEntry
 
@@ -55,12 +55,14 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
 
 
 def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
-           data: dict | None = None, now: datetime) -> AuditEntry:
+           data: dict | None = None, now: datetime, update: dict | None = None) -> AuditEntry:
     """Append to ``tender``'s chain, inside the transaction of the change it
     records. The caller normally holds the tender's row lock already; the head
     is read again here under ``select_for_update`` (a no-op re-lock then), so
     that a caller holding a stale instance can never fork the chain. The
-    tender's head fields are saved here and on the instance."""
+    tender's head fields are saved here and on the instance; ``update`` holds
+    other fields of the tender row to set in that same UPDATE (the bid count,
+    under the same lock), saving a round trip while the row is locked."""
     assert transaction.get_connection().in_atomic_block, "audit.append runs inside the change's transaction"
     actor, role = actor_of(by, role=role, hidden=hidden)
     data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
@@ -74,7 +76,7 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
                                       data=data, prev_hash=prev, hash=digest)
     tender.audit_length = seq
     tender.audit_head = digest
-    type(tender).objects.filter(pk=tender.pk).update(audit_length=seq, audit_head=digest)
+    type(tender).objects.filter(pk=tender.pk).update(audit_length=seq, audit_head=digest, **(update or {}))
     return entry
 
 

@@ -157,10 +157,12 @@ def _store_version(tender: Tender, bid: Bid, *, by, content: BidContent, hashes:
     return Receipt.of(version, canonical)
 
 
-def _count_changed(tender: Tender, delta: int, now: datetime) -> None:
-    if delta:
-        Tender.objects.filter(pk=tender.pk).update(bid_count=F("bid_count") + delta)
-        tender.bid_count += delta
+def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime) -> None:
+    """Audit a bid event (no bidder, no content: only the new count) and apply
+    the count change in the same UPDATE of the locked tender row."""
+    audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
+                 update={"bid_count": F("bid_count") + delta} if delta else None)
+    tender.bid_count += delta
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
 
 
@@ -186,8 +188,7 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
     bid.status = Bid.Status.SUBMITTED
     receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
                              key=idempotency_key, fp=fp)
-    audit.append(tender, "bid_submitted", by=by, hidden=True, now=now, data={"bids": tender.bid_count + 1})
-    _count_changed(tender, +1, now)
+    _audit_bid_event(tender, "bid_submitted", by=by, delta=+1, now=now)
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
@@ -219,8 +220,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
     bid.status = Bid.Status.SUBMITTED
     receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
                              key=idempotency_key, fp=fp)
-    audit.append(tender, "bid_replaced", by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta})
-    _count_changed(tender, delta, now)
+    _audit_bid_event(tender, "bid_replaced", by=by, delta=delta, now=now)
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
@@ -236,8 +236,7 @@ def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None
     bid.status = Bid.Status.WITHDRAWN
     bid.updated_at = now
     bid.save(update_fields=["status", "updated_at"])
-    audit.append(tender, "bid_withdrawn", by=by, hidden=True, now=now, data={"bids": tender.bid_count - 1})
-    _count_changed(tender, -1, now)
+    _audit_bid_event(tender, "bid_withdrawn", by=by, delta=-1, now=now)
     return bid
 
 
