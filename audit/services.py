@@ -57,26 +57,29 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
 def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
            data: dict | None = None, now: datetime, update: dict | None = None) -> AuditEntry:
     """Append to ``tender``'s chain, inside the transaction of the change it
-    records. The caller normally holds the tender's row lock already; the head
-    is read again here under ``select_for_update`` (a no-op re-lock then), so
-    that a caller holding a stale instance can never fork the chain. The
+    records, with the tender's row locked by the caller. The head is taken
+    from the locked instance and written back with a compare-and-set on the
+    previous length (and the (tender, seq) unique constraint backs it), so a
+    caller holding a stale instance fails instead of forking the chain. The
     tender's head fields are saved here and on the instance; ``update`` holds
     other fields of the tender row to set in that same UPDATE (the bid count,
     under the same lock), saving a round trip while the row is locked."""
     assert transaction.get_connection().in_atomic_block, "audit.append runs inside the change's transaction"
     actor, role = actor_of(by, role=role, hidden=hidden)
     data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
-    length, head = (type(tender).objects.select_for_update().filter(pk=tender.pk)
-                    .values_list("audit_length", "audit_head").get())
+    length, head = tender.audit_length, tender.audit_head
     seq = length + 1
     prev = head or GENESIS
     digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
                         data=data, prev=prev)
     entry = AuditEntry.objects.create(tender=tender, seq=seq, at=now, actor=actor, role=role, event=event,
                                       data=data, prev_hash=prev, hash=digest)
+    moved = (type(tender).objects.filter(pk=tender.pk, audit_length=length, audit_head=head)
+             .update(audit_length=seq, audit_head=digest, **(update or {})))
+    if moved != 1:
+        raise RuntimeError(f"Tender {tender.pk}'s audit chain moved under a stale instance; nothing was written.")
     tender.audit_length = seq
     tender.audit_head = digest
-    type(tender).objects.filter(pk=tender.pk).update(audit_length=seq, audit_head=digest, **(update or {}))
     return entry
 
 

@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from audit import services as audit
@@ -18,6 +18,7 @@ from audit.models import AuditEntry
 from bids import services as bid_services
 from clarifications import services as clarification_services
 from tenders import services as tender_services
+from tenders.models import Tender
 from tests.conftest import tender_fields
 from tests.transparency_helpers import amend, answer, ask, open_now, pdf, submit
 
@@ -252,4 +253,20 @@ def test_concurrent_appends_never_fork_the_chain(make_tender, make_supplier):
     assert [e.seq for e in entries] == list(range(1, tender.audit_length + 1))
     assert len({e.prev_hash for e in entries}) == len(entries)  # no two entries share a parent
     assert tender.bid_count == 8
+    assert audit.verify([tender.pk]) == []
+
+
+def test_an_append_from_a_stale_instance_is_refused_and_writes_nothing(make_tender):
+    # given a tender instance read before another change was audited
+    tender = make_tender()
+    stale = Tender.objects.get(pk=tender.pk)
+    with transaction.atomic():
+        audit.append(tender_services.lock_tender(tender.pk), "note", now=timezone.now(), data={"n": 1})
+    before = AuditEntry.objects.filter(tender=tender).count()
+    # when the stale instance appends
+    with pytest.raises((RuntimeError, IntegrityError)):
+        with transaction.atomic():
+            audit.append(stale, "note", now=timezone.now(), data={"n": 2})
+    # then the chain did not fork and still verifies
+    assert AuditEntry.objects.filter(tender=tender).count() == before
     assert audit.verify([tender.pk]) == []
