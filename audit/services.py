@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+
+from procurement.isotime import iso
 
 from .models import AuditEntry
 
@@ -28,12 +30,6 @@ GENESIS = "0" * 64
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       cls=DjangoJSONEncoder).encode()
-
-
-def iso(value: datetime) -> str:
-    """UTC, ISO 8601 with Z: the database hands times back in UTC, so a time
-    given in another zone must hash the same way it will be read back."""
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def entry_hash(*, tender_id: int, seq: int, at: datetime, actor: str, role: str, event: str,

@@ -17,11 +17,9 @@ from decimal import Decimal
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from procurement.isotime import iso
+
 from . import sealing
-
-
-def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def canonical(value) -> bytes:

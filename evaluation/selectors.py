@@ -9,11 +9,11 @@ It contains only opened bids: nothing sealed can appear in it.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from bids import sealing
 from bids.models import Bid
 from procurement.errors import Forbidden, WrongState
+from procurement.isotime import iso as _iso
 from tenders.models import Criterion, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
@@ -23,10 +23,6 @@ from .models import Award, ConflictDeclaration, Evaluator, Score
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
 CONCLUDED = {Status.AWARDED, Status.COMPLETE, Status.UNSUCCESSFUL, Status.CANCELLED}
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def commitment_salt(tender_id: int) -> str:

@@ -2,16 +2,13 @@
 by ``selectors`` and the functions below; these classes document them for
 the OpenAPI schema."""
 
-from datetime import datetime
+
 from decimal import Decimal
 
 from rest_framework import serializers
 
 from procurement.errors import Invalid
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+from procurement.isotime import iso
 
 
 class CommitteeIn(serializers.Serializer):

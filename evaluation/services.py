@@ -30,6 +30,7 @@ from audit import services as audit
 from bids.models import Bid
 from live import events as live
 from procurement.errors import Forbidden, Invalid, NotFound, WrongState
+from procurement.isotime import iso as _iso
 from tenders.models import AwardMethod, Status, Tender
 from tenders.services import lock_own_tender, lock_tender, transition
 
@@ -41,10 +42,6 @@ DEFAULT_STATEMENT = ("I declare that I have no conflict of interest with any bid
                      "and that I will keep the evaluation confidential until the award.")
 
 logger = logging.getLogger(__name__)
-
-
-def _iso(value: datetime) -> str:
-    return live.iso(value)
 
 
 def _person(user) -> str:

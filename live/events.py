@@ -23,6 +23,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from procurement.isotime import iso
+
 logger = logging.getLogger(__name__)
 
 FEED_GROUP = "tenders"
@@ -40,10 +42,6 @@ def private_group(tender_id: int | str, org_id: int) -> str:
 
 def org_group(org_id: int) -> str:
     return f"org.{org_id}"
-
-
-def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 async def _group_send_all(groups: list[str], text: str) -> None:

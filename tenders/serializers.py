@@ -2,17 +2,15 @@
 functions (no per-row queries, no ModelSerializer cost); the Serializer
 classes below document the same shapes for the OpenAPI schema."""
 
-from datetime import datetime
+
 from decimal import Decimal
 
 from rest_framework import serializers
 
+from procurement.isotime import iso
+
 from . import cpv
 from .models import AwardMethod, Status
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 class CriterionIn(serializers.Serializer):

@@ -219,3 +219,17 @@ def test_bid_events_are_audited_without_content_or_bidder(tender, supplier, cloc
     entry = tender.audit_entries.get(event="bid_submitted")
     assert entry.actor == "" and entry.role == "supplier"
     assert "4242" not in str(entry.data) and supplier.organisation.name not in str(entry.data)
+
+
+def test_a_receipt_made_with_a_non_utc_time_still_verifies_when_read_back(tender, supplier, clock):
+    from datetime import timezone as tz
+
+    from bids import receipts
+
+    almaty = tz(timedelta(hours=5))
+    issued = services.submit_bid(tender.pk, by=supplier, content=content(), now=clock["now"].astimezone(almaty))
+    stored = services.Receipt.of(BidVersion.objects.get(pk=Bid.objects.get().current_id))
+
+    assert stored.received_at == issued.received_at and issued.received_at.endswith("Z")
+    assert receipts.verify(tender_id=tender.pk, bid_id=stored.bid, sha256=stored.sha256,
+                           received_at=stored.received_at, signature=stored.signature)
