@@ -5,18 +5,9 @@ edited."""
 
 from django.contrib import admin
 
+from procurement.admin import ReadOnlyAdmin
+
 from .models import Bid, BidVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Bid)
