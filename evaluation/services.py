@@ -102,7 +102,7 @@ def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | N
 def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetime | None = None
                         ) -> ConflictDeclaration:
     now = now or timezone.now()
-    tender = lock_tender(tender_id)
+    tender = _lock_for_evaluator(tender_id, by)
     if not Evaluator.objects.filter(tender=tender, user=by).exists():
         raise Forbidden("Only a member of this tender's evaluation committee can declare.", code="not_evaluator")
     _require_status(tender, Status.ACTIVE, Status.EVALUATION, action="conflict declarations")
@@ -144,6 +144,15 @@ def qualify_bid(tender_id: int, bid_id: int, *, by, qualified: bool, reason: str
 
 # --- scores --------------------------------------------------------------------
 
+def _lock_for_evaluator(tender_id: int, user) -> Tender:
+    """Lock the tender; another buyer's draft does not exist for this user (404,
+    as everywhere else), rather than a 403 that would confirm it exists."""
+    tender = lock_tender(tender_id)
+    if tender.status == Status.DRAFT and getattr(user, "organisation_id", None) != tender.buyer_id:
+        raise NotFound("No such tender.")
+    return tender
+
+
 def require_declared(tender: Tender, user) -> None:
     if not Evaluator.objects.filter(tender=tender, user=user).exists():
         raise Forbidden("Only a member of this tender's evaluation committee can score.", code="not_evaluator")
@@ -158,7 +167,7 @@ def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
     (0..criterion weight, 2 decimal places). A later score replaces the
     evaluator's earlier one on that criterion until the award."""
     now = now or timezone.now()
-    tender = lock_tender(tender_id)
+    tender = _lock_for_evaluator(tender_id, by)
     require_declared(tender, by)
     _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="scoring")
     if tender.award_method != AwardMethod.BEST_VALUE:

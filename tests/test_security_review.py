@@ -290,3 +290,11 @@ def test_once_public_the_report_lets_anyone_check_each_score_commitment(make_ope
                 "salt": salt}
         assert hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest() \
             == entry["data"]["commitment"]
+
+
+@pytest.mark.parametrize("path, body", [("conflict-declaration/", {}), ("bids/1/scores/", {"1": "1"})])
+def test_evaluator_endpoints_do_not_confirm_another_buyers_draft(make_tender, other_officer, as_user, path, body):
+    draft = make_tender(publish=False)
+    response = as_user(other_officer).post(f"/api/tenders/{draft.pk}/{path}", body, format="json")
+    assert response.status_code == 404
+    assert as_user(other_officer).post(f"/api/tenders/999999/{path}", body, format="json").status_code == 404
