@@ -12,7 +12,7 @@ from tenders.selectors import tender_visible_to
 
 from . import receipts, sealing, selectors, services
 from .models import SealedDocument
-from .serializers import (BidIn, BidOut, OpeningOut, ReceiptOut, VerifyIn, VerifyOut, bid_data)
+from .serializers import BidIn, BidOut, OpeningOut, PublicKeyOut, ReceiptOut, VerifyIn, VerifyOut, bid_data
 
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                description="A retry with the same key returns the same receipt")
@@ -146,7 +146,7 @@ class VerifyReceiptView(APIView):
 
 
 class PublicKeyView(APIView):
-    @extend_schema(responses={200: VerifyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
+    @extend_schema(responses={200: PublicKeyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
     def get(self, request):
         return Response({"algorithm": "Ed25519", "public_key": receipts.public_key_hex(),
                          "message": "canonical JSON of {bid, received_at, sha256, tender}"})
