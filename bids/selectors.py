@@ -6,9 +6,10 @@ tender's bid count. After the opening, opened bids are public."""
 
 from django.db.models import QuerySet
 
-from procurement.errors import NotFound
+from procurement.errors import Forbidden, NotFound
 
-from .models import Bid, BidVersion
+from . import sealing
+from .models import Bid, BidVersion, SealedDocument
 
 
 def bids_visible_to(user, tender) -> QuerySet[Bid]:
@@ -29,3 +30,18 @@ def bid_visible_to(user, tender, bid_id: int) -> Bid:
 
 def own_versions(bid: Bid) -> QuerySet[BidVersion]:
     return bid.versions.order_by("number")
+
+
+def bid_document(user, tender, bid_id: int, position: int) -> tuple[dict, bytes]:
+    """An opened bid's document: its metadata and its decrypted bytes. Before
+    the opening the bidder itself gets 403 ``sealed`` (the server cannot
+    decrypt it yet); everyone else does not see the bid at all (404)."""
+    bid = bid_visible_to(user, tender, bid_id)
+    if bid.opened_at is None:
+        raise Forbidden("Bid documents are sealed until the opening.", code="sealed")
+    stored = SealedDocument.objects.filter(version=bid.current, position=position).first()
+    if stored is None or position >= len(bid.documents or []):
+        raise NotFound("No such document.")
+    with stored.file.open("rb") as fh:
+        content = sealing.Opener(tender.sealed_private_key).open(fh.read())
+    return bid.documents[position], content
