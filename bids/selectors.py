@@ -12,10 +12,16 @@ from . import sealing
 from .models import Bid, BidVersion, SealedDocument
 
 
+def opened_bids(tender) -> QuerySet[Bid]:
+    """The bids whose content is public: those decrypted at the opening (none
+    before it). Every public read of bid content starts here."""
+    return Bid.objects.filter(tender=tender, opened_at__isnull=False)
+
+
 def bids_visible_to(user, tender) -> QuerySet[Bid]:
-    base = Bid.objects.filter(tender=tender).select_related("supplier", "current").order_by("pk")
     if tender.opened_at is not None:
-        return base.filter(opened_at__isnull=False)
+        return opened_bids(tender).select_related("supplier", "current").order_by("pk")
+    base = Bid.objects.filter(tender=tender).select_related("supplier", "current").order_by("pk")
     if getattr(user, "is_supplier", False):
         return base.filter(supplier_id=user.organisation_id)
     return Bid.objects.none()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bids import sealing
-from bids.models import Bid
+from bids.selectors import opened_bids
 from procurement.errors import Forbidden, WrongState
 from procurement.isotime import iso as _iso
 from tenders.models import Criterion, Status, Tender
@@ -109,7 +109,7 @@ def report(tender: Tender) -> dict:
                     .values_list("id", "name", "weight"))
     criterion_ids = [cid for cid, _, _ in criteria]
     members = committee(tender)  # 2 queries
-    bids = list(Bid.objects.filter(tender=tender, opened_at__isnull=False).order_by("id").values_list(
+    bids = list(opened_bids(tender).order_by("id").values_list(
         "id", "supplier_id", "supplier__name", "supplier__tax_id", "amount", "currency",
         "current__received_at", "current__sha256", "qualification__qualified", "qualification__reason",
         "qualification__decided_at"))
