@@ -18,7 +18,7 @@ from tenders.models import Criterion, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
-from .models import Award, ConflictDeclaration, Evaluator, Score
+from .models import Award, Complaint, ConflictDeclaration, Evaluator, Score
 
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
@@ -75,6 +75,11 @@ def committee_visible_to(user, tender_id: int) -> Tender:
     if is_owner(user, tender) or report_is_public(tender) or membership(tender, user)[0]:
         return tender
     raise Forbidden("The committee is public once the tender is awarded.", code="evaluation_not_public")
+
+
+def complaints(tender: Tender) -> list[Complaint]:
+    """A tender's complaints (public, like the award they are about)."""
+    return list(Complaint.objects.filter(tender=tender).select_related("supplier").order_by("filed_at", "id"))
 
 
 def _name(first: str, last: str, username: str) -> str:
