@@ -7,12 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSupplier
-from procurement.errors import NotFound, WrongState
+from procurement.errors import WrongState
 from tenders.selectors import tender_visible_to
 
-from . import receipts, sealing, selectors, services
-from .models import SealedDocument
-from .serializers import (BidIn, BidOut, OpeningOut, ReceiptOut, VerifyIn, VerifyOut, bid_data)
+from . import receipts, selectors, services
+from .serializers import BidIn, BidOut, OpeningOut, PublicKeyOut, ReceiptOut, VerifyIn, VerifyOut, bid_data
 
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                description="A retry with the same key returns the same receipt")
@@ -107,14 +106,7 @@ class BidDocumentView(APIView):
                    summary="An opened bid's document (decrypted; after opening only)")
     def get(self, request, tender_id: int, bid_id: int, position: int):
         tender = tender_visible_to(request.user, tender_id)
-        bid = selectors.bid_visible_to(request.user, tender, bid_id)
-        services.check_document_access(bid)
-        stored = SealedDocument.objects.filter(version=bid.current, position=position).first()
-        if stored is None or position >= len(bid.documents or []):
-            raise NotFound("No such document.")
-        meta = bid.documents[position]
-        with stored.file.open("rb") as fh:
-            content = sealing.Opener(tender.sealed_private_key).open(fh.read())
+        meta, content = selectors.bid_document(request.user, tender, bid_id, position)
         response = HttpResponse(content, content_type=meta["content_type"])
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=meta["name"])
         return response
@@ -146,7 +138,7 @@ class VerifyReceiptView(APIView):
 
 
 class PublicKeyView(APIView):
-    @extend_schema(responses={200: VerifyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
+    @extend_schema(responses={200: PublicKeyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
     def get(self, request):
         return Response({"algorithm": "Ed25519", "public_key": receipts.public_key_hex(),
                          "message": "canonical JSON of {bid, received_at, sha256, tender}"})

@@ -17,13 +17,13 @@ import binascii
 from dataclasses import dataclass
 from functools import cache
 
+import nacl.encoding
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from nacl.hash import blake2b
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 from nacl.signing import SigningKey
-import nacl.encoding
 
 
 @cache

@@ -6,15 +6,22 @@ tender's bid count. After the opening, opened bids are public."""
 
 from django.db.models import QuerySet
 
-from procurement.errors import NotFound
+from procurement.errors import Forbidden, NotFound
 
-from .models import Bid, BidVersion
+from . import sealing
+from .models import Bid, BidVersion, SealedDocument
+
+
+def opened_bids(tender) -> QuerySet[Bid]:
+    """The bids whose content is public: those decrypted at the opening (none
+    before it). Every public read of bid content starts here."""
+    return Bid.objects.filter(tender=tender, opened_at__isnull=False)
 
 
 def bids_visible_to(user, tender) -> QuerySet[Bid]:
-    base = Bid.objects.filter(tender=tender).select_related("supplier", "current").order_by("pk")
     if tender.opened_at is not None:
-        return base.filter(opened_at__isnull=False)
+        return opened_bids(tender).select_related("supplier", "current").order_by("pk")
+    base = Bid.objects.filter(tender=tender).select_related("supplier", "current").order_by("pk")
     if getattr(user, "is_supplier", False):
         return base.filter(supplier_id=user.organisation_id)
     return Bid.objects.none()
@@ -29,3 +36,18 @@ def bid_visible_to(user, tender, bid_id: int) -> Bid:
 
 def own_versions(bid: Bid) -> QuerySet[BidVersion]:
     return bid.versions.order_by("number")
+
+
+def bid_document(user, tender, bid_id: int, position: int) -> tuple[dict, bytes]:
+    """An opened bid's document: its metadata and its decrypted bytes. Before
+    the opening the bidder itself gets 403 ``sealed`` (the server cannot
+    decrypt it yet); everyone else does not see the bid at all (404)."""
+    bid = bid_visible_to(user, tender, bid_id)
+    if bid.opened_at is None:
+        raise Forbidden("Bid documents are sealed until the opening.", code="sealed")
+    stored = SealedDocument.objects.filter(version=bid.current, position=position).first()
+    if stored is None or position >= len(bid.documents or []):
+        raise NotFound("No such document.")
+    with stored.file.open("rb") as fh:
+        content = sealing.Opener(tender.sealed_private_key).open(fh.read())
+    return bid.documents[position], content

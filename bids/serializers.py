@@ -103,6 +103,12 @@ class VerifyOut(serializers.Serializer):
     public_key = serializers.CharField()
 
 
+class PublicKeyOut(serializers.Serializer):
+    algorithm = serializers.CharField()
+    public_key = serializers.CharField(help_text="Platform Ed25519 public key (hex)")
+    message = serializers.CharField(help_text="What a receipt's signature is over")
+
+
 def bid_data(bid, *, versions=None) -> dict:
     supplier = bid.supplier
     data = {

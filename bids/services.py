@@ -24,11 +24,11 @@ from django.db.models import F
 
 from audit import services as audit
 from live import events as live
-from procurement.errors import Forbidden, Invalid, NotFound, Unprocessable, WrongState
+from procurement.errors import Invalid, NotFound, Unprocessable, WrongState
 from tenders.models import Status, Tender
 from tenders.services import DeadlinePassed, check_upload, db_now, lock_tender, transition
 
-from . import receipts, sealing
+from . import receipts, sealing, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
 
 logger = logging.getLogger(__name__)
@@ -266,8 +266,8 @@ def require_confirmation(tender: Tender) -> int:
 # --- opening -----------------------------------------------------------------
 
 def opening_record(tender: Tender) -> list[dict]:
-    rows = (Bid.objects.filter(tender=tender, opened_at__isnull=False)
-            .select_related("supplier", "current").order_by("current__received_at", "pk"))
+    rows = (selectors.opened_bids(tender).select_related("supplier", "current")
+            .order_by("current__received_at", "pk"))
     return [opening_row(bid) for bid in rows]
 
 
@@ -364,8 +364,3 @@ def open_due(now: datetime | None = None) -> int:
         except Exception:  # one tender that cannot be opened must not hold up the others
             logger.exception("Opening tender %s failed; retrying on the next pass", pk)
     return opened
-
-
-def check_document_access(bid: Bid) -> None:
-    if bid.opened_at is None:
-        raise Forbidden("Bid documents are sealed until the opening.", code="sealed")

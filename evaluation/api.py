@@ -9,7 +9,6 @@ from accounts.permissions import IsOfficer, IsSupplier
 from tenders.selectors import tender_visible_to
 
 from . import selectors, services
-from .models import Complaint
 from .serializers import (
     AwardIn, AwardOut, CommitteeIn, ComplaintIn, ComplaintOut, DeclarationIn, DeclarationOut, EvaluatorOut,
     QualificationIn, QualificationOut, ReportOut, ResolveIn, ScoreOut, award_data, complaint_data, iso,
@@ -107,8 +106,7 @@ class ComplaintListView(APIView):
     @extend_schema(responses={200: ComplaintOut(many=True)}, tags=TAGS, summary="Complaints about the award")
     def get(self, request, tender_id: int):
         tender = tender_visible_to(request.user, tender_id)
-        complaints = Complaint.objects.filter(tender=tender).select_related("supplier").order_by("filed_at", "id")
-        return Response([complaint_data(c) for c in complaints])
+        return Response([complaint_data(c) for c in selectors.complaints(tender)])
 
     @extend_schema(request=ComplaintIn, responses={201: ComplaintOut}, tags=TAGS,
                    summary="A losing bidder complains during the standstill")

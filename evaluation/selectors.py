@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bids import sealing
-from bids.models import Bid
+from bids.selectors import opened_bids
 from procurement.errors import Forbidden, WrongState
 from procurement.isotime import iso as _iso
 from tenders.models import Criterion, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
-from .models import Award, ConflictDeclaration, Evaluator, Score
+from .models import Award, Complaint, ConflictDeclaration, Evaluator, Score
 
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
@@ -77,6 +77,11 @@ def committee_visible_to(user, tender_id: int) -> Tender:
     raise Forbidden("The committee is public once the tender is awarded.", code="evaluation_not_public")
 
 
+def complaints(tender: Tender) -> list[Complaint]:
+    """A tender's complaints (public, like the award they are about)."""
+    return list(Complaint.objects.filter(tender=tender).select_related("supplier").order_by("filed_at", "id"))
+
+
 def _name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
@@ -109,7 +114,7 @@ def report(tender: Tender) -> dict:
                     .values_list("id", "name", "weight"))
     criterion_ids = [cid for cid, _, _ in criteria]
     members = committee(tender)  # 2 queries
-    bids = list(Bid.objects.filter(tender=tender, opened_at__isnull=False).order_by("id").values_list(
+    bids = list(opened_bids(tender).order_by("id").values_list(
         "id", "supplier_id", "supplier__name", "supplier__tax_id", "amount", "currency",
         "current__received_at", "current__sha256", "qualification__qualified", "qualification__reason",
         "qualification__decided_at"))

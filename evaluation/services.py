@@ -105,7 +105,7 @@ def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetim
     tender = _lock_for_evaluator(tender_id, by)
     if not Evaluator.objects.filter(tender=tender, user=by).exists():
         raise Forbidden("Only a member of this tender's evaluation committee can declare.", code="not_evaluator")
-    _require_status(tender, Status.ACTIVE, Status.EVALUATION, action="conflict declarations")
+    _require_status(tender, Status.ACTIVE, Status.EVALUATION, action="a conflict declaration")
     if ConflictDeclaration.objects.filter(tender=tender, user=by).exists():
         raise WrongState("You have already declared for this tender.", code="already_declared")
     declaration = ConflictDeclaration.objects.create(tender=tender, user=by, declared_at=now,
@@ -276,7 +276,7 @@ def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None
         raise NotFound("No such tender.")
     if not text.strip():
         raise Invalid("A complaint states its grounds.", code="text_required", field="text")
-    _require_status(tender, Status.AWARDED, code="not_awarded", action="complaints")
+    _require_status(tender, Status.AWARDED, code="not_awarded", action="a complaint")
     award = Award.objects.select_related("bid").get(tender=tender, status=Award.Status.ACTIVE)
     own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False).first()
     if own is None:

@@ -7,7 +7,7 @@ from accounts.permissions import IsSupplier
 from procurement.pagination import Pagination
 
 from . import selectors, services
-from .serializers import MarkedOut, NotificationOut, SubscriptionIn, SubscriptionOut
+from .serializers import MarkedOut, NotificationOut, NotificationPageOut, SubscriptionIn, SubscriptionOut
 
 
 class SubscriptionListView(APIView):
@@ -41,7 +41,7 @@ class SubscriptionDetailView(APIView):
 class NotificationListView(APIView):
     permission_classes = [IsSupplier]
 
-    @extend_schema(responses={200: NotificationOut(many=True)}, tags=["notifications"],
+    @extend_schema(responses={200: NotificationPageOut}, tags=["notifications"],
                    parameters=[OpenApiParameter("unread", bool, required=False, description="Only unread ones")],
                    summary="Your organisation's notifications, newest first (paginated)")
     def get(self, request):

@@ -26,5 +26,12 @@ class NotificationOut(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
 
 
+class NotificationPageOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = NotificationOut(many=True)
+
+
 class MarkedOut(serializers.Serializer):
     marked = serializers.IntegerField()

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEntry
-from bids.models import Bid
+from bids.selectors import opened_bids
 from clarifications.models import Question
 from evaluation.models import Award
 from tenders import cpv
@@ -152,8 +152,8 @@ class TenderReleases:
         opening = next((e for e in self.entries if e.event == "bids_opened"), None)
         self.opening_seq = opening.seq if opening is not None and tender.opened_at is not None else None
         # Sealed content exists in the export only once the tender is opened.
-        self.bids = list(Bid.objects.filter(tender=tender, opened_at__isnull=False)
-                         .select_related("supplier", "current").order_by("current__received_at", "pk")) \
+        self.bids = list(opened_bids(tender).select_related("supplier", "current")
+                         .order_by("current__received_at", "pk")) \
             if self.opening_seq is not None else []
         self.awards = list(Award.objects.filter(tender=tender).select_related("bid__supplier")
                            .order_by("awarded_at", "pk")) if self.opening_seq else []

@@ -29,7 +29,17 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, got {value!r}") from exc
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from exc
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -282,7 +292,7 @@ PROCUREMENT_DOCUMENT_TYPES = {
 # Run the deadline scheduler inside the ASGI server process (one-command
 # development run on the in-memory layer); production runs `run_scheduler`.
 PROCUREMENT_SCHEDULER_IN_PROCESS = env_bool("PROCUREMENT_SCHEDULER_IN_PROCESS")
-PROCUREMENT_SCHEDULER_INTERVAL = float(os.environ.get("PROCUREMENT_SCHEDULER_INTERVAL", "0.25"))
+PROCUREMENT_SCHEDULER_INTERVAL = env_float("PROCUREMENT_SCHEDULER_INTERVAL", 0.25)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from procurement.admin import ReadOnlyAdmin
+
 from .models import Amendment, Criterion, Tender, TenderDocument
 
 
@@ -37,13 +39,10 @@ class TenderAdmin(admin.ModelAdmin):
 
 
 @admin.register(TenderDocument)
-class TenderDocumentAdmin(admin.ModelAdmin):
+class TenderDocumentAdmin(ReadOnlyAdmin):
     list_display = ["tender", "title", "document_type", "size", "uploaded_at"]
-    readonly_fields = ["tender", "title", "document_type", "file", "filename", "content_type", "size", "sha256",
-                       "uploaded_at", "uploaded_by"]
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(admin.ModelAdmin):
+class AmendmentAdmin(ReadOnlyAdmin):
     list_display = ["tender", "at", "deadline_extended"]
-    readonly_fields = ["tender", "at", "rationale", "changes", "deadline_extended", "by"]

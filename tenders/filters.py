@@ -1,6 +1,5 @@
 import copy
 import re
-
 from datetime import UTC
 
 import django_filters

@@ -4,8 +4,9 @@ appends never fork a chain."""
 
 import threading
 from collections import Counter
+from datetime import timedelta
+from datetime import timezone as tz
 from decimal import Decimal
-from datetime import timedelta, timezone as tz
 from io import StringIO
 
 import pytest

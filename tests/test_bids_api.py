@@ -202,3 +202,40 @@ def test_document_names_with_quotes_download_with_a_well_formed_header(tender, s
     response = api.get(bid["documents"][0]["url"])
 
     assert response["Content-Disposition"] == 'attachment; filename="offer \\"final\\".txt"'
+
+
+def _bid_with_document(tender, supplier, as_user) -> int:
+    document = SimpleUploadedFile("offer.txt", b"Our technical offer", content_type="text/plain")
+    response = as_user(supplier).post(url(tender, "bids/"), {"amount": "1000.00", "currency": "KZT",
+                                                             "documents": [document]}, format="multipart")
+    assert response.status_code == 201
+    return response.json()["bid"]
+
+
+def test_an_opened_bids_document_is_served_decrypted_to_anyone(tender, supplier, as_user, api):
+    # given a bid with a document, opened at the deadline
+    bid = _bid_with_document(tender, supplier, as_user)
+    services.open_tender(tender.pk, now=tender.submission_deadline)
+    # when
+    response = api.get(url(tender, f"bids/{bid}/documents/0/"))
+    # then
+    assert response.status_code == 200
+    assert response.content == b"Our technical offer"
+    assert response["Content-Type"] == "text/plain"
+    assert 'filename="offer.txt"' in response["Content-Disposition"]
+
+
+def test_a_bid_document_is_sealed_for_its_own_bidder_before_the_opening(tender, supplier, as_user):
+    bid = _bid_with_document(tender, supplier, as_user)
+
+    response = as_user(supplier).get(url(tender, f"bids/{bid}/documents/0/"))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "sealed"
+
+
+def test_a_bid_document_past_the_last_position_is_404(tender, supplier, as_user, api):
+    bid = _bid_with_document(tender, supplier, as_user)
+    services.open_tender(tender.pk, now=tender.submission_deadline)
+
+    assert api.get(url(tender, f"bids/{bid}/documents/1/")).status_code == 404

@@ -8,8 +8,8 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from audit import services as audit
-from bids import services as bid_services
 from audit.models import AuditEntry
+from bids import services as bid_services
 from evaluation import services
 from evaluation.models import Award, Complaint
 from procurement.errors import Forbidden, Invalid, NotFound, WrongState

@@ -47,21 +47,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_database_url() -> str:
+def database_url_of_this_run() -> str:
     """DATABASE_URL pointing at pytest-django's test database (test_<name>)."""
     db = connection.settings_dict
     auth = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-test_database_url.__test__ = False
-
-
 @pytest.fixture
 def processes():
     """Start subprocesses with the test database and Redis; always terminated."""
     started, logs = [], []
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": database_url_of_this_run(), "REDIS_URL": settings.REDIS_URL,
            "DJANGO_SECRET_KEY": settings.SECRET_KEY, "PROCUREMENT_PLATFORM_KEY": settings.PROCUREMENT_PLATFORM_KEY,
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "0",
            "PROCUREMENT_SCHEDULER_IN_PROCESS": "0", "LOG_LEVEL": "WARNING"}

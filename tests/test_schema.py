@@ -91,3 +91,22 @@ def test_docs_load_their_assets_from_this_server(api):
     page = api.get("/api/docs/").content.decode()
     assert "swagger-ui" in page
     assert "cdn." not in page and "jsdelivr" not in page and "unpkg" not in page
+
+
+def _documented_fields(schema: dict, path: str) -> set[str]:
+    content = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    return set(schema["components"]["schemas"][content["$ref"].rsplit("/", 1)[-1]]["properties"])
+
+
+def test_the_receipt_key_endpoint_documents_what_it_returns(schema, api):
+    # when
+    body = api.get("/api/receipts/public-key/").json()
+    # then
+    assert _documented_fields(schema, "/api/receipts/public-key/") == set(body)
+
+
+def test_the_notification_list_documents_its_page_envelope(schema, as_user, supplier):
+    # when
+    body = as_user(supplier).get("/api/notifications/").json()
+    # then
+    assert _documented_fields(schema, "/api/notifications/") == set(body) == {"count", "next", "previous", "results"}
