@@ -60,7 +60,8 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     tender's head fields are saved here and on the instance; ``update`` holds
     other fields of the tender row to set in that same UPDATE (the bid count,
     under the same lock), saving a round trip while the row is locked."""
-    assert transaction.get_connection().in_atomic_block, "audit.append runs inside the change's transaction"
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.append runs inside the change's transaction")
     actor, role = actor_of(by, role=role, hidden=hidden)
     data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
     length, head = tender.audit_length, tender.audit_head

@@ -132,7 +132,8 @@ def notification_data(notification: Notification) -> dict:
 
 
 def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, now: datetime) -> int:
-    assert transaction.get_connection().in_atomic_block, "notifications are written in the change's transaction"
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notifications are written in the change's transaction")
     if not org_ids:
         return 0
     org_ids = sorted(org_ids)

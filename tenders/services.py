@@ -161,7 +161,8 @@ def _terms(tender: Tender) -> dict[str, Any]:
 def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
     now = now or timezone.now()
     unknown = set(fields) - DRAFT_FIELDS
-    assert not unknown, f"unexpected fields {unknown}"
+    if unknown:
+        raise TypeError(f"unexpected fields {sorted(unknown)}")
     fields.setdefault("award_method", AwardMethod.LOWEST_PRICE)
     fields.setdefault("currency", "KZT")
     fields.setdefault("min_bids", 1)
@@ -249,7 +250,8 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
     if now >= tender.submission_deadline:
         raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
     unknown = set(changes) - AMENDABLE_FIELDS
-    assert not unknown, f"unexpected fields {unknown}"
+    if unknown:
+        raise TypeError(f"unexpected fields {sorted(unknown)}")
     diff = {f: {"from": getattr(tender, f), "to": v} for f, v in changes.items() if getattr(tender, f) != v}
     if not diff:
         raise Invalid("The amendment changes nothing.", code="amendment_empty")
