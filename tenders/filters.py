@@ -94,7 +94,9 @@ class TenderFilter(django_filters.FilterSet):
         request (django-filter builds fields and a new Form class each time)."""
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _ShallowFieldCopies(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
 
     @property
@@ -125,6 +127,16 @@ class _ShallowCopies(dict):
                 copied.method = filter_.method  # a FilterMethod bound to the copy, not the original
             copies[name] = copied
         return copies
+
+
+class _ShallowFieldCopies(dict):
+    """The filter form's ``base_fields``, which Django's ``BaseForm.__init__``
+    deep-copies per form (widgets, choices, validators: most of a register
+    request's filter cost). Cleaning never changes a field, and this form is
+    never rendered, so each form gets shallow copies."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
 
 
 TenderFilter.base_filters = _ShallowCopies(TenderFilter.base_filters)
