@@ -166,15 +166,34 @@ def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetim
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
 
 
+def _begin(tender_id: int, *, by, content: BidContent, action: str, key: str | None,
+           now: datetime | None) -> tuple[Tender, datetime, list[tuple[str, str]], str, Receipt | None]:
+    """The shared start of a submission or replacement: check and hash the
+    documents (before the lock: it needs none), lock the tender, read the
+    database clock, and find a replayed Idempotency-Key."""
+    hashes = [check_upload(upload) for upload in content.documents]
+    tender, db_time = _lock_for_supplier(tender_id, by)
+    fp = fingerprint(action, tender.pk, content, [h for _, h in hashes])
+    return tender, now or db_time, hashes, fp, _replay(by, key, fp)
+
+
+def _seal(tender: Tender, bid: Bid, *, event: str, delta: int, by, content: BidContent,
+          hashes: list[tuple[str, str]], now: datetime, key: str | None, fp: str) -> Receipt:
+    """The shared end: store the sealed version, audit it, announce the count
+    and send the receipt to the bidder's own sockets."""
+    bid.status = Bid.Status.SUBMITTED
+    receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now, key=key, fp=fp)
+    _audit_bid_event(tender, event, by=by, delta=delta, now=now)
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
+    return receipt
+
+
 @transaction.atomic
 def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
                now: datetime | None = None) -> Receipt:
     """Seal and store a supplier's bid; refused at or after the deadline."""
-    tender, db_time = _lock_for_supplier(tender_id, by)
-    now = now or db_time
-    hashes = [check_upload(upload) for upload in content.documents]
-    fp = fingerprint("submit", tender.pk, content, [h for _, h in hashes])
-    replayed = _replay(by, idempotency_key, fp)
+    tender, now, hashes, fp, replayed = _begin(tender_id, by=by, content=content, action="submit",
+                                               key=idempotency_key, now=now)
     if replayed:
         return replayed
     _check_open(tender, now)
@@ -185,12 +204,8 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
                          code="bid_exists", bid=bid.pk)
     if bid is None:
         bid = Bid.objects.create(tender=tender, supplier=by.organisation, created_at=now, updated_at=now)
-    bid.status = Bid.Status.SUBMITTED
-    receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
-                             key=idempotency_key, fp=fp)
-    _audit_bid_event(tender, "bid_submitted", by=by, delta=+1, now=now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
-    return receipt
+    return _seal(tender, bid, event="bid_submitted", delta=+1, by=by, content=content, hashes=hashes, now=now,
+                 key=idempotency_key, fp=fp)
 
 
 def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
@@ -206,23 +221,16 @@ def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
 def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
                 now: datetime | None = None) -> Receipt:
     """A new sealed version; the last one counts, the earlier ones stay sealed."""
-    tender, db_time = _lock_for_supplier(tender_id, by)
-    now = now or db_time
-    hashes = [check_upload(upload) for upload in content.documents]
-    fp = fingerprint(f"replace:{bid_id}", tender.pk, content, [h for _, h in hashes])
-    replayed = _replay(by, idempotency_key, fp)
+    tender, now, hashes, fp, replayed = _begin(tender_id, by=by, content=content, action=f"replace:{bid_id}",
+                                               key=idempotency_key, now=now)
     if replayed:
         return replayed
     bid = _own_bid(tender, bid_id, by)
     _check_open(tender, now)
     _check_content(tender, content)
     delta = 1 if bid.status == Bid.Status.WITHDRAWN else 0
-    bid.status = Bid.Status.SUBMITTED
-    receipt = _store_version(tender, bid, by=by, content=content, hashes=hashes, now=now,
-                             key=idempotency_key, fp=fp)
-    _audit_bid_event(tender, "bid_replaced", by=by, delta=delta, now=now)
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
-    return receipt
+    return _seal(tender, bid, event="bid_replaced", delta=delta, by=by, content=content, hashes=hashes, now=now,
+                 key=idempotency_key, fp=fp)
 
 
 @transaction.atomic
