@@ -9,10 +9,31 @@ in-memory layer. Production runs `manage.py run_scheduler` instead.
 import asyncio
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler running the whole middleware chain and the view
+    synchronously, in one worker thread per request.
+
+    Django's own handler builds an async chain: every ``MiddlewareMixin``
+    middleware (all of Django's, and WhiteNoise, which is sync only) then
+    hops to a thread and back for its request half and again for its response
+    half, a dozen hops per request. Every view here is synchronous, so the
+    chain is built as under WSGI and entered once through ``sync_to_async``
+    (thread-sensitive: inside the request's ``ThreadSensitiveContext``, each
+    request keeps its own thread, as before)."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = self.adapt_method_mode(True, self._middleware_chain, False)
+
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

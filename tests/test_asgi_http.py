@@ -1,0 +1,71 @@
+"""HTTP through the ASGI application that uvicorn serves (procurement.asgi):
+the middleware chain and the view run synchronously in one thread per
+request, and every middleware still applies."""
+
+import json
+
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+from rest_framework.authtoken.models import Token
+
+from bids import receipts
+from bids.models import Bid
+from procurement.asgi import application
+
+pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+async def close_the_sync_threads_connection():
+    yield
+    # sync_to_async below runs in one shared thread that keeps its connection:
+    # close it so that the test database can be dropped at the end.
+    await sync_to_async(connections.close_all)()
+
+
+def client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://127.0.0.1")
+
+
+async def test_every_middleware_applies_to_an_api_response(make_tender):
+    await sync_to_async(make_tender)()
+    async with client() as http:
+        response = await http.get("/api/tenders/")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert response.headers["x-frame-options"] == "DENY"  # XFrameOptionsMiddleware
+    assert response.headers["x-content-type-options"] == "nosniff"  # SecurityMiddleware
+
+
+async def test_an_error_keeps_its_json_body_and_code():
+    async with client() as http:
+        response = await http.get("/api/tenders/999999/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+async def test_a_bid_through_the_asgi_server_gets_a_valid_receipt(make_tender, supplier):
+    # given an active tender and a supplier's API token
+    tender = await sync_to_async(make_tender)()
+    token = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    # when the supplier submits over HTTP to the ASGI application
+    async with client() as http:
+        response = await http.post(f"/api/tenders/{tender.pk}/bids/",
+                                   content=json.dumps({"amount": "1234.50", "currency": "KZT"}),
+                                   headers={"Authorization": f"Token {token}", "Content-Type": "application/json",
+                                            "Idempotency-Key": "asgi-1"})
+    # then the receipt verifies and the bid is stored sealed
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipts.verify(tender_id=receipt["tender"], bid_id=receipt["bid"], sha256=receipt["sha256"],
+                           received_at=receipt["received_at"], signature=receipt["signature"])
+    bid = await sync_to_async(Bid.objects.select_related("current").get)(pk=receipt["bid"])
+    assert bid.current.sha256 == receipt["sha256"] and bid.amount is None
+
