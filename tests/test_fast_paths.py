@@ -1,5 +1,6 @@
 """The paths made faster for bench/ keep their behaviour: the register's
-filters and count, and the idempotency clash in submit_bid (no savepoint)."""
+filters and count, the idempotency clash in submit_bid (no savepoint), and
+the plain-SQL row writes under the tender's lock (procurement.rows)."""
 
 import threading
 from decimal import Decimal
@@ -8,10 +9,14 @@ import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bids import services as bid_services
-from bids.models import Bid, IdempotencyRecord
+from audit.models import AuditEntry
+from bids.models import Bid, BidVersion, IdempotencyRecord
+from procurement import asgi, rows
 from procurement.errors import Unprocessable
+from tenders.models import Tender
 
 
 def test_method_filters_are_bound_to_each_request(make_tender, api):
@@ -93,3 +98,51 @@ def test_opening_stores_every_decrypted_field(make_tender, make_supplier):
     for bid in Bid.objects.filter(tender=tender):
         assert (bid.amount, bid.answers) == sent[bid.supplier_id]
         assert bid.currency == "KZT" and bid.documents == [] and bid.opened_at == tender.submission_deadline
+
+
+def test_a_plain_sql_insert_stores_what_the_orm_would(make_tender):
+    # given the same audit entry written by the ORM and by procurement.rows
+    tender = make_tender()
+    fields = dict(tender=tender, seq=90, at=timezone.now(), actor="Akimat «Астана»", role="officer", event="x",
+                  data={"amount": "1.50", "nested": {"ключ": [1, None]}}, prev_hash="a" * 64, hash="b" * 64)
+    by_orm = AuditEntry.objects.create(**fields)
+    by_rows = rows.insert(AuditEntry(**{**fields, "seq": 91}))
+    # then both read back the same, and the instance knows its new primary key
+    columns = ["at", "actor", "role", "event", "data", "prev_hash", "hash"]
+    stored = AuditEntry.objects.filter(pk__in=[by_orm.pk, by_rows.pk]).order_by("seq").values(*columns)
+    assert by_rows.pk and by_rows.pk != by_orm.pk and not by_rows._state.adding
+    assert stored[0] == stored[1]
+
+
+def test_a_plain_sql_insert_applies_field_defaults_and_binary_values(make_tender, supplier):
+    tender = make_tender()
+    bid = rows.insert(Bid(tender_id=tender.pk, supplier_id=supplier.organisation_id,
+                          created_at=timezone.now(), updated_at=timezone.now()))
+    version = rows.insert(BidVersion(bid_id=bid.pk, number=1, sealed=b"\x00\xffsealed", sha256="c" * 64,
+                                     received_at=timezone.now(), signature="d" * 128))
+    stored = Bid.objects.get(pk=bid.pk)
+    assert (stored.status, stored.needs_confirmation, stored.currency, stored.current_id) == (
+        "submitted", False, "", None)
+    assert bytes(BidVersion.objects.get(pk=version.pk).sealed) == b"\x00\xffsealed"
+
+
+def test_a_plain_sql_update_is_a_compare_and_set(make_tender):
+    tender = make_tender()
+    length, head = tender.audit_length, tender.audit_head
+    # a stale expected value changes nothing
+    assert rows.update(Tender, where={"pk": tender.pk, "audit_length": length + 7},
+                       set={"audit_head": "e" * 64}, add={"bid_count": 1}) == 0
+    # the current one sets and adds in one statement
+    assert rows.update(Tender, where={"pk": tender.pk, "audit_length": length, "audit_head": head},
+                       set={"audit_head": "e" * 64}, add={"bid_count": 2}) == 1
+    tender.refresh_from_db()
+    assert (tender.audit_head, tender.bid_count) == ("e" * 64, 2)
+
+
+def test_the_middleware_chain_is_entered_once_and_runs_synchronously():
+    # Django's default ASGI handler would build an async chain that hops to a
+    # thread and back around every synchronous middleware.
+    chain = asgi.django_asgi_app._middleware_chain
+    assert type(chain).__name__ == "SyncToAsync"
+    assert not any(type(m).__name__ in ("SyncToAsync", "AsyncToSync") for m in asgi.django_asgi_app._view_middleware)
+
