@@ -14,6 +14,8 @@ state (the snapshot, or the HTTP API) instead of expecting missed events.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import logging
 from datetime import datetime
@@ -56,8 +58,37 @@ async def _group_send_all(groups: list[str], text: str) -> None:
             logger.exception("Live event to %s could not be sent", group)
 
 
+# The ASGI server's event loop, while it serves (set by its lifespan), and
+# the sends handed to it that have not finished yet.
+_server_loop: asyncio.AbstractEventLoop | None = None
+_in_flight: set[concurrent.futures.Future] = set()
+
+
+def serve_on(loop: asyncio.AbstractEventLoop | None) -> None:
+    """Hand events sent from this server's request threads to ``loop``
+    (``None``: stop). Called by the ASGI lifespan (procurement.asgi)."""
+    global _server_loop
+    _server_loop = loop
+
+
+async def drain(timeout: float) -> None:
+    """Wait (at most ``timeout`` s) for the sends handed to the loop: at shutdown."""
+    if _in_flight:
+        await asyncio.wait([asyncio.wrap_future(f) for f in list(_in_flight)], timeout=timeout)
+
+
 def send(groups: list[str], text: str) -> None:
-    """Send already-serialised text to groups, now (one hop to the event loop)."""
+    """Send already-serialised text to groups. From a request thread of the
+    ASGI server the send is handed to its event loop and the thread goes on
+    (the response does not wait for the channel layer: delivery is at most
+    once either way); elsewhere (the scheduler, a management command, a test
+    without the server) it is sent before returning."""
+    loop = _server_loop
+    if loop is not None and loop.is_running():
+        future = asyncio.run_coroutine_threadsafe(_group_send_all(groups, text), loop)
+        _in_flight.add(future)
+        future.add_done_callback(_in_flight.discard)
+        return
     async_to_sync(_group_send_all)(groups, text)
 
 

@@ -2,19 +2,25 @@
 the middleware chain and the view run synchronously in one thread per
 request, and every middleware still applies."""
 
+import asyncio
 import json
 
 import httpx
 import pytest
 from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
+from channels.testing import WebsocketCommunicator
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from bids import receipts
 from bids.models import Bid
+from live import events
 from procurement.asgi import application
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
 
 
 @pytest.fixture
@@ -69,3 +75,33 @@ async def test_a_bid_through_the_asgi_server_gets_a_valid_receipt(make_tender, s
     bid = await sync_to_async(Bid.objects.select_related("current").get)(pk=receipt["bid"])
     assert bid.current.sha256 == receipt["sha256"] and bid.amount is None
 
+
+
+async def test_while_the_server_runs_a_bids_live_events_go_out_through_its_loop(make_tender, supplier):
+    # given a running server (lifespan started) and a socket watching the tender
+    tender = await sync_to_async(make_tender)()
+    token = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    lifespan = ApplicationCommunicator(application, {"type": "lifespan", "asgi": {"version": "3.0"}})
+    await lifespan.send_input({"type": "lifespan.startup"})
+    assert await lifespan.receive_output(timeout=5) == {"type": "lifespan.startup.complete"}
+    socket = WebsocketCommunicator(application, f"/ws/tenders/{tender.pk}/", headers=[ORIGIN])
+    try:
+        assert (await socket.connect())[0]
+        assert (await socket.receive_json_from())["type"] == "snapshot"
+        assert events._server_loop is asyncio.get_running_loop()
+        # when a bid is submitted over HTTP
+        async with client() as http:
+            response = await http.post(f"/api/tenders/{tender.pk}/bids/",
+                                       content=json.dumps({"amount": "99.00", "currency": "KZT"}),
+                                       headers={"Authorization": f"Token {token}",
+                                                "Content-Type": "application/json"})
+        assert response.status_code == 201
+        # then the count reaches the socket, handed to the server's loop by the request thread
+        message = await socket.receive_json_from(timeout=5)
+        assert (message["type"], message["bid_count"]) == ("bid_count_changed", 1)
+        assert "99.00" not in json.dumps(message)
+    finally:
+        await socket.disconnect()
+        await lifespan.send_input({"type": "lifespan.shutdown"})
+        assert await lifespan.receive_output(timeout=10) == {"type": "lifespan.shutdown.complete"}
+    assert events._server_loop is None
