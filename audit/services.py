@@ -52,18 +52,20 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
 
 
 def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
-           data: dict | None = None, now: datetime, add: dict[str, int] | None = None) -> AuditEntry:
+           data: dict | None = None, now: datetime, add: dict[str, int] | None = None,
+           batch: rows.Batch | None = None) -> AuditEntry:
     """Append to ``tender``'s chain, inside the transaction of the change it
     records, with the tender's row locked by the caller. The head is taken
     from the locked instance and written back with a compare-and-set on the
     previous length (and the (tender, seq) unique constraint backs it), so a
     caller holding a stale instance fails instead of forking the chain. The
     tender's head fields are saved here and on the instance; ``add`` holds
-    counters of the tender row to change in that same UPDATE (the bid count,
-    under the same lock), saving a round trip while the row is locked.
+    counters of the tender row to change in that same UPDATE (the bid count).
 
     Both statements are plain SQL (``procurement.rows``): every bid appends
-    here while its tender is locked."""
+    here while its tender is locked. With ``batch`` they are added to the
+    caller's statements, which the caller runs (one round trip on
+    PostgreSQL); the returned entry then has no primary key."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.append runs inside the change's transaction")
     actor, role = actor_of(by, role=role, hidden=hidden)
@@ -73,12 +75,17 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     prev = head or GENESIS
     digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
                         data=data, prev=prev)
-    entry = rows.insert(AuditEntry(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
-                                   data=data, prev_hash=prev, hash=digest))
-    moved = rows.update(type(tender), where={"pk": tender.pk, "audit_length": length, "audit_head": head},
-                        set={"audit_length": seq, "audit_head": digest}, add=add)
-    if moved != 1:
-        raise RuntimeError(f"Tender {tender.pk}'s audit chain moved under a stale instance; nothing was written.")
+    entry = AuditEntry(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event, data=data,
+                       prev_hash=prev, hash=digest)
+    statements = batch if batch is not None else rows.Batch()
+    statements.add(rows.insert_statement(entry, returning=False))
+    statements.add(rows.update_statement(type(tender), where={"pk": tender.pk, "audit_length": length,
+                                                                "audit_head": head},
+                                         set={"audit_length": seq, "audit_head": digest}, add=add),
+                   expect=1, error=f"Tender {tender.pk}'s audit chain moved under a stale instance; "
+                                   "nothing was written.")
+    if batch is None:
+        statements.run()
     tender.audit_length = seq
     tender.audit_head = digest
     for name, step in (add or {}).items():

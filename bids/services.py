@@ -114,17 +114,21 @@ def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
 # holds its tender's row lock from its first statement to its commit, so the
 # work done under the lock bounds how many bids a tender accepts per second.
 # Everything that needs no lock (parsing, hashing the documents and the
-# canonical content, the request fingerprint) is done before it; under it,
-# plain SQL (procurement.rows) and as few round trips as the rules allow:
-# lock the tender; read the clock, the Idempotency-Key and the supplier's bid
-# in one statement; then insert or update the rows.
+# canonical content, the request fingerprint) is done before it. Under it,
+# plain SQL (procurement.rows) in three round trips on PostgreSQL: (1) lock
+# the tender, then (a second statement of the same message, which runs once
+# the lock is held) read the clock, the Idempotency-Key's record and the
+# supplier's bid, and draw a new bid's id; (2) every row write and the audit
+# entry; (3) commit. Elsewhere (SQLite) the same statements run one by one.
 
-_LOCK_SQL = ("SELECT id, status, submission_deadline, currency, public_key, bid_count, audit_length, "
-             "audit_head FROM {tender} WHERE id = %s{for_update}")
+_TENDER_FIELDS = ["pk", "status", "submission_deadline", "currency", "public_key", "bid_count", "audit_length",
+                  "audit_head"]
 
 # One row whatever matches: the clock (read after the lock), the supplier's
-# record of this Idempotency-Key, and the supplier's bid on this tender.
-_FIND_SQL = ("SELECT {clock}, i.id, i.fingerprint, b.id, b.status, v.number "
+# record of this Idempotency-Key, the supplier's bid on this tender and its
+# current version number, and, when it has none, the id of the bid to insert.
+_FIND_SQL = ("SELECT {clock}, i.id, i.fingerprint, b.id, b.status, v.number, "
+             "CASE WHEN b.id IS NULL THEN {next_bid_id} END "
              "FROM (SELECT 1 AS one) AS one "
              "LEFT JOIN {record} i ON i.supplier_id = %s AND i.key = %s "
              "LEFT JOIN {bid} b ON b.tender_id = %s AND b.supplier_id = %s "
@@ -151,6 +155,7 @@ class _Found:
     bid_id: int | None
     bid_status: str | None
     bid_number: int | None
+    next_bid_id: int | None  # drawn for a supplier without a bid, where the database has sequences
 
 
 def _prepare(tender_id: int, *, by, content: BidContent, action: str) -> _Prepared:
@@ -166,18 +171,22 @@ def _prepare(tender_id: int, *, by, content: BidContent, action: str) -> _Prepar
 
 
 def _lock_and_find(tender_id: int, *, by, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
-    """Lock the tender row (FOR UPDATE), then read the clock, the key's
-    record and the supplier's bid in one statement."""
+    """Lock the tender row (FOR UPDATE); then, in a statement that runs once
+    the lock is held, read the clock, the key's record and the supplier's bid."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = list(Tender.objects.raw(_LOCK_SQL.format(tender=Tender._meta.db_table, for_update=lock), [tender_id]))
-    if not found or found[0].status == Status.DRAFT:
+    tender_rows, found = rows.run([
+        (f"SELECT {rows.columns(Tender, _TENDER_FIELDS)} FROM {Tender._meta.db_table} WHERE id = %s{lock}",
+         [tender_id]),
+        (_FIND_SQL.format(clock=db_clock_sql(), next_bid_id=rows.next_id_sql(Bid),
+                          record=IdempotencyRecord._meta.db_table, bid=Bid._meta.db_table,
+                          version=BidVersion._meta.db_table),
+         [by.organisation_id, key, tender_id, by.organisation_id]),
+    ])
+    tender = rows.instance(Tender, _TENDER_FIELDS, tender_rows.rows[0]) if tender_rows.rows else None
+    if tender is None or tender.status == Status.DRAFT:
         raise NotFound("No such tender.")
-    with connection.cursor() as cursor:
-        cursor.execute(_FIND_SQL.format(clock=db_clock_sql(), record=IdempotencyRecord._meta.db_table,
-                                        bid=Bid._meta.db_table, version=BidVersion._meta.db_table),
-                       [by.organisation_id, key, tender_id, by.organisation_id])
-        clock, *row = cursor.fetchone()
-    return found[0], _Found(now or clock or timezone.now(), *row)
+    clock, *row = found.rows[0]
+    return tender, _Found(now or clock or timezone.now(), *row)
 
 
 def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
@@ -187,37 +196,57 @@ def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
     return Receipt.of(IdempotencyRecord.objects.select_related("version__bid").get(pk=found.record_id).version)
 
 
-def _seal(tender: Tender, bid_id: int, *, number: int, event: str, delta: int, by, prepared: _Prepared,
+def _new_bid(tender: Tender, found: _Found, *, by) -> Bid:
+    """The supplier's first bid on the tender. With an id drawn in advance it
+    is inserted with the other rows; otherwise (SQLite) now, for its id."""
+    bid = Bid(pk=found.next_bid_id, tender_id=tender.pk, supplier_id=by.organisation_id, created_at=found.now,
+              updated_at=found.now)
+    return bid if bid.pk is not None else rows.insert(bid)
+
+
+def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, prepared: _Prepared,
           now: datetime, key: str | None) -> Receipt:
     """The shared end of a submission and a replacement: store the sealed
-    version (and its documents) as the bid's current one, record the key,
-    audit it, announce the count and send the receipt to the bidder's own
-    sockets."""
-    signature = receipts.sign(tender_id=tender.pk, bid_id=bid_id, sha256=prepared.sha256, received_at=now)
-    version = rows.insert(BidVersion(bid_id=bid_id, number=number, sealed=sealing.seal(tender.public_key,
-                                                                                       prepared.canonical),
-                                     sha256=prepared.sha256, received_at=now, signature=signature))
-    version.bid = Bid(pk=bid_id, tender_id=tender.pk)  # for the documents' upload path, without a query
+    version (and its documents) as the bid's current one (inserting the bid
+    first if it is new and not stored yet), record the key, audit it, all in
+    one batch of statements; then announce the count and send the receipt
+    to the bidder's own sockets."""
+    signature = receipts.sign(tender_id=tender.pk, bid_id=bid.pk, sha256=prepared.sha256, received_at=now)
+    batch = rows.Batch()
+    if bid._state.adding:
+        batch.add(rows.insert_statement(bid, returning=False))
+    version = BidVersion(bid=bid, number=number, sealed=sealing.seal(tender.public_key, prepared.canonical),
+                         sha256=prepared.sha256, received_at=now, signature=signature)
+    batch.add(rows.insert_statement(version, returning=False))
+    # The version's id is read in the database by (bid, number), unique.
+    version_id = rows.Subquery(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
+                               [bid.pk, number])
     for position, upload in enumerate(prepared.content.documents):
         upload.seek(0)
         document = SealedDocument(version=version, position=position)
         document.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(sealing.seal(tender.public_key,
                                                                                    upload.read())), save=False)
-        document.save()
-    rows.update(Bid, where={"pk": bid_id}, set={"current": version.pk, "status": Bid.Status.SUBMITTED,
-                                                "needs_confirmation": False, "updated_at": now})
-    logger.info("Sealed bid %s version %s stored on tender %s", bid_id, number, tender.pk)
+        batch.add(rows.insert_statement(document, returning=False, version=version_id))
+    batch.add(rows.update_statement(Bid, where={"pk": bid.pk}, set={
+        "current": version_id, "status": Bid.Status.SUBMITTED, "needs_confirmation": False, "updated_at": now}))
     if key:
-        # No savepoint (two round trips under the tender's lock): a clash
-        # fails the whole transaction anyway, and the error rolls it all back.
-        try:
-            rows.insert(IdempotencyRecord(supplier_id=by.organisation_id, key=key,
-                                          fingerprint=prepared.fingerprint, version=version, created_at=now))
-        except IntegrityError:
-            raise Unprocessable("This Idempotency-Key is being used by another request.",
-                                code="idempotency_conflict") from None
-    _audit_bid_event(tender, event, by=by, delta=delta, now=now)
-    receipt = Receipt(tender=tender.pk, bid=bid_id, version=number, sha256=prepared.sha256,
+        batch.add(rows.insert_statement(IdempotencyRecord(supplier_id=by.organisation_id, key=key,
+                                                          fingerprint=prepared.fingerprint, created_at=now),
+                                        returning=False, version=version_id))
+    audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
+                 add={"bid_count": delta} if delta else None, batch=batch)
+    try:
+        batch.run()
+    except IntegrityError as exc:
+        if "idempotency" not in str(exc):
+            raise
+        # Another request holds this key (on another tender, or not committed
+        # yet). No savepoint: the error rolls the whole transaction back.
+        raise Unprocessable("This Idempotency-Key is being used by another request.",
+                            code="idempotency_conflict") from None
+    logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
+    live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
+    receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
                       received_at=receipts.iso(now), signature=signature, content=prepared.canonical.decode())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
@@ -244,9 +273,12 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
     if found.bid_status == Bid.Status.SUBMITTED:
         raise WrongState("Your organisation already has a bid on this tender: replace it with PUT.",
                          code="bid_exists", bid=found.bid_id)
-    bid_id = found.bid_id or rows.insert(Bid(tender_id=tender.pk, supplier_id=by.organisation_id,
-                                             created_at=found.now, updated_at=found.now)).pk
-    return _seal(tender, bid_id, number=(found.bid_number or 0) + 1, event="bid_submitted", delta=+1, by=by,
+    if found.bid_id is None:
+        bid = _new_bid(tender, found, by=by)
+    else:  # withdrawn earlier: submitted again as its next version
+        bid = Bid(pk=found.bid_id, tender_id=tender.pk)
+        bid._state.adding = False
+    return _seal(tender, bid, number=(found.bid_number or 0) + 1, event="bid_submitted", delta=+1, by=by,
                  prepared=prepared, now=found.now, key=idempotency_key)
 
 
@@ -263,7 +295,9 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
     _check_open(tender, found.now)
     _check_content(tender, content)
     delta = 1 if found.bid_status == Bid.Status.WITHDRAWN else 0
-    return _seal(tender, bid_id, number=found.bid_number + 1, event="bid_replaced", delta=delta, by=by,
+    bid = Bid(pk=bid_id, tender_id=tender.pk)
+    bid._state.adding = False
+    return _seal(tender, bid, number=found.bid_number + 1, event="bid_replaced", delta=delta, by=by,
                  prepared=prepared, now=found.now, key=idempotency_key)
 
 
