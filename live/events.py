@@ -15,7 +15,6 @@ state (the snapshot, or the HTTP API) instead of expecting missed events.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
 from datetime import datetime
@@ -58,37 +57,59 @@ async def _group_send_all(groups: list[str], text: str) -> None:
             logger.exception("Live event to %s could not be sent", group)
 
 
-# The ASGI server's event loop, while it serves (set by its lifespan), and
-# the sends handed to it that have not finished yet.
-_server_loop: asyncio.AbstractEventLoop | None = None
-_in_flight: set[concurrent.futures.Future] = set()
+# While an ASGI server runs (its lifespan calls start_outbox/stop_outbox):
+# its event loop, and the queue its request threads hand their events to.
+_outbox: tuple[asyncio.AbstractEventLoop, asyncio.Queue] | None = None
 
 
-def serve_on(loop: asyncio.AbstractEventLoop | None) -> None:
-    """Hand events sent from this server's request threads to ``loop``
-    (``None``: stop). Called by the ASGI lifespan (procurement.asgi)."""
-    global _server_loop
-    _server_loop = loop
+async def _send_in_order(queue: asyncio.Queue) -> None:
+    while True:
+        groups, text = await queue.get()
+        try:
+            await _group_send_all(groups, text)
+        finally:
+            queue.task_done()
 
 
-async def drain(timeout: float) -> None:
-    """Wait (at most ``timeout`` s) for the sends handed to the loop: at shutdown."""
-    if _in_flight:
-        await asyncio.wait([asyncio.wrap_future(f) for f in list(_in_flight)], timeout=timeout)
+def start_outbox() -> asyncio.Task:
+    """On the server's running loop: from now on, events sent from its
+    request threads are queued and sent in order by one task, and the thread
+    goes on (the response does not wait for the channel layer). The layer is
+    made now, so that the first request does not pay for importing it."""
+    global _outbox
+    queue: asyncio.Queue = asyncio.Queue()
+    _outbox = (asyncio.get_running_loop(), queue)
+    get_channel_layer()
+    return asyncio.create_task(_send_in_order(queue), name="live-events")
+
+
+async def stop_outbox(task: asyncio.Task, timeout: float) -> None:
+    """At shutdown: stop queueing, send what is queued (at most ``timeout`` s)."""
+    global _outbox
+    if _outbox is None:
+        return
+    queue = _outbox[1]
+    _outbox = None
+    try:
+        await asyncio.wait_for(queue.join(), timeout=timeout)
+    except TimeoutError:
+        logger.warning("%d live events were not sent before shutdown", queue.qsize())
+    task.cancel()
 
 
 def send(groups: list[str], text: str) -> None:
-    """Send already-serialised text to groups. From a request thread of the
-    ASGI server the send is handed to its event loop and the thread goes on
-    (the response does not wait for the channel layer: delivery is at most
-    once either way); elsewhere (the scheduler, a management command, a test
-    without the server) it is sent before returning."""
-    loop = _server_loop
-    if loop is not None and loop.is_running():
-        future = asyncio.run_coroutine_threadsafe(_group_send_all(groups, text), loop)
-        _in_flight.add(future)
-        future.add_done_callback(_in_flight.discard)
-        return
+    """Send already-serialised text to groups. From a request thread of a
+    running ASGI server the event is queued for its loop (delivery is at most
+    once either way); elsewhere (the scheduler command, a test without the
+    server) it is sent before returning."""
+    outbox = _outbox
+    if outbox is not None:
+        loop, queue = outbox
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, (groups, text))
+            return
+        except RuntimeError:  # the loop has closed: send it from here
+            pass
     async_to_sync(_group_send_all)(groups, text)
 
 

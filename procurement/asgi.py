@@ -94,13 +94,13 @@ async def _lifespan(receive, send):
     from live import events
     from procurement import scheduler
 
-    stop, task = asyncio.Event(), None
+    stop, task, outbox = asyncio.Event(), None, None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             # Live events from request threads go to this loop without
             # making the response wait for the channel layer.
-            events.serve_on(asyncio.get_running_loop())
+            outbox = events.start_outbox()
             if settings.PROCUREMENT_SCHEDULER_IN_PROCESS:
                 task = asyncio.create_task(scheduler.serve(stop), name="deadline-scheduler")
             await send({"type": "lifespan.startup.complete"})
@@ -111,7 +111,6 @@ async def _lifespan(receive, send):
                     await asyncio.wait_for(task, timeout=5)
                 except TimeoutError:
                     task.cancel()
-            await events.drain(timeout=2)
-            events.serve_on(None)
+            await events.stop_outbox(outbox, timeout=2)
             await send({"type": "lifespan.shutdown.complete"})
             return

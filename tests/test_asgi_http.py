@@ -9,6 +9,7 @@ import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from rest_framework.authtoken.models import Token
@@ -88,7 +89,7 @@ async def test_while_the_server_runs_a_bids_live_events_go_out_through_its_loop(
     try:
         assert (await socket.connect())[0]
         assert (await socket.receive_json_from())["type"] == "snapshot"
-        assert events._server_loop is asyncio.get_running_loop()
+        assert events._outbox[0] is asyncio.get_running_loop()
         # when a bid is submitted over HTTP
         async with client() as http:
             response = await http.post(f"/api/tenders/{tender.pk}/bids/",
@@ -104,4 +105,24 @@ async def test_while_the_server_runs_a_bids_live_events_go_out_through_its_loop(
         await socket.disconnect()
         await lifespan.send_input({"type": "lifespan.shutdown"})
         assert await lifespan.receive_output(timeout=10) == {"type": "lifespan.shutdown.complete"}
-    assert events._server_loop is None
+    assert events._outbox is None
+
+
+async def test_the_outbox_sends_a_threads_events_in_order_and_flushes_at_shutdown():
+    # given a socket-like channel in a tender's group and a started outbox
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("tender.987654", channel)
+    outbox = events.start_outbox()
+    try:
+        # when a request thread sends 30 events and the server shuts down right after
+        def send_all():
+            for n in range(30):
+                events.send(["tender.987654"], json.dumps({"n": n}))
+        await sync_to_async(send_all, thread_sensitive=False)()
+        await events.stop_outbox(outbox, timeout=5)
+        # then every event was sent, in the order the thread sent them
+        received = [json.loads((await asyncio.wait_for(layer.receive(channel), 5))["text"])["n"] for _ in range(30)]
+    finally:
+        await layer.group_discard("tender.987654", channel)
+    assert received == list(range(30))
