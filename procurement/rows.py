@@ -1,15 +1,17 @@
-"""Single-row INSERT and UPDATE in plain SQL, sent in one round trip where the
-database allows it, for the statements that run while a hot row lock is held
-(a bid at the deadline holds its tender's lock until it commits).
+"""Plain SQL for single rows, sent in one round trip where the database
+allows it, on the hottest paths: the statements a bid runs while it holds its
+tender's row lock (until it commits), and the token lookup every API call of
+a bidder makes.
 
 The ORM spends 0.3–0.5 ms of Python building each statement, and each
 statement is a round trip; under the tender's lock both serialise every
 bidder on the tender. These helpers skip the query compiler only: values
 still go through each field's ``pre_save`` and ``get_db_prep_save``
-(defaults, ``auto_now``, JSON, binary, time zones), so a row is stored
-exactly as ``Model.save()`` would store it. No signals are sent (the project
-uses none for business effects). Names are model field names from the code,
-never user input.
+(defaults, ``auto_now``, JSON, binary, time zones), and rows read back go
+through the same converters as the ORM's, so a row is stored and read
+exactly as with ``Model.save()`` and a queryset. No signals are sent (the
+project uses none for business effects). Names are model field names from
+the code, never user input.
 """
 
 from __future__ import annotations
@@ -50,9 +52,16 @@ def _value(f, value, params: list) -> str:
     return "%s"
 
 
-def columns(model: type[Model], names: list[str]) -> str:
-    """The quoted columns of ``names``, for a SELECT read back with ``instance``."""
-    return ", ".join(_name(_field(model, name).column) for name in names)
+def columns(model: type[Model], names: list[str], table: str = "") -> str:
+    """The quoted columns of ``names`` (of ``table``, an alias in a join),
+    for a SELECT read back with ``instance``."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + _name(_field(model, name).column) for name in names)
+
+
+def every_field(model: type[Model]) -> list[str]:
+    """The names of all of ``model``'s columns, to read whole rows."""
+    return [f.attname for f in model._meta.concrete_fields]
 
 
 def instance(model: type[Model], names: list[str], values: tuple) -> Model:

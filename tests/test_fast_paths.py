@@ -10,8 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
 from bids import services as bid_services
+from accounts.authentication import TokenAuthentication
+from accounts.models import User
 from audit.models import AuditEntry
 from bids.models import Bid, BidVersion, IdempotencyRecord
 from procurement import asgi, rows
@@ -211,3 +215,24 @@ def test_a_bid_is_stored_in_few_round_trips(make_tender, supplier):
     if connection.vendor == "postgresql":  # the clock is read by the statement after the lock, not with it
         assert "FOR UPDATE; SELECT clock_timestamp()" in statements[0]
     assert Bid.objects.get(tender=tender).current.number == 1
+
+
+def test_token_authentication_reads_user_and_organisation_in_one_query(supplier, django_assert_num_queries):
+    token = Token.objects.create(user=supplier)
+    with django_assert_num_queries(1):
+        user, auth = TokenAuthentication().authenticate_credentials(token.key)
+        assert user.organisation.tax_id == supplier.organisation.tax_id
+    fresh = User.objects.get(pk=supplier.pk)
+    assert all(getattr(user, f.attname) == getattr(fresh, f.attname) for f in User._meta.concrete_fields)
+    assert (auth.key, auth.user_id, auth.created) == (token.key, supplier.pk, token.created)
+
+
+def test_token_authentication_of_a_user_without_organisation_and_of_an_inactive_user(staff, supplier):
+    staff_user, _ = TokenAuthentication().authenticate_credentials(Token.objects.create(user=staff).key)
+    assert staff_user.organisation is None and staff_user.is_superuser
+    supplier.is_active = False
+    supplier.save()
+    with pytest.raises(AuthenticationFailed):
+        TokenAuthentication().authenticate_credentials(Token.objects.create(user=supplier).key)
+    with pytest.raises(AuthenticationFailed):
+        TokenAuthentication().authenticate_credentials("not-a-token")
