@@ -65,7 +65,8 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     Both statements are plain SQL (``procurement.rows``): every bid appends
     here while its tender is locked. With ``batch`` they are added to the
     caller's statements, which the caller runs (one round trip on
-    PostgreSQL); the returned entry then has no primary key."""
+    PostgreSQL). The returned entry holds what was written but is not a
+    saved instance (no primary key): read entries back from the database."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.append runs inside the change's transaction")
     actor, role = actor_of(by, role=role, hidden=hidden)
@@ -81,7 +82,7 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     statements.add(rows.insert_statement(entry, returning=False))
     statements.add(rows.update_statement(type(tender), where={"pk": tender.pk, "audit_length": length,
                                                                 "audit_head": head},
-                                         set={"audit_length": seq, "audit_head": digest}, add=add),
+                                         values={"audit_length": seq, "audit_head": digest}, add=add),
                    expect=1, error=f"Tender {tender.pk}'s audit chain moved under a stale instance; "
                                    "nothing was written.")
     if batch is None:

@@ -119,7 +119,9 @@ def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
 # the tender, then (a second statement of the same message, which runs once
 # the lock is held) read the clock, the Idempotency-Key's record and the
 # supplier's bid, and draw a new bid's id; (2) every row write and the audit
-# entry; (3) commit. Elsewhere (SQLite) the same statements run one by one.
+# entry; (3) commit. Only a bid that answers criteria (one query for them)
+# or a replayed key (one to read its receipt) adds a round trip. Elsewhere
+# (SQLite) the same statements run one by one.
 
 _TENDER_FIELDS = ["pk", "status", "submission_deadline", "currency", "public_key", "bid_count", "audit_length",
                   "audit_head"]
@@ -139,8 +141,6 @@ _FIND_SQL = ("SELECT {clock}, i.id, i.fingerprint, b.id, b.status, v.number, "
 class _Prepared:
     """A submission's parts that need no lock."""
     content: BidContent
-    hashes: list[tuple[str, str]]  # (content type, sha256) of each document
-    documents: list[dict]
     canonical: bytes
     sha256: str
     fingerprint: str
@@ -165,7 +165,7 @@ def _prepare(tender_id: int, *, by, content: BidContent, action: str) -> _Prepar
     canonical = receipts.canonical_bid(tender_id=tender_id, supplier_tax_id=by.organisation.tax_id,
                                        amount=content.amount, currency=content.currency,
                                        answers=content.answers, documents=documents)
-    return _Prepared(content=content, hashes=hashes, documents=documents, canonical=canonical,
+    return _Prepared(content=content, canonical=canonical,
                      sha256=receipts.digest(canonical),
                      fingerprint=fingerprint(action, tender_id, content, [h for _, h in hashes]))
 
@@ -185,8 +185,10 @@ def _lock_and_find(tender_id: int, *, by, key: str | None, now: datetime | None)
     tender = rows.instance(Tender, _TENDER_FIELDS, tender_rows.rows[0]) if tender_rows.rows else None
     if tender is None or tender.status == Status.DRAFT:
         raise NotFound("No such tender.")
-    clock, *row = found.rows[0]
-    return tender, _Found(now or clock or timezone.now(), *row)
+    clock, record_id, record_fingerprint, bid_id, bid_status, bid_number, next_bid_id = found.rows[0]
+    return tender, _Found(now=now or clock or timezone.now(), record_id=record_id,
+                          record_fingerprint=record_fingerprint, bid_id=bid_id, bid_status=bid_status,
+                          bid_number=bid_number, next_bid_id=next_bid_id)
 
 
 def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
@@ -219,7 +221,7 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
                          sha256=prepared.sha256, received_at=now, signature=signature)
     batch.add(rows.insert_statement(version, returning=False))
     # The version's id is read in the database by (bid, number), unique.
-    version_id = rows.Subquery(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
+    version_id = rows.Computed(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
                                [bid.pk, number])
     for position, upload in enumerate(prepared.content.documents):
         upload.seek(0)
@@ -227,8 +229,9 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
         document.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(sealing.seal(tender.public_key,
                                                                                    upload.read())), save=False)
         batch.add(rows.insert_statement(document, returning=False, version=version_id))
-    batch.add(rows.update_statement(Bid, where={"pk": bid.pk}, set={
-        "current": version_id, "status": Bid.Status.SUBMITTED, "needs_confirmation": False, "updated_at": now}))
+    batch.add(rows.update_statement(Bid, where={"pk": bid.pk}, values={
+        "current": version_id, "status": Bid.Status.SUBMITTED, "needs_confirmation": False, "updated_at": now}),
+        expect=1, error=f"Bid {bid.pk} was not stored.")
     if key:
         batch.add(rows.insert_statement(IdempotencyRecord(supplier_id=by.organisation_id, key=key,
                                                           fingerprint=prepared.fingerprint, created_at=now),
@@ -238,10 +241,11 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
     try:
         batch.run()
     except IntegrityError as exc:
-        if "idempotency" not in str(exc):
+        if not _is_key_clash(exc):
             raise
-        # Another request holds this key (on another tender, or not committed
-        # yet). No savepoint: the error rolls the whole transaction back.
+        # The supplier used this key on another tender, in a request that may
+        # not have committed yet (on this tender the lock makes a retry wait
+        # and replay). No savepoint: the error rolls the whole transaction back.
         raise Unprocessable("This Idempotency-Key is being used by another request.",
                             code="idempotency_conflict") from None
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
@@ -250,6 +254,14 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
                       received_at=receipts.iso(now), signature=signature, content=prepared.canonical.decode())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
+
+
+def _is_key_clash(exc: IntegrityError) -> bool:
+    """The (supplier, key) unique constraint, and not another integrity error."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)  # PostgreSQL
+    if constraint is not None:
+        return constraint == "idempotency_key_unique"
+    return "bids_idempotencyrecord.supplier_id, bids_idempotencyrecord.key" in str(exc)  # SQLite
 
 
 def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime) -> None:
@@ -297,7 +309,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
     delta = 1 if found.bid_status == Bid.Status.WITHDRAWN else 0
     bid = Bid(pk=bid_id, tender_id=tender.pk)
     bid._state.adding = False
-    return _seal(tender, bid, number=found.bid_number + 1, event="bid_replaced", delta=delta, by=by,
+    return _seal(tender, bid, number=(found.bid_number or 0) + 1, event="bid_replaced", delta=delta, by=by,
                  prepared=prepared, now=found.now, key=idempotency_key)
 
 

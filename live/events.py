@@ -60,6 +60,10 @@ async def _group_send_all(groups: list[str], text: str) -> None:
 # While an ASGI server runs (its lifespan calls start_outbox/stop_outbox):
 # its event loop, and the queue its request threads hand their events to.
 _outbox: tuple[asyncio.AbstractEventLoop, asyncio.Queue] | None = None
+# Beyond this many queued events (the channel layer is slow or down), request
+# threads send their own events again and so wait for the layer: backpressure
+# instead of an unbounded queue.
+OUTBOX_LIMIT = 10_000
 
 
 async def _send_in_order(queue: asyncio.Queue) -> None:
@@ -71,39 +75,52 @@ async def _send_in_order(queue: asyncio.Queue) -> None:
             queue.task_done()
 
 
+def _sender_ended(task: asyncio.Task) -> None:
+    global _outbox
+    if not task.cancelled():  # it never returns on its own: something broke it
+        logger.error("The live-event sender stopped (%r); events are sent directly from now on",
+                     task.exception())
+        _outbox = None
+
+
 def start_outbox() -> asyncio.Task:
-    """On the server's running loop: from now on, events sent from its
-    request threads are queued and sent in order by one task, and the thread
-    goes on (the response does not wait for the channel layer). The layer is
-    made now, so that the first request does not pay for importing it."""
+    """On the server's running loop (once per process): from now on, events
+    sent from its request threads are queued and sent in order by one task,
+    and the thread goes on (the response does not wait for the channel
+    layer). The layer is made now, so the first request does not pay for
+    importing it."""
     global _outbox
     queue: asyncio.Queue = asyncio.Queue()
-    _outbox = (asyncio.get_running_loop(), queue)
     get_channel_layer()
-    return asyncio.create_task(_send_in_order(queue), name="live-events")
+    task = asyncio.create_task(_send_in_order(queue), name="live-events")
+    task.add_done_callback(_sender_ended)
+    _outbox = (asyncio.get_running_loop(), queue)
+    return task
 
 
-async def stop_outbox(task: asyncio.Task, timeout: float) -> None:
+async def stop_outbox(task: asyncio.Task | None, timeout: float) -> None:
     """At shutdown: stop queueing, send what is queued (at most ``timeout`` s)."""
     global _outbox
-    if _outbox is None:
+    if task is None:
         return
-    queue = _outbox[1]
+    queue = _outbox[1] if _outbox is not None else None
     _outbox = None
-    try:
-        await asyncio.wait_for(queue.join(), timeout=timeout)
-    except TimeoutError:
-        logger.warning("%d live events were not sent before shutdown", queue.qsize())
+    if queue is not None:
+        try:
+            await asyncio.wait_for(queue.join(), timeout=timeout)
+        except TimeoutError:
+            logger.warning("%d live events were not sent before shutdown", queue.qsize())
     task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def send(groups: list[str], text: str) -> None:
     """Send already-serialised text to groups. From a request thread of a
     running ASGI server the event is queued for its loop (delivery is at most
     once either way); elsewhere (the scheduler command, a test without the
-    server) it is sent before returning."""
+    server), or when the queue is full, it is sent before returning."""
     outbox = _outbox
-    if outbox is not None:
+    if outbox is not None and outbox[1].qsize() < OUTBOX_LIMIT:
         loop, queue = outbox
         try:
             loop.call_soon_threadsafe(queue.put_nowait, (groups, text))

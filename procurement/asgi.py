@@ -28,7 +28,7 @@ class SyncChainASGIHandler(ASGIHandler):
     (thread-sensitive: inside the request's ``ThreadSensitiveContext``, each
     request keeps its own thread, as before)."""
 
-    def load_middleware(self, is_async=False):
+    def load_middleware(self, is_async=True):  # Django asks for an async chain; build the sync one
         super().load_middleware(is_async=False)
         self._middleware_chain = self.adapt_method_mode(True, self._middleware_chain, False)
 

@@ -23,9 +23,9 @@ from django.db.models import Model
 
 
 @dataclass(frozen=True)
-class Subquery:
-    """A value computed in the database when the statement runs, e.g. the id
-    of a row inserted by an earlier statement of the same batch."""
+class Computed:
+    """A value the database computes when the statement runs (a scalar
+    SELECT), e.g. the id of a row an earlier statement of the batch inserted."""
     sql: str
     params: list
 
@@ -45,7 +45,7 @@ def _field(model: type[Model], name: str):
 
 
 def _value(f, value, params: list) -> str:
-    if isinstance(value, Subquery):
+    if isinstance(value, Computed):
         params.extend(value.params)
         return f"({value.sql})"
     params.append(f.get_db_prep_save(value, connection))
@@ -87,10 +87,10 @@ def next_id_sql(model: type[Model]) -> str:
     return f"nextval(pg_get_serial_sequence('{_name(model._meta.db_table)}', '{model._meta.pk.column}'))"
 
 
-def insert_statement(obj: Model, *, returning: bool = True, **computed: Subquery) -> tuple[str, list]:
+def insert_statement(obj: Model, *, returning: bool = True, **computed: Computed) -> tuple[str, list]:
     """INSERT of every concrete field of a new instance (its primary key
     too if it is set), with ``RETURNING`` the primary key. ``computed``
-    gives fields whose value the database computes (a ``Subquery``)."""
+    gives fields whose value the database computes (``Computed``)."""
     opts = obj._meta
     fields = [f for f in opts.local_concrete_fields if not f.primary_key or obj.pk is not None]
     params: list = []
@@ -101,11 +101,12 @@ def insert_statement(obj: Model, *, returning: bool = True, **computed: Subquery
     return (sql + f" RETURNING {_name(opts.pk.column)}" if returning else sql), params
 
 
-def update_statement(model: type[Model], *, where: dict, set: dict, add: dict | None = None) -> tuple[str, list]:
-    """``UPDATE … SET f = v, …, g = g + n, … WHERE h = w AND …`` (no NULLs in
-    ``where``): a compare-and-set when ``where`` holds the expected old values."""
+def update_statement(model: type[Model], *, where: dict, values: dict, add: dict | None = None
+                     ) -> tuple[str, list]:
+    """``UPDATE … SET f = v, …, g = g + n, … WHERE h = w AND …``: a
+    compare-and-set when ``where`` holds the expected old values."""
     assignments, params = [], []
-    for name, value in set.items():
+    for name, value in values.items():
         f = _field(model, name)
         assignments.append(f"{_name(f.column)} = {_value(f, value, params)}")
     for name, step in (add or {}).items():
@@ -114,6 +115,8 @@ def update_statement(model: type[Model], *, where: dict, set: dict, add: dict | 
         params.append(int(step))
     conditions = []
     for name, value in where.items():
+        if value is None:  # "= NULL" matches nothing: a compare-and-set would always fail
+            raise ValueError(f"update_statement: {name} = None in where")
         f = _field(model, name)
         conditions.append(f"{_name(f.column)} = %s")
         params.append(f.get_db_prep_value(value, connection, prepared=False))
@@ -121,20 +124,24 @@ def update_statement(model: type[Model], *, where: dict, set: dict, add: dict | 
             f"WHERE {' AND '.join(conditions)}"), params
 
 
-def _one_message() -> bool:
-    """PostgreSQL with client-side binding (Django's default with psycopg 3)
-    takes several statements in one simple-query message: they run one after
-    the other, in the open transaction, in one round trip."""
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+def _one_message(cursor) -> bool:
+    """psycopg 3's client-side-binding cursor (Django's default on
+    PostgreSQL) takes several statements in one simple-query message: they
+    run one after the other, in the open transaction, in one round trip.
+    Decided from the cursor itself, so a server-side-binding configuration
+    falls back to one statement at a time."""
+    client_cursor = getattr(connection.Database, "ClientCursor", None)
+    return client_cursor is not None and isinstance(cursor.cursor, client_cursor)
 
 
 def run(statements: list[tuple[str, list]]) -> list[Outcome]:
     """Execute statements in order and return each one's rows and row count:
     in one round trip on PostgreSQL, one by one elsewhere. A statement that
-    fails raises, and the ones after it do not run."""
+    fails raises, and the ones after it do not run. Statements are joined
+    with "; ": none may end with a semicolon, and a literal % is written %%."""
     outcomes = []
     with connection.cursor() as cursor:
-        if len(statements) > 1 and _one_message():
+        if len(statements) > 1 and _one_message(cursor):
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
             while True:
                 outcomes.append(Outcome(cursor.fetchall() if cursor.description else [], cursor.rowcount))
@@ -161,6 +168,9 @@ class Batch:
         self.statements.append(statement)
 
     def run(self) -> list[Outcome]:
+        if self.expectations and not connection.in_atomic_block:
+            # Outside a transaction the statements would be committed before a failed expectation raised.
+            raise RuntimeError("A batch with expectations runs inside a transaction")
         outcomes = run(self.statements)
         for index, expected, error in self.expectations:
             if outcomes[index].rowcount != expected:
@@ -176,8 +186,3 @@ def insert(obj: Model) -> Model:
     obj._state.db = connection.alias
     return obj
 
-
-def update(model: type[Model], *, where: dict, set: dict, add: dict | None = None) -> int:
-    """UPDATE now; the number of rows changed."""
-    (outcome,) = run([update_statement(model, where=where, set=set, add=add)])
-    return outcome.rowcount

@@ -77,7 +77,6 @@ async def test_a_bid_through_the_asgi_server_gets_a_valid_receipt(make_tender, s
     assert bid.current.sha256 == receipt["sha256"] and bid.amount is None
 
 
-
 async def test_while_the_server_runs_a_bids_live_events_go_out_through_its_loop(make_tender, supplier):
     # given a running server (lifespan started) and a socket watching the tender
     tender = await sync_to_async(make_tender)()
@@ -120,7 +119,9 @@ async def test_the_outbox_sends_a_threads_events_in_order_and_flushes_at_shutdow
             for n in range(30):
                 events.send(["tender.987654"], json.dumps({"n": n}))
         await sync_to_async(send_all, thread_sensitive=False)()
+    finally:
         await events.stop_outbox(outbox, timeout=5)
+    try:
         # then every event was sent, in the order the thread sent them
         received = [json.loads((await asyncio.wait_for(layer.receive(channel), 5))["text"])["n"] for _ in range(30)]
     finally:

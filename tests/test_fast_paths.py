@@ -133,14 +133,19 @@ def test_a_plain_sql_insert_applies_field_defaults_and_binary_values(make_tender
 def test_a_plain_sql_update_is_a_compare_and_set(make_tender):
     tender = make_tender()
     length, head = tender.audit_length, tender.audit_head
-    # a stale expected value changes nothing
-    assert rows.update(Tender, where={"pk": tender.pk, "audit_length": length + 7},
-                       set={"audit_head": "e" * 64}, add={"bid_count": 1}) == 0
-    # the current one sets and adds in one statement
-    assert rows.update(Tender, where={"pk": tender.pk, "audit_length": length, "audit_head": head},
-                       set={"audit_head": "e" * 64}, add={"bid_count": 2}) == 1
+    stale, current = rows.run([
+        # a stale expected value changes nothing
+        rows.update_statement(Tender, where={"pk": tender.pk, "audit_length": length + 7},
+                              values={"audit_head": "e" * 64}, add={"bid_count": 1}),
+        # the current one sets and adds in one statement
+        rows.update_statement(Tender, where={"pk": tender.pk, "audit_length": length, "audit_head": head},
+                              values={"audit_head": "e" * 64}, add={"bid_count": 2}),
+    ])
+    assert (stale.rowcount, current.rowcount) == (0, 1)
     tender.refresh_from_db()
     assert (tender.audit_head, tender.bid_count) == ("e" * 64, 2)
+    with pytest.raises(ValueError):  # "= NULL" would silently match nothing
+        rows.update_statement(Tender, where={"pk": tender.pk, "opened_at": None}, values={"bid_count": 0})
 
 
 def test_the_middleware_chain_is_entered_once_and_runs_synchronously():
@@ -149,7 +154,6 @@ def test_the_middleware_chain_is_entered_once_and_runs_synchronously():
     chain = asgi.django_asgi_app._middleware_chain
     assert type(chain).__name__ == "SyncToAsync"
     assert not any(type(m).__name__ in ("SyncToAsync", "AsyncToSync") for m in asgi.django_asgi_app._view_middleware)
-
 
 
 def test_statements_run_in_order_and_report_rows_and_counts(make_tender):
@@ -168,7 +172,7 @@ def test_statements_run_in_order_and_report_rows_and_counts(make_tender):
 def test_a_batch_refuses_a_lost_compare_and_set(make_tender):
     tender = make_tender()
     batch = rows.Batch()
-    batch.add(rows.update_statement(Tender, where={"pk": tender.pk, "audit_length": 999}, set={"bid_count": 3}),
+    batch.add(rows.update_statement(Tender, where={"pk": tender.pk, "audit_length": 999}, values={"bid_count": 3}),
               expect=1, error="moved")
     with pytest.raises(RuntimeError, match="moved"):
         batch.run()
@@ -191,12 +195,12 @@ def test_an_insert_can_take_a_value_computed_by_the_database(make_tender, suppli
     tender = make_tender()
     now = timezone.now()
     bid = rows.insert(Bid(tender_id=tender.pk, supplier_id=supplier.organisation_id, created_at=now, updated_at=now))
-    version_id = rows.Subquery(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
+    version_id = rows.Computed(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
                                [bid.pk, 1])
     rows.run([
         rows.insert_statement(BidVersion(bid=bid, number=1, sealed=b"x", sha256="f" * 64, received_at=now,
                                          signature="0" * 128), returning=False),
-        rows.update_statement(Bid, where={"pk": bid.pk}, set={"current": version_id}),
+        rows.update_statement(Bid, where={"pk": bid.pk}, values={"current": version_id}),
     ])
     assert Bid.objects.get(pk=bid.pk).current == BidVersion.objects.get(bid=bid, number=1)
 
