@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,11 +27,21 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def new_nonce() -> str:
+    """128 random bits (hex) for one submission's canonical content."""
+    return secrets.token_hex(16)
+
+
 def canonical_bid(*, tender_id: int, supplier_tax_id: str, amount: Decimal, currency: str, answers: dict,
-                  documents: list[dict]) -> bytes:
+                  documents: list[dict], nonce: str) -> bytes:
     """The exact bytes that are sealed and hashed. A bidder can rebuild them:
     amount as a string with two decimals, answers keyed by criterion id (as
-    strings), documents by name, size, content type and SHA-256."""
+    strings), documents by name, size, content type and SHA-256, and the
+    ``nonce`` the platform chose (returned in the receipt's content).
+
+    Without the nonce the hash would be of guessable content (the tender, the
+    bidder's tax id, a price): anyone holding it before the opening (a
+    database dump, the admin) could find the price by trying candidates."""
     return canonical({
         "tender": tender_id,
         "supplier": supplier_tax_id,
@@ -38,6 +49,7 @@ def canonical_bid(*, tender_id: int, supplier_tax_id: str, amount: Decimal, curr
         "currency": currency,
         "answers": {str(k): v for k, v in answers.items()},
         "documents": documents,
+        "nonce": nonce,
     })
 
 

@@ -67,6 +67,13 @@ def tender_secret(purpose: bytes, tender_id: int) -> str:
                    encoder=nacl.encoding.HexEncoder).decode()
 
 
+def mac(purpose: bytes, message: bytes) -> str:
+    """A keyed hash (hex) of ``message`` under a key derived from the platform
+    key for ``purpose``: comparable by the platform, not reversible by trying
+    candidate messages without its key."""
+    return blake2b(message, digest_size=32, key=_derive(purpose), encoder=nacl.encoding.HexEncoder).decode()
+
+
 @dataclass(frozen=True)
 class TenderKeys:
     public_key: bytes

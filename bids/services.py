@@ -9,7 +9,6 @@ sends it after the transaction has committed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
@@ -70,9 +69,12 @@ class BidContent:
 
 
 def fingerprint(action: str, tender_id: int, content: BidContent, document_hashes: list[str]) -> str:
+    """What an Idempotency-Key's record remembers of the request, to refuse
+    the key with another body: a keyed hash (a plain one of a tender id and a
+    price could be reversed by trying prices, from a database dump)."""
     body = {"action": action, "tender": tender_id, "amount": f"{content.amount:.2f}",
             "currency": content.currency, "answers": content.answers, "documents": document_hashes}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return sealing.mac(b"idempotency-fp", json.dumps(body, sort_keys=True, default=str).encode())
 
 
 def _check_open(tender: Tender, now: datetime) -> None:
@@ -164,7 +166,7 @@ def _prepare(tender_id: int, *, by, content: BidContent, action: str) -> _Prepar
                   "sha256": sha} for upload, (ctype, sha) in zip(content.documents, hashes)]
     canonical = receipts.canonical_bid(tender_id=tender_id, supplier_tax_id=by.organisation.tax_id,
                                        amount=content.amount, currency=content.currency,
-                                       answers=content.answers, documents=documents)
+                                       answers=content.answers, documents=documents, nonce=receipts.new_nonce())
     return _Prepared(content=content, canonical=canonical,
                      sha256=receipts.digest(canonical),
                      fingerprint=fingerprint(action, tender_id, content, [h for _, h in hashes]))

@@ -180,10 +180,13 @@ def test_receipt_round_trip_through_the_opening_record(tender, supplier, api, as
     # given a bidder keeps what it sent
     sent = {"amount": "1500.50", "currency": "KZT", "answers": {}}
     receipt = as_user(supplier).post(url(tender, "bids/"), sent, format="json").json()
-    # when the bidder rebuilds the canonical content itself (README: canonical form)
+    # when the bidder rebuilds the canonical content itself (README: canonical form), from what it sent
+    # and the platform's nonce for this submission
+    nonce = json.loads(receipt["content"])["nonce"]
     rebuilt = json.dumps({"tender": tender.pk, "supplier": supplier.organisation.tax_id,
                           "amount": sent["amount"], "currency": sent["currency"], "answers": {},
-                          "documents": []}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          "documents": [], "nonce": nonce}, sort_keys=True, separators=(",", ":"),
+                         ensure_ascii=False)
     mine = hashlib.sha256(rebuilt.encode()).hexdigest()
     services.open_tender(tender.pk, now=Tender.objects.get(pk=tender.pk).submission_deadline)
     # then its own hash is in the public opening record, for its bid

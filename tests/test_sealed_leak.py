@@ -4,10 +4,13 @@ could look before the deadline; after the opening, the content appears where
 DESIGN.md says it does."""
 
 import asyncio
+import hashlib
 import io
+import json
 import logging
 import subprocess
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bids import services
-from bids.models import Bid, BidVersion
+from bids.models import Bid, BidVersion, IdempotencyRecord
 from live import events
 from tenders.models import Tender
 
@@ -181,3 +184,35 @@ def test_content_appears_after_the_opening(sealed_tender, api):
     assert "918273645.36" in str(audit["entries"][-2:])
     # earlier versions stay sealed in history
     assert BidVersion.objects.filter(bid=bid).count() == 2
+
+
+def test_the_stored_hashes_do_not_give_the_price_away_to_a_guesser(make_tender, supplier, as_user):
+    # given a bid whose price a guesser has on its list
+    tender = make_tender()
+    price = "918273645.37"
+    response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/", {"amount": price, "currency": "KZT"},
+                                      format="json", HTTP_IDEMPOTENCY_KEY="guess-me")
+    assert response.status_code == 201
+    version = BidVersion.objects.get(bid__tender=tender)
+    record = IdempotencyRecord.objects.get(key="guess-me")
+    # when someone holding a database dump (or the admin's version list) hashes each candidate
+    # the way the receipt and the key's record are built, knowing everything but the price
+    candidates = [f"{Decimal(price) + Decimal(cents) / 100:.2f}" for cents in range(-50, 51)]
+
+    def receipt_hash(amount, **extra):
+        content = {"tender": tender.pk, "supplier": supplier.organisation.tax_id, "amount": amount,
+                   "currency": "KZT", "answers": {}, "documents": [], **extra}
+        return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+    def request_hash(amount):
+        body = {"action": "submit", "tender": tender.pk, "amount": amount, "currency": "KZT", "answers": {},
+                "documents": []}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+    guesses = {h for amount in candidates for h in (receipt_hash(amount), receipt_hash(amount, nonce=""),
+                                                     request_hash(amount))}
+    # then no candidate, the true price included, reproduces either stored hash
+    assert version.sha256 not in guesses
+    assert record.fingerprint not in guesses
+    # while the bidder, holding the receipt's content (with the platform's nonce), can recompute its hash
+    assert hashlib.sha256(response.json()["content"].encode()).hexdigest() == version.sha256
