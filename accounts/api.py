@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_logged_in
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +19,10 @@ def _authenticate(request) -> "object":
     data = CredentialsIn(data=request.data)
     data.is_valid(raise_exception=True)
     user = authenticate(request, **data.validated_data)
+    if getattr(request, "axes_locked_out", False):  # set by django-axes's backend (settings: AXES_*)
+        raise exceptions.Throttled(wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                                   detail="Too many failed logins for this username from this address; "
+                                          "try again later.")
     if user is None:
         raise Invalid("Unknown username or wrong password.", code="invalid_credentials")
     return user
@@ -43,6 +49,9 @@ class TokenView(APIView):
     def post(self, request):
         user = _authenticate(request)
         token, _ = Token.objects.get_or_create(user=user)
+        # A password exchanged for a token is a login, as a session login is:
+        # last_login is recorded, and django-axes clears the failed attempts.
+        user_logged_in.send(sender=type(user), request=request, user=user)
         return Response({"token": token.key})
 
 

@@ -247,3 +247,41 @@ def test_create_officer_refuses_a_taken_username(db, officer):
     with pytest.raises(CommandError, match="username_taken"):
         call_command("create_officer", "--buyer", "Akimat of Shymkent", "--username", officer.username,
                      "--password", PASSWORD)
+
+
+# --- password guessing (django-axes) -------------------------------------------------
+
+def token_request(client, username, password, address="127.0.0.1"):
+    return client.post("/api/auth/token/", {"username": username, "password": password}, format="json",
+                       REMOTE_ADDR=address)
+
+
+def test_repeated_wrong_passwords_lock_that_username_out_from_that_address(officer, api, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    # given wrong passwords for one username from one address, up to the limit
+    for _ in range(2):
+        assert token_request(api, officer.username, "wrong-guess").json()["code"] == "invalid_credentials"
+    assert token_request(api, officer.username, "wrong-guess").status_code == 429
+    # when the right password comes from that address
+    locked = token_request(api, officer.username, PASSWORD)
+    # then it is refused for the cool-off period, with a stable code and a Retry-After
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "throttled"
+    assert int(locked["Retry-After"]) == int(settings.AXES_COOLOFF_TIME.total_seconds())
+    # while the same user from another address still gets in
+    assert token_request(api, officer.username, PASSWORD, address="10.0.0.9").status_code == 200
+
+
+def test_a_successful_login_resets_the_count_of_failures(officer, api, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for password in ["wrong-1", "wrong-2", PASSWORD, "wrong-3", "wrong-4"]:
+        token_request(api, officer.username, password)
+    assert token_request(api, officer.username, PASSWORD).status_code == 200
+
+
+def test_the_admin_login_is_locked_out_too(staff, api, client, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    assert token_request(api, staff.username, "wrong-guess").status_code == 400
+    assert token_request(api, staff.username, "wrong-guess").status_code == 429
+    response = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD})
+    assert response.status_code == 429
