@@ -134,13 +134,14 @@ class DocumentListView(APIView):
         return Response([document_data(d) for d in tender.documents.all()])
 
     @extend_schema(request={"multipart/form-data": DocumentIn}, responses={201: DocumentOut},
-                   tags=["documents"], summary="Upload a tender document (draft or active)")
+                   tags=["documents"], summary="Upload a tender document (draft; or active, as an amendment)")
     def post(self, request, tender_id: int):
         data = DocumentIn(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.add_document(tender_id, by=request.user, upload=data.validated_data["file"],
                                          title=data.validated_data["title"],
-                                         document_type=data.validated_data["document_type"])
+                                         document_type=data.validated_data["document_type"],
+                                         rationale=data.validated_data["rationale"])
         return Response(document_data(document), status=status.HTTP_201_CREATED)
 
 

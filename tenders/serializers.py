@@ -58,6 +58,9 @@ class DocumentIn(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
     title = serializers.CharField(max_length=300, required=False, default="")
     document_type = serializers.CharField(max_length=64, required=False, default="biddingDocuments")
+    rationale = serializers.CharField(max_length=5000, required=False, default="",
+                                      help_text="Why the document is added to an active tender (it is an "
+                                                "amendment: the deadline may move, bids must be confirmed)")
 
 
 class BuyerOut(serializers.Serializer):

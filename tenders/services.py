@@ -248,8 +248,6 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
     """Change an active tender's terms. The deadline is pushed out to leave at
     least PROCUREMENT_MIN_AMENDMENT_PERIOD, and existing bids must be
     confirmed again (unconfirmed bids are not opened)."""
-    from bids.services import require_confirmation
-
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.ACTIVE:
@@ -267,20 +265,40 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
         raise Invalid("An amendment cannot bring the submission deadline forward.", code="deadline_earlier",
                       field="submission_deadline")
     _validate_terms(values, [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()])
-    earliest = now + timedelta(seconds=settings.PROCUREMENT_MIN_AMENDMENT_PERIOD)
-    extended = values["submission_deadline"] < earliest
-    if extended:
-        values["submission_deadline"] = earliest
-        diff["submission_deadline"] = {"from": tender.submission_deadline, "to": earliest}
     if values["clarification_deadline"] <= now:
         raise Invalid("The clarification deadline must stay in the future.", code="clarification_deadline_past",
                       field="clarification_deadline")
-    for field in changes.keys() | {"submission_deadline"}:
+    for field in changes:
         setattr(tender, field, values[field])
+    extended = _extend_for_amendment(tender, diff, now=now)
     tender.save()
     _refresh_search(tender)
     # Only moving the deadline later changes no term a bid was priced on.
-    terms_changed = set(diff) - {"submission_deadline"}
+    return _record_amendment(tender, by=by, now=now, rationale=rationale, diff=diff, extended=extended,
+                             terms_changed=bool(set(diff) - {"submission_deadline"}))
+
+
+def _extend_for_amendment(tender: Tender, diff: dict, *, now: datetime) -> bool:
+    """Push the (locked) tender's submission deadline out to leave at least
+    PROCUREMENT_MIN_AMENDMENT_PERIOD, recording the move in ``diff``; the
+    caller saves. True if it moved."""
+    earliest = now + timedelta(seconds=settings.PROCUREMENT_MIN_AMENDMENT_PERIOD)
+    if tender.submission_deadline >= earliest:
+        return False
+    diff["submission_deadline"] = {"from": diff.get("submission_deadline", {}).get("from",
+                                                                                    tender.submission_deadline),
+                                   "to": earliest}
+    tender.submission_deadline = earliest
+    return True
+
+
+def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff: dict, extended: bool,
+                      terms_changed: bool) -> Amendment:
+    """The shared end of every change to an active tender's terms: existing
+    bids must be confirmed again when terms changed (unconfirmed bids are not
+    opened); the amendment is recorded, audited, announced and notified."""
+    from bids.services import require_confirmation
+
     flagged = require_confirmation(tender) if terms_changed else 0
     diff_json = {f: {"from": _jsonable(d["from"]), "to": _jsonable(d["to"])} for f, d in diff.items()}
     amendment = Amendment.objects.create(tender=tender, at=now, rationale=rationale, changes=diff_json,
@@ -348,7 +366,12 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 
 @transaction.atomic
 def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
-                 document_type: str = "biddingDocuments", now: datetime | None = None) -> TenderDocument:
+                 document_type: str = "biddingDocuments", rationale: str = "",
+                 now: datetime | None = None) -> TenderDocument:
+    """Attach a document. On an active tender a new document changes what
+    bids are priced on, so it is an amendment: the deadline is pushed out to
+    leave at least PROCUREMENT_MIN_AMENDMENT_PERIOD and existing bids must be
+    confirmed again."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status not in (Status.DRAFT, Status.ACTIVE):
@@ -370,4 +393,11 @@ def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
                  data={"document": document.pk, "title": document.title, "sha256": sha256, "size": upload.size})
     if tender.status == Status.ACTIVE:
         live.emit(tender, "document_added", now=now, document=document.pk, title=document.title)
+        diff = {"documents": {"from": None, "to": {"document": document.pk, "title": document.title,
+                                                   "sha256": sha256}}}
+        extended = _extend_for_amendment(tender, diff, now=now)
+        if extended:
+            tender.save(update_fields=["submission_deadline", "updated_at"])
+        _record_amendment(tender, by=by, now=now, rationale=rationale or f"Document added: {document.title}",
+                          diff=diff, extended=extended, terms_changed=True)
     return document

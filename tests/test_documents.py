@@ -3,12 +3,16 @@ public listing and download, refusals for everyone else."""
 
 import hashlib
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from bids.models import Bid
 from procurement.errors import WrongState
 from tenders import services
+from tenders.models import Amendment
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -159,6 +163,53 @@ def test_no_document_after_the_submission_deadline(make_tender, officer):
 def test_an_upload_is_audited_with_its_hash(make_tender, as_user, officer):
     tender = make_tender()
     upload(as_user(officer), tender)
-    entry = as_user(None).get(f"/api/tenders/{tender.pk}/audit/").json()["entries"][-1]
-    assert entry["event"] == "document_added"
+    entries = as_user(None).get(f"/api/tenders/{tender.pk}/audit/").json()["entries"]
+    entry = next(e for e in entries if e["event"] == "document_added")
     assert entry["data"]["sha256"] == hashlib.sha256(PDF).hexdigest()
+
+
+# --- a document added to an active tender is an amendment ----------------------------
+
+def bid_on(tender, supplier):
+    from bids import services as bid_services
+    return bid_services.submit_bid(tender.pk, by=supplier, content=bid_services.BidContent(
+        amount=Decimal("100.00"), currency="KZT", answers={}, documents=[]))
+
+
+def test_a_document_added_close_to_the_deadline_extends_it_and_bids_must_be_confirmed(
+        make_tender, as_user, officer, supplier, settings):
+    # given an active tender closing sooner than the amendment period, with a bid on it
+    now = timezone.now()
+    period = timedelta(seconds=settings.PROCUREMENT_MIN_AMENDMENT_PERIOD)
+    tender = make_tender(now=now - timedelta(days=20), clarification_deadline=now + period / 4,
+                         submission_deadline=now + period / 2)
+    receipt = bid_on(tender, supplier)
+    # when the officer adds a document, saying why
+    response = upload(as_user(officer), tender, title="Revised drawings", rationale="Drawings corrected")
+    # then it is an amendment: recorded with the reason, the deadline pushed out, the bid to be confirmed
+    assert response.status_code == 201
+    tender.refresh_from_db()
+    assert tender.submission_deadline >= now + timedelta(seconds=settings.PROCUREMENT_MIN_AMENDMENT_PERIOD)
+    amendment = as_user(None).get(f"/api/tenders/{tender.pk}/").json()["amendments"][-1]
+    assert amendment["rationale"] == "Drawings corrected" and amendment["deadline_extended"] is True
+    assert amendment["changes"]["documents"]["to"]["title"] == "Revised drawings"
+    assert Bid.objects.get(pk=receipt.bid).needs_confirmation is True
+
+
+def test_a_document_added_long_before_the_deadline_moves_nothing_but_is_still_an_amendment(
+        make_tender, as_user, officer, supplier):
+    tender = make_tender()
+    deadline = tender.submission_deadline
+    receipt = bid_on(tender, supplier)
+    assert upload(as_user(officer), tender, title="Annex 2").status_code == 201
+    tender.refresh_from_db()
+    amendment = as_user(None).get(f"/api/tenders/{tender.pk}/").json()["amendments"][-1]
+    assert tender.submission_deadline == deadline and amendment["deadline_extended"] is False
+    assert amendment["rationale"] == "Document added: Annex 2"
+    assert Bid.objects.get(pk=receipt.bid).needs_confirmation is True
+
+
+def test_a_document_added_to_a_draft_is_not_an_amendment(make_tender, as_user, officer):
+    tender = make_tender(publish=False)
+    assert upload(as_user(officer), tender).status_code == 201
+    assert not Amendment.objects.filter(tender=tender).exists()
