@@ -86,8 +86,29 @@ def new_tender_keys() -> TenderKeys:
                       sealed_private_key=bytes(key_box().encrypt(bytes(private))))
 
 
+# A sealed box is 48 bytes longer than what it seals, so its length would
+# tell the length of a bid's content, and with it how many digits the price
+# has. Content is padded before sealing: up to 64 KiB to the next KiB, above
+# that to the next 64 KiB (a document's size shows only at that grain).
+_PADDED = b"PADv1\0"
+_HEADER = len(_PADDED) + 4
+
+
+def _pad(content: bytes) -> bytes:
+    size = _HEADER + len(content)
+    grain = 1024 if size <= 65536 else 65536
+    return _PADDED + len(content).to_bytes(4, "big") + content + bytes(-size % grain)
+
+
+def _unpad(plain: bytes) -> bytes:
+    if not plain.startswith(_PADDED):
+        return plain  # sealed before padding was introduced
+    length = int.from_bytes(plain[len(_PADDED):_HEADER], "big")
+    return plain[_HEADER:_HEADER + length]
+
+
 def seal(public_key: bytes, content: bytes) -> bytes:
-    return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(content))
+    return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(_pad(content)))
 
 
 class Opener:
@@ -97,4 +118,4 @@ class Opener:
         self._box = SealedBox(PrivateKey(key_box().decrypt(bytes(sealed_private_key))))
 
     def open(self, sealed: bytes) -> bytes:
-        return self._box.decrypt(bytes(sealed))
+        return _unpad(self._box.decrypt(bytes(sealed)))

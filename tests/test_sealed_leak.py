@@ -216,3 +216,27 @@ def test_the_stored_hashes_do_not_give_the_price_away_to_a_guesser(make_tender, 
     assert record.fingerprint not in guesses
     # while the bidder, holding the receipt's content (with the platform's nonce), can recompute its hash
     assert hashlib.sha256(response.json()["content"].encode()).hexdigest() == version.sha256
+
+
+def test_the_sealed_size_does_not_tell_the_price(make_tender, make_supplier, as_user):
+    # given bids whose prices have from 3 to 12 digits
+    tender = make_tender()
+    for amount in ["999.99", "1000.00", "99999999.99", "918273645123.37"]:
+        response = as_user(make_supplier()).post(f"/api/tenders/{tender.pk}/bids/",
+                                                 {"amount": amount, "currency": "KZT"}, format="json")
+        assert response.status_code == 201
+    # then every sealed box has the same size
+    sizes = {len(bytes(v.sealed)) for v in BidVersion.objects.filter(bid__tender=tender)}
+    assert len(sizes) == 1
+
+
+def test_a_box_sealed_before_padding_still_opens(make_tender):
+    from nacl.public import PublicKey, SealedBox
+
+    from bids import sealing
+
+    tender = make_tender()
+    legacy = bytes(SealedBox(PublicKey(bytes(tender.public_key))).encrypt(b'{"amount":"1.00"}'))
+    assert sealing.Opener(tender.sealed_private_key).open(legacy) == b'{"amount":"1.00"}'
+    assert sealing.Opener(tender.sealed_private_key).open(sealing.seal(tender.public_key, b"x" * 70_000)) \
+        == b"x" * 70_000
