@@ -57,7 +57,7 @@ class BidListView(APIView):
         content = _content(request)
         receipt = services.submit_bid(tender_id, by=request.user, content=content,
                                       idempotency_key=_key(request))
-        return _receipt_response(receipt, replayed=not receipt.content)
+        return _receipt_response(receipt, replayed=receipt.replayed)
 
 
 class BidDetailView(APIView):
@@ -79,7 +79,7 @@ class BidDetailView(APIView):
         content = _content(request)
         receipt = services.replace_bid(tender_id, bid_id, by=request.user, content=content,
                                        idempotency_key=_key(request))
-        return _receipt_response(receipt, replayed=not receipt.content)
+        return _receipt_response(receipt, replayed=receipt.replayed)
 
 
 class WithdrawView(APIView):

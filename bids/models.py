@@ -25,6 +25,9 @@ class Bid(models.Model):
     currency = models.CharField(max_length=3, blank=True, default="")
     answers = models.JSONField(null=True, blank=True)
     documents = models.JSONField(null=True, blank=True)  # [{"name", "sha256", "size", "content_type"}]
+    # The canonical content's nonce, published with the rest at the opening:
+    # with it anyone can recompute each opened bid's receipt hash.
+    nonce = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["tender_id", "id"]
@@ -32,6 +35,9 @@ class Bid(models.Model):
             models.UniqueConstraint(fields=["tender", "supplier"], name="one_bid_per_supplier"),
             models.CheckConstraint(condition=Q(opened_at__isnull=False) | Q(amount__isnull=True),
                                    name="bid_amount_only_after_opening"),
+            # In clear the nonce would let a guesser test prices against the receipt hash.
+            models.CheckConstraint(condition=Q(opened_at__isnull=False) | Q(nonce=""),
+                                   name="bid_nonce_only_after_opening"),
         ]
 
     def __str__(self) -> str:
@@ -73,7 +79,7 @@ class IdempotencyRecord(models.Model):
 
     supplier = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64)  # SHA-256 of the request
+    fingerprint = models.CharField(max_length=64)  # keyed BLAKE2b of the request (services.fingerprint)
     version = models.ForeignKey(BidVersion, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 

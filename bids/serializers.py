@@ -82,6 +82,7 @@ class BidOut(serializers.Serializer):
     currency = serializers.CharField(required=False)
     answers = serializers.DictField(required=False)
     documents = serializers.ListField(child=serializers.DictField(), required=False)
+    nonce = serializers.CharField(required=False, help_text="After opening: the canonical content's nonce")
 
 
 class OpeningOut(serializers.Serializer):
@@ -118,7 +119,7 @@ def bid_data(bid, *, versions=None) -> dict:
         "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
     }
     if bid.opened_at is not None:
-        data.update(amount=f"{bid.amount:.2f}", currency=bid.currency, answers=bid.answers,
+        data.update(amount=f"{bid.amount:.2f}", currency=bid.currency, answers=bid.answers, nonce=bid.nonce,
                     documents=[{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
                                for i, d in enumerate(bid.documents or [])])
     if versions is not None:

@@ -242,3 +242,31 @@ def test_a_bid_document_past_the_last_position_is_404(tender, supplier, as_user,
     services.open_tender(tender.pk, now=tender.submission_deadline)
 
     assert api.get(url(tender, f"bids/{bid}/documents/1/")).status_code == 404
+
+
+def test_after_the_opening_anyone_recomputes_each_bids_hash_from_the_public_record(tender, supplier, make_supplier,
+                                                                                    api, as_user):
+    # given two bids, one with a document
+    as_user(supplier).post(url(tender, "bids/"), {"amount": "1500.50", "currency": "KZT"}, format="json")
+    document = SimpleUploadedFile("offer.txt", b"our offer", content_type="text/plain")
+    as_user(make_supplier()).post(url(tender, "bids/"), {"amount": "1499.00", "currency": "KZT",
+                                                        "documents": [document]}, format="multipart")
+    services.open_tender(tender.pk, now=Tender.objects.get(pk=tender.pk).submission_deadline)
+    # when a citizen rebuilds each canonical content from what the API publishes
+    published = {row["bid"]: row["sha256"] for row in api.get(url(tender, "opening/")).json()["bids"]}
+    for bid in api.get(url(tender, "bids/")).json():
+        content = {"tender": tender.pk, "supplier": bid["supplier"]["tax_id"], "amount": bid["amount"],
+                   "currency": bid["currency"], "answers": bid["answers"], "nonce": bid["nonce"],
+                   "documents": [{k: v for k, v in d.items() if k != "url"} for d in bid["documents"]]}
+        rebuilt = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        # then its hash is the one in the opening record and in the bidder's receipt
+        assert hashlib.sha256(rebuilt.encode()).hexdigest() == bid["sha256"] == published[bid["id"]]
+
+
+def test_a_retry_gets_the_same_receipt_with_its_content(tender, supplier, as_user):
+    client = as_user(supplier)
+    body = {"amount": "777.00", "currency": "KZT"}
+    first = client.post(url(tender, "bids/"), body, format="json", HTTP_IDEMPOTENCY_KEY="lost-answer").json()
+    retry = client.post(url(tender, "bids/"), body, format="json", HTTP_IDEMPOTENCY_KEY="lost-answer")
+    assert retry.status_code == 201 and retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first  # the content (and its nonce) included: the bidder can still recompute its hash
