@@ -126,6 +126,11 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not restart it: a guesser cannot keep a user out indefinitely.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No per-login access log: it grows by a row per login and creates a session
+# for every token exchange (the API uses tokens, not sessions).
+AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "procurement.urls"

@@ -285,3 +285,11 @@ def test_the_admin_login_is_locked_out_too(staff, api, client, settings):
     assert token_request(api, staff.username, "wrong-guess").status_code == 429
     response = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_a_token_exchange_creates_no_session(officer, api):
+    response = token_request(api, officer.username, PASSWORD)
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    officer.refresh_from_db()
+    assert officer.last_login is not None  # a password exchanged for a token is a login
