@@ -143,7 +143,8 @@ class Amendment(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="amendments")
     at = models.DateTimeField()
     rationale = models.TextField()
-    changes = models.JSONField(default=dict)  # field -> {"from": ..., "to": ...}
+    # field -> {"from": ..., "to": ...}; an added document: "documents" -> {"from": None, "to": {document, title, sha256}}
+    changes = models.JSONField(default=dict)
     deadline_extended = models.BooleanField(default=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -248,8 +248,8 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
     """Change an active tender's terms. The deadline is pushed out to leave at
     least PROCUREMENT_MIN_AMENDMENT_PERIOD, and existing bids must be
     confirmed again (unconfirmed bids are not opened)."""
-    now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
+    now = now or db_now()  # after the lock: bids at the deadline hold it, and the deadline is checked below
     if tender.status != Status.ACTIVE:
         raise WrongState("Only an active tender can be amended.", code="not_active", status=tender.status)
     if now >= tender.submission_deadline:
@@ -372,13 +372,18 @@ def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
     bids are priced on, so it is an amendment: the deadline is pushed out to
     leave at least PROCUREMENT_MIN_AMENDMENT_PERIOD and existing bids must be
     confirmed again."""
-    now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
+    now = now or db_now()  # after the lock: bids at the deadline hold it, and the deadline is checked below
     if tender.status not in (Status.DRAFT, Status.ACTIVE):
         raise WrongState("Documents can be added to a draft or an active tender.", code="invalid_state",
                          status=tender.status)
     if tender.status == Status.ACTIVE and now >= tender.submission_deadline:
         raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+    if tender.status == Status.ACTIVE and now >= tender.clarification_deadline:
+        # As for any amendment: bidders must still be able to ask about it.
+        raise WrongState("The clarification deadline has passed: amend the tender to move it first.",
+                         code="clarification_deadline_past",
+                         clarification_deadline=live.iso(tender.clarification_deadline))
     if not reference.is_document_type(document_type):
         raise Invalid("Unknown document type (see the OCDS documentType codelist).",
                       code="document_type_unknown", field="document_type")

@@ -213,3 +213,17 @@ def test_a_document_added_to_a_draft_is_not_an_amendment(make_tender, as_user, o
     tender = make_tender(publish=False)
     assert upload(as_user(officer), tender).status_code == 201
     assert not Amendment.objects.filter(tender=tender).exists()
+
+
+def test_no_document_is_added_to_an_active_tender_after_its_clarification_deadline(make_tender, as_user, officer,
+                                                                                   settings):
+    # given an active tender whose clarification deadline has passed (questions are closed)
+    now = timezone.now()
+    tender = make_tender(now=now - timedelta(days=20), clarification_deadline=now + timedelta(minutes=10),
+                         submission_deadline=now + timedelta(days=2))
+    later = now + timedelta(minutes=20)
+    # when the officer adds a document then: refused, as an amendment leaving no time for questions is
+    with pytest.raises(WrongState) as refused:
+        services.add_document(tender.pk, by=officer, upload=pdf(), now=later)
+    assert refused.value.code == "clarification_deadline_past"
+    assert not Amendment.objects.filter(tender=tender).exists()
