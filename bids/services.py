@@ -372,9 +372,13 @@ def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None)
     return Receipt.of(bid.current)
 
 
-def require_confirmation(tender: Tender) -> int:
-    """Called by an amendment, under the tender's lock."""
-    return Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).update(needs_confirmation=True)
+def require_confirmation(tender: Tender) -> set[int]:
+    """Called by an amendment, under the tender's lock: flag every live bid;
+    the organisations whose bids must now be confirmed."""
+    live_bids = Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED)
+    suppliers = set(live_bids.values_list("supplier_id", flat=True))
+    live_bids.update(needs_confirmation=True)
+    return suppliers
 
 
 # --- opening -----------------------------------------------------------------

@@ -108,12 +108,21 @@ def tender_published(tender, *, now: datetime) -> int:
                          f"bids until {iso(tender.submission_deadline)}."))
 
 
-def tender_amended(tender, amendment, *, now: datetime) -> int:
+def tender_amended(tender, amendment, *, now: datetime, bidders: set[int] = frozenset()) -> int:
+    """Subscribers; and, whether subscribed or not, each organisation whose
+    bid the amendment flagged, told privately that its bid must be confirmed
+    (an unconfirmed bid is not opened)."""
     changed = ", ".join(sorted(amendment.changes))
-    return _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=subscribers(tender), now=now,
-                   subject=f"Tender amended: {tender.title}",
-                   body=(f"Tender {tender.pk} \"{tender.title}\" was amended ({changed}): {amendment.rationale}\n"
-                         f"Bids are now accepted until {iso(tender.submission_deadline)}."))
+    subject = f"Tender amended: {tender.title}"
+    body = (f"Tender {tender.pk} \"{tender.title}\" was amended ({changed}): {amendment.rationale}\n"
+            f"Bids are now accepted until {iso(tender.submission_deadline)}.")
+    sent = _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=subscribers(tender) - set(bidders), now=now,
+                   subject=subject, body=body)
+    return sent + _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=set(bidders), now=now,
+                          subject=f"Confirm your bid: {tender.title}",
+                          body=(f"{body}\nYour organisation's bid must be confirmed again "
+                                f"(POST /api/tenders/{tender.pk}/bids/<your bid>/confirm/) before the deadline, "
+                                "or it will not be opened."))
 
 
 def question_answered(tender, question, *, now: datetime) -> int:

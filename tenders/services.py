@@ -299,13 +299,13 @@ def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff
     opened); the amendment is recorded, audited, announced and notified."""
     from bids.services import require_confirmation
 
-    flagged = require_confirmation(tender) if terms_changed else 0
+    flagged = require_confirmation(tender) if terms_changed else set()
     diff_json = {f: {"from": _jsonable(d["from"]), "to": _jsonable(d["to"])} for f, d in diff.items()}
     amendment = Amendment.objects.create(tender=tender, at=now, rationale=rationale, changes=diff_json,
                                          deadline_extended=extended, by=by)
     audit.append(tender, "tender_amended", by=by, now=now,
                  data={"amendment": amendment.pk, "rationale": rationale, "changes": diff_json,
-                       "deadline_extended": extended, "bids_to_confirm": flagged})
+                       "deadline_extended": extended, "bids_to_confirm": len(flagged)})
     live.emit(tender, "tender_amended", now=now, feed=True, changes=diff_json,
               submission_deadline=live.iso(tender.submission_deadline),
               clarification_deadline=live.iso(tender.clarification_deadline))
@@ -313,7 +313,7 @@ def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff
         live.emit(tender, "deadline_changed", now=now,
                   submission_deadline=live.iso(tender.submission_deadline),
                   clarification_deadline=live.iso(tender.clarification_deadline))
-    notifications.tender_amended(tender, amendment, now=now)
+    notifications.tender_amended(tender, amendment, now=now, bidders=flagged)
     return amendment
 
 

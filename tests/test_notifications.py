@@ -156,6 +156,26 @@ def test_an_amendment_notifies_subscribers(make_tender, subscriber, officer):
     assert notified(user) == ["tender_amended"]
 
 
+def test_an_amendment_tells_each_bidder_privately_to_confirm_its_bid(make_tender, subscriber, make_supplier,
+                                                                     officer):
+    from decimal import Decimal
+
+    from bids import services as bid_services
+
+    # given a bidder that subscribed to nothing, a subscriber without a bid, and a stranger
+    tender = make_tender()
+    bidder, watcher, stranger = make_supplier(), subscriber("45"), make_supplier()
+    bid_services.submit_bid(tender.pk, by=bidder, content=bid_services.BidContent(
+        amount=Decimal("10.00"), currency="KZT", answers={}, documents=[]))
+    # when the terms change
+    amend(tender, officer)
+    # then the bidder is told to confirm (and the subscriber only of the change); the stranger hears nothing
+    confirm = Notification.objects.get(organisation_id=bidder.organisation_id)
+    assert confirm.subject.startswith("Confirm your bid") and "/confirm/" in confirm.body
+    assert Notification.objects.get(organisation_id=watcher.organisation_id).subject.startswith("Tender amended")
+    assert notified(stranger) == []
+
+
 def test_an_answer_notifies_subscribers_and_the_asker(make_tender, subscriber, make_supplier, officer):
     tender = make_tender()
     follower, outsider, asker = subscriber("45"), subscriber("33"), make_supplier()
