@@ -24,7 +24,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PRICE = "73519864.21"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # WhiteNoise serves the page's script and stylesheet with a synchronous
+    # iterator, which Django under ASGI reads in a thread and warns about.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
 
 
 def in_thread(fn, *args, **kwargs):
