@@ -240,11 +240,12 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
     # The version's id is read in the database by (bid, number), unique.
     version_id = rows.Computed(f"SELECT id FROM {BidVersion._meta.db_table} WHERE bid_id = %s AND number = %s",
                                [bid.pk, number])
+    files = []  # written once the rows are: a refused batch leaves no file behind
     for position, upload in enumerate(prepared.content.documents):
         upload.seek(0)
-        document = SealedDocument(version=version, position=position)
-        document.file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(sealing.seal(tender.public_key,
-                                                                                   upload.read())), save=False)
+        document = SealedDocument(version=version, position=position)  # its upload path reads version.bid
+        document.file.name = document.file.field.generate_filename(document, f"{uuid.uuid4().hex}.sealed")
+        files.append((document.file, sealing.seal(tender.public_key, upload.read())))
         batch.add(rows.insert_statement(document, returning=False, version=version_id))
     batch.add(rows.update_statement(Bid, where={"pk": bid.pk}, values={
         "current": version_id, "status": Bid.Status.SUBMITTED, "needs_confirmation": False, "updated_at": now}),
@@ -265,6 +266,9 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
         # and replay). No savepoint: the error rolls the whole transaction back.
         raise Unprocessable("This Idempotency-Key is being used by another request.",
                             code="idempotency_conflict") from None
+    for file, sealed in files:
+        if file.storage.save(file.name, ContentFile(sealed)) != file.name:  # random names: never in practice
+            raise RuntimeError(f"Sealed document {file.name} was stored under another name")
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,

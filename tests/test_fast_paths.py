@@ -4,9 +4,12 @@ the plain-SQL row writes under the tender's lock (procurement.rows)."""
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -63,15 +66,18 @@ def test_concurrent_idempotency_key_clash_is_a_422_and_stores_nothing(make_tende
     other.execute("INSERT INTO bids_idempotencyrecord (supplier_id, key, fingerprint, version_id, created_at) "
                   "VALUES (%s, 'K', 'x', %s, now())", (supplier.organisation_id, version_id))
     outcome = {}
+    with_document = bid_services.BidContent(amount=Decimal("10.00"), currency="KZT", answers={}, documents=[
+        SimpleUploadedFile("offer.txt", b"our offer", content_type="text/plain")])
 
     def submit():
         try:
-            bid_services.submit_bid(tender_b.pk, by=supplier, content=content, idempotency_key="K")
+            bid_services.submit_bid(tender_b.pk, by=supplier, content=with_document, idempotency_key="K")
         except Unprocessable as exc:
             outcome["code"] = exc.code
         finally:
             connection.close()
 
+    files_before = set(Path(settings.MEDIA_ROOT).rglob("*.sealed"))
     # when a submission on tender B with key K races it, and the other commits first
     thread = threading.Thread(target=submit)
     thread.start()
@@ -79,9 +85,10 @@ def test_concurrent_idempotency_key_clash_is_a_422_and_stores_nothing(make_tende
     other.commit()
     other.close()
     thread.join(timeout=10)
-    # then the loser is refused with 422 and nothing of it is stored
+    # then the loser is refused with 422 and nothing of it is stored, not even its document's file
     assert outcome == {"code": "idempotency_conflict"}
     assert not Bid.objects.filter(tender=tender_b).exists()
+    assert set(Path(settings.MEDIA_ROOT).rglob("*.sealed")) == files_before
 
 
 def test_opening_stores_every_decrypted_field(make_tender, make_supplier):
