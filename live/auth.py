@@ -1,6 +1,9 @@
 """API clients authenticate a socket with a DRF token: the header
-``Authorization: Token <key>`` (preferred: a query string ends up in access
-logs) or ``?token=<key>``. Browsers use the session cookie through
+``Authorization: Token <key>``; from browser JavaScript, which cannot set
+headers on a WebSocket, the subprotocols ``["token", "<key>"]``
+(``new WebSocket(url, ["token", key])``: the server chooses "token"); or
+``?token=<key>`` (last resort: a query string ends up in access logs).
+Browsers logged in with a session use its cookie through
 AuthMiddlewareStack. An unknown token leaves the socket anonymous."""
 
 from urllib.parse import parse_qs
@@ -16,7 +19,13 @@ def _user_for_token(key: str):
     return token.user if token and token.user.is_active else None
 
 
+TOKEN_SUBPROTOCOL = "token"
+
+
 def _token(scope) -> str:
+    subprotocols = scope.get("subprotocols") or []
+    if len(subprotocols) >= 2 and subprotocols[0] == TOKEN_SUBPROTOCOL:
+        return subprotocols[1]
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             scheme, _, key = value.decode("latin-1").partition(" ")

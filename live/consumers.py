@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
-from . import events
+from . import auth, events
 
 # Close codes (4000-4999 are for applications).
 CLOSE_NOT_FOUND = 4404
@@ -70,6 +70,13 @@ class _Forwarding(AsyncWebsocketConsumer):
 
     groups_joined: list[str]
     _forwarder: asyncio.Task | None = None
+
+    async def accept(self, subprotocol=None, headers=None):
+        # A browser that sent its token as a subprotocol (live/auth.py) must
+        # see "token" chosen, or it drops the connection.
+        if subprotocol is None and auth.TOKEN_SUBPROTOCOL in self.scope.get("subprotocols", []):
+            subprotocol = auth.TOKEN_SUBPROTOCOL
+        await super().accept(subprotocol=subprotocol, headers=headers)
 
     async def __call__(self, scope, receive, send):
         self.scope = scope

@@ -120,3 +120,21 @@ def test_the_register_page_follows_the_live_feed(make_tender, officer, supplier,
     page.wait_for_function(f"() => ({bid_count})() === '1'", timeout=10_000)
     assert PRICE not in page.content() and PRICE.split(".")[0] not in page.content()
     assert problems == []  # no script error, no Content-Security-Policy violation
+
+
+def test_browser_javascript_authenticates_a_socket_with_its_token_as_a_subprotocol(make_tender, supplier, server,
+                                                                                   browser):
+    from rest_framework.authtoken.models import Token
+
+    tender = in_thread(make_tender)
+    key = in_thread(lambda: Token.objects.create(user=supplier).key)
+    page = browser.new_page()
+    page.goto(server + "/")
+    # when the page's script opens a tender socket the way the README says
+    opened = page.evaluate("""([path, key]) => new Promise((resolve, reject) => {
+        const ws = new WebSocket('ws://' + location.host + path, ['token', key]);
+        ws.onmessage = e => { resolve({protocol: ws.protocol, type: JSON.parse(e.data).type}); ws.close(); };
+        ws.onerror = () => reject(new Error('the socket failed'));
+    })""", [f"/ws/tenders/{tender.pk}/", key])
+    # then Chromium accepted the server's answer and the snapshot arrived
+    assert opened == {"protocol": "token", "type": "snapshot"}

@@ -345,3 +345,21 @@ async def test_a_suppliers_feed_socket_gets_its_own_notifications_only(make_tend
     assert sorted(m["type"] for m in received) == ["notification", "status_changed"]
     assert (await theirs.receive_json_from(timeout=2))["type"] == "status_changed"
     assert await theirs.receive_nothing(timeout=0.3)
+
+
+async def test_a_browser_sends_its_token_as_a_subprotocol(make_tender, supplier):
+    # given a supplier's token, sent the way browser JavaScript can: new WebSocket(url, ["token", key])
+    tender = await sync_to_async(make_tender)()
+    key = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    socket = WebsocketCommunicator(application, f"/ws/tenders/{tender.pk}/", headers=[ORIGIN],
+                                   subprotocols=["token", key])
+    try:
+        # then the server chooses the "token" subprotocol (a browser drops the socket otherwise)
+        connected, subprotocol = await socket.connect()
+        assert connected and subprotocol == "token"
+        assert (await socket.receive_json_from())["type"] == "snapshot"
+        # and the socket is the supplier's: its own receipt arrives
+        await submit(tender, supplier)
+        assert [(await socket.receive_json_from())["type"] for _ in range(2)] == ["bid_count_changed", "receipt"]
+    finally:
+        await socket.disconnect()
