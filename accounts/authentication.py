@@ -1,34 +1,52 @@
+from functools import cache
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
 
 from procurement import rows
 
 from .models import Organisation, User
 
+_TOKEN_FIELDS, _USER_FIELDS, _ORG_FIELDS = (rows.every_field(m) for m in (Token, User, Organisation))
+
+
+@cache
+def _token_sql() -> str:
+    return (f"SELECT {rows.columns(Token, _TOKEN_FIELDS, 't')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
+            f"{rows.columns(Organisation, _ORG_FIELDS, 'o')} "
+            f"FROM {Token._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+            f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id WHERE t.key = %s")
+
+
+def token_and_user(key: str) -> tuple[Token, User] | None:
+    """The token ``key``, its user and the user's organisation (loaded on the
+    user), in one query, or None. Plain SQL (whole rows, converted as the ORM
+    converts them): every API call and socket of a bidder runs it, and the
+    ORM's compile of the two-level join cost more than the query. Whether the
+    user is active is the caller's check."""
+    (found,) = rows.run([(_token_sql(), [key])])
+    if not found.rows:
+        return None
+    row = found.rows[0]
+    user_at, org_at = len(_TOKEN_FIELDS), len(_TOKEN_FIELDS) + len(_USER_FIELDS)
+    token = rows.instance(Token, _TOKEN_FIELDS, row[:user_at])
+    user = rows.instance(User, _USER_FIELDS, row[user_at:org_at])
+    user.organisation = (rows.instance(Organisation, _ORG_FIELDS, row[org_at:])
+                         if user.organisation_id is not None else None)
+    token.user = user
+    return token, user
+
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, loading the user and the user's
-    organisation with the token, in one query: every role check and every
-    service reads the organisation. The query is plain SQL (whole rows,
-    converted as the ORM converts them): a bidder's every request runs it,
-    and the ORM's compile of the two-level join cost more than the query."""
+    """DRF's token authentication, loading the user's organisation with the
+    token (every role check and every service reads it)."""
 
     def authenticate_credentials(self, key):
-        token_model = self.get_model()
-        token_fields, user_fields, org_fields = (rows.every_field(m) for m in (token_model, User, Organisation))
-        sql = (f"SELECT {rows.columns(token_model, token_fields, 't')}, {rows.columns(User, user_fields, 'u')}, "
-               f"{rows.columns(Organisation, org_fields, 'o')} "
-               f"FROM {token_model._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
-               f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = u.organisation_id WHERE t.key = %s")
-        (found,) = rows.run([(sql, [key])])
-        if not found.rows:
+        found = token_and_user(key)
+        if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        row = found.rows[0]
-        token = rows.instance(token_model, token_fields, row[:len(token_fields)])
-        user = rows.instance(User, user_fields, row[len(token_fields):len(token_fields) + len(user_fields)])
-        user.organisation = (rows.instance(Organisation, org_fields, row[len(token_fields) + len(user_fields):])
-                             if user.organisation_id is not None else None)
-        token.user = user
+        token, user = found
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return user, token

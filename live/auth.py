@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from accounts.authentication import token_and_user  # the HTTP API's lookup (needs the app registry)
 
-    token = Token.objects.select_related("user__organisation").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+    found = token_and_user(key)
+    return found[1] if found and found[1].is_active else None
 
 
 TOKEN_SUBPROTOCOL = "token"

@@ -17,6 +17,7 @@ the code, never user input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection
 from django.db.models import Model
@@ -68,14 +69,29 @@ def instance(model: type[Model], names: list[str], values: tuple) -> Model:
     """A model instance from a row read with plain SQL: the named fields,
     converted as the ORM converts them (e.g. SQLite's text datetimes), the
     other fields deferred."""
-    read = {}
-    for name, value in zip(names, values):
-        col = _field(model, name).get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+    attnames, readers = _readers(model, tuple(names))
+    converted = []
+    for position, col, field_converters in readers:
+        value = values[position]
+        # The backend's converters belong to this thread's connection: asked each time.
+        for convert in connection.ops.get_db_converters(col) + field_converters:
             value = convert(value, col, connection)
-        read[col.target.attname] = value
-    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in read]
-    return model.from_db(connection.alias, attnames, [read[a] for a in attnames])
+        converted.append(value)
+    return model.from_db(connection.alias, attnames, converted)
+
+
+@cache
+def _readers(model: type[Model], names: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+    """What ``instance`` needs of the model, worked out once: the fields in the
+    model's order (as ``from_db`` takes them), each with its position in the
+    row, its column and the field's own converters."""
+    position = {_field(model, name).attname: i for i, name in enumerate(names)}
+    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in position]
+    readers = []
+    for attname in attnames:
+        col = model._meta.get_field(attname).get_col(model._meta.db_table)
+        readers.append((position[attname], col, col.get_db_converters(connection)))
+    return attnames, readers
 
 
 def next_id_sql(model: type[Model]) -> str:
