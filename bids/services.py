@@ -254,8 +254,8 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
         batch.add(rows.insert_statement(IdempotencyRecord(supplier_id=by.organisation_id, key=key,
                                                           fingerprint=prepared.fingerprint, created_at=now),
                                         returning=False, version=version_id))
-    audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
-                 add={"bid_count": delta} if delta else None, batch=batch)
+    # The count's event is only scheduled for after commit: a failed batch rolls it back.
+    _audit_bid_event(tender, event, by=by, delta=delta, now=now, batch=batch)
     try:
         batch.run()
     except IntegrityError as exc:
@@ -270,7 +270,6 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
         if file.storage.save(file.name, ContentFile(sealed)) != file.name:  # random names: never in practice
             raise RuntimeError(f"Sealed document {file.name} was stored under another name")
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
-    live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
                       received_at=receipts.iso(now), signature=signature, content=prepared.canonical.decode())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
@@ -285,11 +284,13 @@ def _is_key_clash(exc: IntegrityError) -> bool:
     return "bids_idempotencyrecord.supplier_id, bids_idempotencyrecord.key" in str(exc)  # SQLite
 
 
-def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime) -> None:
+def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime,
+                     batch: rows.Batch | None = None) -> None:
     """Audit a bid event (no bidder, no content: only the new count) and apply
-    the count change in the same UPDATE of the locked tender row."""
+    the count change in the same UPDATE of the locked tender row (with
+    ``batch``: among the caller's statements, which the caller runs)."""
     audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
-                 add={"bid_count": delta} if delta else None)
+                 add={"bid_count": delta} if delta else None, batch=batch)
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
 
 
