@@ -9,6 +9,7 @@ from procurement import rows
 from .models import Organisation, User
 
 _TOKEN_FIELDS, _USER_FIELDS, _ORG_FIELDS = (rows.every_field(m) for m in (Token, User, Organisation))
+_KEY_LENGTH = Token._meta.get_field("key").max_length
 
 
 @cache
@@ -25,6 +26,8 @@ def token_and_user(key: str) -> tuple[Token, User] | None:
     converts them): every API call and socket of a bidder runs it, and the
     ORM's compile of the two-level join cost more than the query. Whether the
     user is active is the caller's check."""
+    if not (len(key) <= _KEY_LENGTH and key.isascii() and key.isprintable()):
+        return None  # no such token; and a NUL would make PostgreSQL fail the query (a 500)
     (found,) = rows.run([(_token_sql(), [key])])
     if not found.rows:
         return None

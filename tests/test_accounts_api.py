@@ -293,3 +293,10 @@ def test_a_token_exchange_creates_no_session(officer, api):
     assert "sessionid" not in response.cookies
     officer.refresh_from_db()
     assert officer.last_login is not None  # a password exchanged for a token is a login
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "a" * 41, "cl\u00e9"])
+def test_a_malformed_token_is_a_401_not_a_500(db, key):
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/auth/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"

@@ -363,3 +363,9 @@ async def test_a_browser_sends_its_token_as_a_subprotocol(make_tender, supplier)
         assert [(await socket.receive_json_from())["type"] for _ in range(2)] == ["bid_count_changed", "receipt"]
     finally:
         await socket.disconnect()
+
+
+async def test_a_malformed_socket_token_leaves_the_socket_anonymous(make_tender, sockets):
+    tender = await sync_to_async(make_tender)()
+    socket = await sockets.open(f"/ws/tenders/{tender.pk}/?token=abc%00def")
+    assert socket.snapshot["type"] == "snapshot"
