@@ -121,7 +121,8 @@ class OpeningView(APIView):
             raise WrongState("The bids have not been opened yet.", code="not_opened",
                              submission_deadline=receipts.iso(tender.submission_deadline))
         return Response({"tender": tender.pk, "opened_at": receipts.iso(tender.opened_at),
-                         "bids": services.opening_record(tender)})
+                         "bids": services.opening_record(tender),
+                         "set_aside": services.set_aside_record(tender)})
 
 
 class VerifyReceiptView(APIView):

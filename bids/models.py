@@ -28,6 +28,10 @@ class Bid(models.Model):
     # The canonical content's nonce, published with the rest at the opening:
     # with it anyone can recompute each opened bid's receipt hash.
     nonce = models.CharField(max_length=32, blank=True, default="")
+    # Set at the opening instead of the opened fields when the sealed content
+    # could not be read or is not valid bid content (a code from
+    # ``bids.services.SET_ASIDE``): the bid is not opened and the tender goes on.
+    set_aside = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["tender_id", "id"]

@@ -24,7 +24,11 @@ from . import sealing
 
 
 def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted keys, no whitespace, UTF-8. Refuses NaN and Infinity (ValueError):
+    they are not JSON, and a sealed bid holding one could not be stored at
+    the opening."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
 
 
 def new_nonce() -> str:

@@ -20,6 +20,7 @@ from functools import cache
 import nacl.encoding
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
@@ -111,6 +112,10 @@ def seal(public_key: bytes, content: bytes) -> bytes:
     return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(_pad(content)))
 
 
+class Unreadable(Exception):
+    """A sealed box that the tender's key does not open."""
+
+
 class Opener:
     """Opens a tender's sealed boxes; made only at the opening."""
 
@@ -118,4 +123,7 @@ class Opener:
         self._box = SealedBox(PrivateKey(key_box().decrypt(bytes(sealed_private_key))))
 
     def open(self, sealed: bytes) -> bytes:
-        return _unpad(self._box.decrypt(bytes(sealed)))
+        try:
+            return _unpad(self._box.decrypt(bytes(sealed)))
+        except CryptoError:
+            raise Unreadable from None

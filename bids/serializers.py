@@ -2,13 +2,29 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from . import receipts
+from . import content, receipts
+
+
+class AnswersField(serializers.JSONField):
+    """Answers as a JSON object, or (multipart) a JSON string that parses
+    to one: with the same strict parser either way, so ``NaN``, ``Infinity``
+    and ``1e400`` are refused as "answers_invalid" whatever the content type."""
+
+    default_error_messages = {"answers_invalid": "Answers are not valid JSON: {problem}."}
+
+    def to_internal_value(self, data):
+        if getattr(data, "is_json_string", False):
+            try:
+                return content.strict_loads(data)
+            except ValueError as exc:
+                self.fail("answers_invalid", problem=exc)
+        return super().to_internal_value(data)
 
 
 class BidIn(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.RegexField(r"^[A-Z]{3}$")
-    answers = serializers.JSONField(required=False, default=dict,
+    answers = AnswersField(required=False, default=dict,
                                     help_text='Answers keyed by criterion id, e.g. {"12": "24 months warranty"}')
     documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                       max_length=20, help_text="Files (multipart requests only)")
@@ -18,30 +34,13 @@ class BidIn(serializers.Serializer):
             raise serializers.ValidationError("Answers are an object keyed by criterion id.", code="answers_invalid")
         if len(str(value)) > 50_000:
             raise serializers.ValidationError("Answers are too long.", code="answers_too_long")
-        if not _storable(value):
-            # Sealed now, decrypted into a JSON column at the opening: a NUL
-            # (refused by PostgreSQL's jsonb) or a lone surrogate (not UTF-8)
-            # would make the whole tender impossible to open.
-            raise serializers.ValidationError("Answers may not contain NUL or unpaired surrogate characters.",
-                                              code="answers_invalid")
+        problem = content.json_problem(value)
+        if problem:
+            # Sealed now, decrypted into a JSON column at the opening: a NaN or
+            # Infinity (a multipart form's answers parse "1e400" as infinity),
+            # a NUL or a lone surrogate would make the tender impossible to open.
+            raise serializers.ValidationError(f"Answers: {problem}.", code="answers_invalid")
         return value
-
-
-def _storable(value) -> bool:
-    """True when every string in the JSON value (keys included) is valid
-    UTF-8 text without NUL. Iterative: nesting depth is the client's choice."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if "\x00" in item or any("\ud800" <= ch <= "\udfff" for ch in item):
-                return False
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return True
 
 
 class ReceiptOut(serializers.Serializer):
@@ -85,10 +84,24 @@ class BidOut(serializers.Serializer):
     nonce = serializers.CharField(required=False, help_text="After opening: the canonical content's nonce")
 
 
+class SetAsideOut(serializers.Serializer):
+    bid = serializers.IntegerField()
+    supplier = SupplierOut()
+    received_at = serializers.CharField()
+    sha256 = serializers.CharField()
+    version = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=["unreadable", "hash_mismatch", "content_invalid"], help_text=(
+        "Why the bid was not opened: its sealed box does not open with the tender's key (`unreadable`), "
+        "its content does not match its receipt's hash (`hash_mismatch`), or it is not valid bid content "
+        "(`content_invalid`)"))
+
+
 class OpeningOut(serializers.Serializer):
     tender = serializers.IntegerField()
     opened_at = serializers.CharField()
     bids = serializers.ListField(child=serializers.DictField())
+    set_aside = SetAsideOut(many=True, help_text=(
+        "Bids that could not be opened: the tender opens without them (each bidder can check its hash)"))
 
 
 class VerifyIn(serializers.Serializer):

@@ -25,10 +25,12 @@ from django.utils import timezone
 from audit import services as audit
 from live import events as live
 from procurement import rows
+from scheduling import services as scheduling
 from procurement.errors import Invalid, NotFound, Unprocessable, WrongState
 from tenders.models import Status, Tender
 from tenders.services import DeadlinePassed, check_upload, db_clock_sql, db_now, lock_tender, transition
 
+from . import content as bid_content
 from . import receipts, sealing, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
 
@@ -171,7 +173,18 @@ def _nonce(by, key: str | None) -> str:
     return sealing.mac(b"bid-nonce", f"{by.organisation_id}:{key}".encode())[:32]
 
 
+def _check_sealable(content: BidContent) -> None:
+    """What the opening will need to store, checked before anything is sealed."""
+    problem = bid_content.amount_problem(content.amount)
+    if problem:
+        raise Invalid(f"Amount: {problem}.", code="amount_invalid", field="amount")
+    problem = bid_content.json_problem(content.answers)
+    if problem:
+        raise Invalid(f"Answers: {problem}.", code="answers_invalid", field="answers")
+
+
 def _prepare(tender_id: int, *, by, content: BidContent, action: str, key: str | None) -> _Prepared:
+    _check_sealable(content)
     hashes = [check_upload(upload) for upload in content.documents]
     documents = [{"name": upload.name.rsplit("/", 1)[-1], "size": upload.size, "content_type": ctype,
                   "sha256": sha} for upload, (ctype, sha) in zip(content.documents, hashes)]
@@ -394,6 +407,12 @@ def opening_record(tender: Tender) -> list[dict]:
     return [opening_row(bid) for bid in rows]
 
 
+def set_aside_record(tender: Tender) -> list[dict]:
+    rows = (Bid.objects.filter(tender=tender, opened_at__isnull=True).exclude(set_aside="")
+            .select_related("supplier", "current").order_by("current__received_at", "pk"))
+    return [set_aside_row(bid) for bid in rows]
+
+
 def opening_row(bid: Bid) -> dict:
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
@@ -402,9 +421,15 @@ def opening_row(bid: Bid) -> dict:
             "nonce": bid.nonce, "version": bid.current.number}
 
 
-def due_for_opening(now: datetime) -> list[int]:
+OPENING_JOB = "open_tender"
+BATCH = 50
+
+
+def due_for_opening(now: datetime, *, skip: set[int] = frozenset()) -> list[int]:
+    """The oldest due tenders, but those whose opening failed and waits for its retry."""
     return list(Tender.objects.filter(status=Status.ACTIVE, submission_deadline__lte=now)
-                .order_by("submission_deadline").values_list("pk", flat=True)[:50])
+                .exclude(pk__in=skip).exclude(pk__in=scheduling.waiting(OPENING_JOB, now))
+                .order_by("submission_deadline").values_list("pk", flat=True)[:BATCH])
 
 
 @transaction.atomic
@@ -422,29 +447,31 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     now = now or db_now()
     if now < tender.submission_deadline:
         return False
-    opener = sealing.Opener(tender.sealed_private_key)
+    opener = sealing.Opener(tender.sealed_private_key)  # a bad tender key fails the whole opening: retried
     bids = list(Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).select_related("current",
                                                                                                   "supplier"))
-    opened, unconfirmed = [], []
+    opened, unconfirmed, set_aside = [], [], []
     for bid in bids:
         if bid.needs_confirmation:
             unconfirmed.append(bid.pk)
             continue
-        content = json.loads(opener.open(bid.current.sealed))
-        bid.amount = Decimal(content["amount"])
-        bid.currency = content["currency"]
-        bid.answers = content["answers"]
-        bid.documents = content["documents"]
-        bid.nonce = content.get("nonce", "")
-        bid.opened_at = now
+        try:
+            _fill_opened(bid, _unseal(opener, bid), now)
+        except SetAside as reason:
+            bid.set_aside = reason.code
+            set_aside.append(bid)
+            continue
         opened.append(bid)
+    if set_aside:
+        Bid.objects.bulk_update(set_aside, ["set_aside"])
     _write_opened(opened, now)
     tender.opened_at = now
     tender.save(update_fields=["opened_at", "updated_at"])
     opened.sort(key=lambda b: (b.current.received_at, b.pk))
     record = [opening_row(bid) for bid in opened]
+    set_aside_record = [set_aside_row(bid) for bid in set_aside]
     audit.append(tender, "bids_opened", role="system", now=now,
-                 data={"bids": record, "not_opened_unconfirmed": unconfirmed})
+                 data={"bids": record, "not_opened_unconfirmed": unconfirmed, "set_aside": set_aside_record})
     if len(opened) < tender.min_bids:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system")
         transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", role="system",
@@ -453,8 +480,69 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
     # After the transitions, so the message carries the status the tender is left in.
-    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record)
+    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record, set_aside=set_aside_record)
     return True
+
+
+# Why a bid was set aside at the opening: it is not opened, the others are.
+SET_ASIDE = {
+    "unreadable": "The sealed content could not be decrypted with the tender's key.",
+    "hash_mismatch": "The decrypted content does not match the hash in the bid's receipt.",
+    "content_invalid": "The decrypted content is not valid bid content.",
+}
+
+
+class SetAside(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _unseal(opener: sealing.Opener, bid: Bid) -> dict:
+    """The bid's sealed content, checked as on arrival. Content that passed
+    the checks at submission always passes here; what does not (tampered
+    rows, bids sealed before a check existed) is set aside, never allowed to
+    stop the opening of every other bid."""
+    try:
+        plain = opener.open(bid.current.sealed)
+    except sealing.Unreadable:
+        raise SetAside("unreadable") from None
+    if receipts.digest(plain) != bid.current.sha256:
+        raise SetAside("hash_mismatch")
+    try:
+        content = bid_content.strict_loads(plain)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        raise SetAside("content_invalid") from None
+    if not _valid_opened(content):
+        raise SetAside("content_invalid")
+    return content
+
+
+def _valid_opened(content) -> bool:
+    if not isinstance(content, dict):
+        return False
+    answers, documents, nonce = content.get("answers"), content.get("documents"), content.get("nonce", "")
+    return (isinstance(content.get("amount"), str) and bid_content.amount_problem(content["amount"]) is None
+            and isinstance(content.get("currency"), str) and len(content["currency"]) == 3
+            and isinstance(answers, dict) and isinstance(documents, list)
+            and all(isinstance(d, dict) for d in documents)
+            and isinstance(nonce, str) and len(nonce) <= 32)
+
+
+def _fill_opened(bid: Bid, content: dict, now: datetime) -> None:
+    bid.amount = Decimal(content["amount"])
+    bid.currency = content["currency"]
+    bid.answers = content["answers"]
+    bid.documents = content["documents"]
+    bid.nonce = content.get("nonce", "")
+    bid.opened_at = now
+
+
+def set_aside_row(bid: Bid) -> dict:
+    return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
+                                        "tax_id": bid.supplier.tax_id},
+            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "version": bid.current.number, "reason": bid.set_aside}
 
 
 def _write_opened(bids: list[Bid], now: datetime) -> None:
@@ -478,12 +566,13 @@ def _write_opened(bids: list[Bid], now: datetime) -> None:
 
 
 def open_due(now: datetime | None = None) -> int:
-    """One scheduler pass: open every tender whose deadline has passed."""
+    """One scheduler pass: open every tender whose deadline has passed, each
+    in its own transaction. One that fails is backed off (``scheduling``),
+    so however many fail, the others are opened in this same pass."""
     now = now or timezone.now()
-    opened = 0
-    for pk in due_for_opening(now):
-        try:
-            opened += open_tender(pk)
-        except Exception:  # one tender that cannot be opened must not hold up the others
-            logger.exception("Opening tender %s failed; retrying on the next pass", pk)
+    opened, tried = 0, set()
+    while batch := due_for_opening(now, skip=tried):
+        for pk in batch:
+            opened += scheduling.run_item(OPENING_JOB, pk, open_tender, now)
+        tried.update(batch)
     return opened

@@ -31,6 +31,7 @@ from bids.models import Bid
 from live import events as live
 from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from procurement.isotime import iso as _iso
+from scheduling import services as scheduling
 from tenders.models import AwardMethod, Status, Tender
 from tenders.services import lock_own_tender, lock_tender, transition
 
@@ -338,10 +339,14 @@ def resolve_complaint(tender_id: int, complaint_id: int, *, by, upheld: bool, re
 
 # --- completion (scheduler) -------------------------------------------------------------
 
-def due_for_completion(now: datetime) -> list[int]:
+COMPLETION_JOB = "complete_tender"
+
+
+def due_for_completion(now: datetime, *, skip: set[int] = frozenset()) -> list[int]:
     return list(Award.objects.filter(status=Award.Status.ACTIVE, tender__status=Status.AWARDED,
                                      standstill_ends_at__lte=now)
                 .exclude(complaints__status=Complaint.Status.OPEN)
+                .exclude(tender_id__in=skip).exclude(tender_id__in=scheduling.waiting(COMPLETION_JOB, now))
                 .order_by("standstill_ends_at").values_list("tender_id", flat=True)[:50])
 
 
@@ -367,11 +372,10 @@ def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
 def complete_due(now: datetime | None = None) -> int:
     """One scheduler pass: complete every tender whose standstill is over."""
     now = now or timezone.now()
-    completed = 0
-    for pk in due_for_completion(now):
-        # Each tender in its own transaction: one that fails must not hold up the others.
-        try:
-            completed += complete_tender(pk, now=now)
-        except Exception:
-            logger.exception("Tender %s could not be completed; the other due tenders go on", pk)
+    completed, tried = 0, set()
+    # Each tender in its own transaction; one that fails is backed off and the others go on.
+    while batch := due_for_completion(now, skip=tried):
+        for pk in batch:
+            completed += scheduling.run_item(COMPLETION_JOB, pk, lambda pk: complete_tender(pk, now=now), now)
+        tried.update(batch)
     return completed

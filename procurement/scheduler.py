@@ -32,6 +32,8 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from scheduling import services as scheduling
+
 logger = logging.getLogger("procurement.scheduler")
 
 MIN_WAIT = 0.05
@@ -62,15 +64,24 @@ def run_once(now: datetime | None = None) -> int:
 
 
 def next_wake(now: datetime) -> float:
-    """Seconds until the next submission deadline, capped at the interval."""
+    """Seconds until the next submission deadline or retry of a failed item,
+    capped at the interval. A tender whose opening failed waits for its retry
+    time, not its (past) deadline: the loop does not spin on it."""
+    from bids.services import OPENING_JOB
     from tenders.models import Status, Tender
 
     interval = settings.PROCUREMENT_SCHEDULER_INTERVAL
-    deadline = (Tender.objects.filter(status=Status.ACTIVE).order_by("submission_deadline")
+    deadline = (Tender.objects.filter(status=Status.ACTIVE)
+                .exclude(pk__in=scheduling.waiting(OPENING_JOB, now)).order_by("submission_deadline")
                 .values_list("submission_deadline", flat=True).first())
-    if deadline is None:
+    retry = scheduling.next_retry(now)
+    wakes = [t for t in (deadline, retry) if t is not None]
+    if not wakes:
         return interval
-    return max(MIN_WAIT, min(interval, (deadline - now).total_seconds()))
+    return max(MIN_WAIT, min(interval, (min(wakes) - now).total_seconds()))
+
+
+_beat = scheduling.Beat()
 
 
 def step() -> float:
@@ -78,6 +89,7 @@ def step() -> float:
     close_old_connections()
     try:
         done = run_once()
+        _beat.passed(timezone.now())
         if done:
             logger.info("Scheduler handled %d due item(s)", done)
             return 0.0  # there may be more than one batch due

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "notifications",
     "opendata",
     "live",
+    "scheduling",
     "frontend",
 ]
 
@@ -315,6 +316,10 @@ PROCUREMENT_DOCUMENT_TYPES = {
 # development run on the in-memory layer); production runs `run_scheduler`.
 PROCUREMENT_SCHEDULER_IN_PROCESS = env_bool("PROCUREMENT_SCHEDULER_IN_PROCESS")
 PROCUREMENT_SCHEDULER_INTERVAL = env_float("PROCUREMENT_SCHEDULER_INTERVAL", 0.25)
+# A failing item (an opening, a completion) is retried after 1 s, doubling up to this many seconds.
+PROCUREMENT_SCHEDULER_RETRY_MAX = env_float("PROCUREMENT_SCHEDULER_RETRY_MAX", 300.0)
+# Readiness: the scheduler is stale when no pass completed for this long (passes are recorded every 5 s).
+PROCUREMENT_SCHEDULER_STALE_AFTER = env_float("PROCUREMENT_SCHEDULER_STALE_AFTER", 30.0)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

@@ -81,11 +81,13 @@ def test_a_tender_that_fails_to_open_does_not_stop_the_others(make_tender, make_
     BidVersion.objects.filter(bid__tender=broken).update(sealed=b"damaged")
     # when the scheduler runs
     scheduler.run_once()
-    # then the healthy tender is opened; the broken one waits for a person, logged
+    # then the healthy tender is opened; the broken one opens too, its damaged
+    # bid set aside in public ("unreadable") rather than the tender left stuck
     healthy.refresh_from_db()
     broken.refresh_from_db()
     assert healthy.status == Status.EVALUATION and healthy.opened_at is not None
-    assert broken.status == Status.ACTIVE and broken.opened_at is None
+    assert broken.opened_at is not None and broken.status == Status.UNSUCCESSFUL
+    assert list(broken.bids.values_list("set_aside", flat=True)) == ["unreadable"]
 
 
 # --- bad input is a 400, never a 500 ------------------------------------------------------
