@@ -6,7 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -92,6 +99,24 @@ def error_body(code: str, detail: str, **extra: Any) -> dict:
     return {"code": code, "detail": detail, **extra}
 
 
+def request_refusal(exc: SuspiciousOperation) -> tuple[int, dict]:
+    """Django's refusals of a request it will not parse (too big, too many
+    fields or files, a malformed header...) as (status, body). Django raises
+    them when the body or query string is first read: in DRF's parsing, in
+    django-filter, in CsrfViewMiddleware; they are the client's fault."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, error_body("request_too_large", f"The request's form fields exceed {limit} bytes.")
+    if isinstance(exc, TooManyFieldsSent):
+        return 400, error_body("too_many_fields",
+                               f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "
+                               "parameters or form fields.")
+    if isinstance(exc, TooManyFilesSent):
+        return 400, error_body("too_many_files",
+                               f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.")
+    return 400, error_body("bad_request", "Bad request.")
+
+
 def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, **exc.extra), status=exc.status_code)
@@ -100,6 +125,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         # few hundred kilobytes of "[[[[" exhausts the stack. Bad input.
         return Response(error_body("malformed_request", "The input is nested too deeply."),
                         status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        status_code, body = request_refusal(exc)
+        return Response(body, status=status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -138,6 +166,9 @@ def json_500(request):
 
 
 def json_400(request, exception=None):
+    if isinstance(exception, SuspiciousOperation):
+        status_code, body = request_refusal(exception)
+        return JsonResponse(body, status=status_code)
     return JsonResponse(error_body("bad_request", "Bad request."), status=400)
 
 

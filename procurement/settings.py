@@ -277,6 +277,9 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Form fields (and any body Django reads whole) at most 2 MB: 413
+# request_too_large beyond; over DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) fields
+# or DATA_UPLOAD_MAX_NUMBER_FILES (100) files: 400 too_many_fields / too_many_files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
