@@ -15,6 +15,10 @@ from django.core.handlers.asgi import ASGIHandler
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
 django.setup(set_prefix=False)
 
+from django.conf import settings  # noqa: E402
+
+from procurement import uploads  # noqa: E402
+
 
 class SyncChainASGIHandler(ASGIHandler):
     """Django's ASGI handler running the whole middleware chain and the view
@@ -32,13 +36,28 @@ class SyncChainASGIHandler(ASGIHandler):
         super().load_middleware(is_async=False)
         self._middleware_chain = self.adapt_method_mode(True, self._middleware_chain, False)
 
+    # The body stays in memory, capped (procurement/uploads.py): Django's
+    # handler spools it to a temporary file above FILE_UPLOAD_MAX_MEMORY_SIZE,
+    # which would put a sealed bid's documents on disk in clear.
+    async def handle(self, scope, receive, send):
+        length = uploads.declared_length(scope)
+        if length is not None and length > settings.PROCUREMENT_MAX_REQUEST_BYTES:
+            await uploads.send_too_large(send)
+            return
+        try:
+            await super().handle(scope, receive, send)
+        except uploads.BodyTooLarge:
+            await uploads.send_too_large(send)
+
+    async def read_body(self, receive):
+        return await uploads.read_body_in_memory(receive)
+
 
 django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from live.auth import TokenAuthMiddleware  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402

@@ -105,8 +105,9 @@ def request_refusal(exc: SuspiciousOperation) -> tuple[int, dict]:
     them when the body or query string is first read: in DRF's parsing, in
     django-filter, in CsrfViewMiddleware; they are the client's fault."""
     if isinstance(exc, RequestDataTooBig):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return 413, error_body("request_too_large", f"The request's form fields exceed {limit} bytes.")
+        return 413, error_body("request_too_large", (
+            f"The request is too large: form fields at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, "
+            f"the whole request at most {settings.PROCUREMENT_MAX_REQUEST_BYTES} bytes."))
     if isinstance(exc, TooManyFieldsSent):
         return 400, error_body("too_many_fields",
                                f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "

@@ -282,6 +282,10 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
 # or DATA_UPLOAD_MAX_NUMBER_FILES (100) files: 400 too_many_fields / too_many_files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads and request bodies are never spooled to disk (a sealed bid's
+# documents in clear): held in memory, and a request over this many bytes is
+# refused with 413 request_too_large (procurement/uploads.py).
+FILE_UPLOAD_HANDLERS = ["procurement.uploads.MemoryOnlyUploadHandler"]
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -303,6 +307,11 @@ PROCUREMENT_STANDSTILL_PERIOD = env_int("PROCUREMENT_STANDSTILL_PERIOD", 10 * DA
 PROCUREMENT_OCID_PREFIX = os.environ.get("PROCUREMENT_OCID_PREFIX", "ocds-tndr01")
 # Tender and bid documents.
 PROCUREMENT_MAX_DOCUMENT_BYTES = env_int("PROCUREMENT_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+# A whole request (all of a bid's documents together), held in memory.
+PROCUREMENT_MAX_REQUEST_BYTES = env_int("PROCUREMENT_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
+if PROCUREMENT_MAX_REQUEST_BYTES <= PROCUREMENT_MAX_DOCUMENT_BYTES:
+    raise ImproperlyConfigured("PROCUREMENT_MAX_REQUEST_BYTES must be larger than PROCUREMENT_MAX_DOCUMENT_BYTES "
+                               "(a request carries a document and its form fields).")
 PROCUREMENT_DOCUMENT_TYPES = {
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
