@@ -240,3 +240,47 @@ def test_a_box_sealed_before_padding_still_opens(make_tender):
     assert sealing.Opener(tender.sealed_private_key).open(legacy) == b'{"amount":"1.00"}'
     assert sealing.Opener(tender.sealed_private_key).open(sealing.seal(tender.public_key, b"x" * 70_000)) \
         == b"x" * 70_000
+
+
+def admin_pages(client) -> list[str]:
+    """Every page of every model the admin registers: the list (and its
+    search), and each object's change, history and delete pages."""
+    from django.contrib import admin
+
+    pages = []
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        pages.append(base)
+        if model_admin.search_fields:
+            pages.append(base + "?q=Distinctive")
+        for pk in model._default_manager.values_list("pk", flat=True)[:50]:
+            pages += [f"{base}{pk}/change/", f"{base}{pk}/history/", f"{base}{pk}/delete/"]
+    return pages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_admin_page_tells_who_bid_or_asked_before_the_opening(sealed_tender, staff):
+    # given a sealed bid, a question from the bidder, and an amendment that
+    # makes the platform ask the bidder (privately) to confirm its bid
+    from clarifications import services as clarifications
+    from tenders import services as tenders
+
+    tender, bidder, officer = sealed_tender["tender"], sealed_tender["bidder"], sealed_tender["officer"]
+    clarifications.ask_question(tender.pk, by=bidder, text="QUESTION-FROM-THE-BIDDER-5e1f")
+    tenders.amend_tender(tender.pk, by=officer, rationale="Scope clarified", description="Resurfacing of 3 km.")
+    assert Bid.objects.get().needs_confirmation
+    identity = [bidder.organisation.name, bidder.organisation.tax_id, bidder.username]
+    tender_marks = [tender.title, "QUESTION-FROM-THE-BIDDER-5e1f"]
+
+    # when staff open every page of every model in the admin
+    admin = Client()
+    admin.force_login(staff)
+    for path in admin_pages(admin):
+        response = admin.get(path)
+        assert response.status_code < 500, path
+        page = response.content.decode(errors="replace")
+        # then no page has sealed content, nor both the bidder and the tender (or its question)
+        assert_no_secret(page, f"admin {path}")
+        named = [mark for mark in identity if mark in page]
+        about = [mark for mark in tender_marks if mark in page]
+        assert not (named and about), f"admin {path} names {named} with {about}"
