@@ -5,13 +5,16 @@ built and serialised once by the service that made the change
 (``live.events``) and forwarded here as text, untouched.
 
 Close codes: 4404 for a tender that does not exist or is still a draft
-(the same answer for both, so a socket cannot probe for drafts). A refused
-origin is rejected before the handshake completes (HTTP 403).
+(the same answer for both, so a socket cannot probe for drafts), and for a
+path that is no socket of ours; 1013 ("try again later") when the channel
+layer (Redis) cannot be reached, at the handshake or later. A refused origin
+is rejected before the handshake completes (HTTP 403).
 """
 
 import asyncio
 import contextlib
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -21,8 +24,25 @@ from channels.utils import await_many_dispatch
 
 from . import auth, events
 
-# Close codes (4000-4999 are for applications).
+logger = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are for applications; 1013 is RFC 6455's "try again later").
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+class LayerUnavailable(Exception):
+    """The channel layer (Redis) could not be reached."""
+
+
+async def unknown_path(scope, receive, send):
+    """Any other path under the socket router: accepted and closed at once
+    with 4404 (Channels' router would raise, which the server answers with
+    an HTTP 500)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
 MAX_ID = 2**63 - 1  # BigAutoField
 
 
@@ -77,12 +97,17 @@ class _Forwarding(AsyncWebsocketConsumer):
         if subprotocol is None and auth.TOKEN_SUBPROTOCOL in self.scope.get("subprotocols", []):
             subprotocol = auth.TOKEN_SUBPROTOCOL
         await super().accept(subprotocol=subprotocol, headers=headers)
+        self._accepted = True
 
     async def __call__(self, scope, receive, send):
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
         self.base_send = send
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except Exception as exc:  # Redis down: the pub/sub layer subscribes the new channel at once
+            await self._refuse_unavailable(receive, exc)
+            return
         try:
             await await_many_dispatch([receive], self.dispatch)
         except StopConsumer:
@@ -93,9 +118,24 @@ class _Forwarding(AsyncWebsocketConsumer):
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._forwarder
 
+    async def _refuse_unavailable(self, receive, exc: Exception) -> None:
+        logger.warning("WebSocket %s refused with %s: channel layer unavailable (%s)",
+                       self.scope.get("path"), CLOSE_TRY_AGAIN_LATER, exc)
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await self.base_send({"type": "websocket.accept"})
+            await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
     async def websocket_connect(self, message):
         try:
             await super().websocket_connect(message)
+        except LayerUnavailable as exc:
+            logger.warning("WebSocket %s closed with %s: channel layer unavailable (%s)",
+                           self.scope.get("path"), CLOSE_TRY_AGAIN_LATER, exc.__cause__)
+            if not getattr(self, "_accepted", False):
+                await super().accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
         finally:
             # Layer messages that arrived meanwhile wait in the channel's queue,
             # so they follow the snapshot.
@@ -104,7 +144,16 @@ class _Forwarding(AsyncWebsocketConsumer):
     async def _forward(self) -> None:
         receive, send = self.channel_layer.receive, self.base_send
         while True:
-            message = await receive(self.channel_name)
+            try:
+                message = await receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the layer failed under us: let the client reconnect
+                logger.warning("WebSocket %s closed with %s: channel layer failed (%s)",
+                               self.scope.get("path"), CLOSE_TRY_AGAIN_LATER, exc)
+                with contextlib.suppress(Exception):
+                    await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+                return
             if message.get("type") != events.MESSAGE_TYPE:
                 continue
             try:
@@ -114,13 +163,19 @@ class _Forwarding(AsyncWebsocketConsumer):
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as exc:
+            raise LayerUnavailable() from exc
 
     async def leave(self) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined = []
+        groups, self.groups_joined = getattr(self, "groups_joined", []), []
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the layer is down: nothing to discard from
+                logger.warning("WebSocket %s could not leave %s", self.scope.get("path"), group)
 
     async def disconnect(self, code):
         await self.leave()
