@@ -7,6 +7,7 @@ in-memory layer. Production runs `manage.py run_scheduler` instead.
 """
 
 import asyncio
+import json
 import os
 
 import django
@@ -17,7 +18,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from procurement import uploads  # noqa: E402
+from procurement import dbhealth, uploads  # noqa: E402
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -91,22 +92,47 @@ async def application(scope, receive, send):
     await router(scope, receive, send)
 
 
+# While the database is down (procurement/dbhealth.py), requests are answered
+# 503 at once, before and after waiting for a slot, except one probe at a time.
+_NO_DATABASE_NEEDED = ("/healthz",)
+
+
 async def _bounded_http(scope, receive, send):
+    gated = not scope["path"].startswith(_NO_DATABASE_NEEDED)
+    if gated and dbhealth.breaker.refusing():
+        await _send_unavailable(send)
+        return
     await _http_slots.acquire()
     held = True
+    admission = dbhealth.breaker.admit() if gated else "open"
+    status = None
 
     async def send_and_free(message):
-        nonlocal held
+        nonlocal held, status
         if held and message["type"] == "http.response.start":
             held = False
+            status = message["status"]
             _http_slots.release()
         await send(message)
 
     try:
-        await router(scope, receive, send_and_free)
+        if admission == "refuse":
+            await _send_unavailable(send_and_free)
+        else:
+            await router(scope, receive, send_and_free)
     finally:
         if held:
             _http_slots.release()
+        if admission == "probe":
+            dbhealth.breaker.probe_done(status)
+
+
+async def _send_unavailable(send):
+    payload = json.dumps(dbhealth.body()).encode()
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"retry-after", dbhealth.retry_after().encode())]})
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def _lifespan(receive, send):

@@ -151,6 +151,12 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    from procurement import dbhealth
+
+    if dbhealth.is_outage(exc):
+        dbhealth.breaker.record_failure(exc)
+        return Response(dbhealth.body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": dbhealth.retry_after()})
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return Response(
         error_body("server_error", "The server failed to handle this request; it has been logged."),
@@ -163,6 +169,15 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
+    # Django calls this inside its except block: a database outage met in a
+    # middleware or a non-API view is a 503 too.
+    import sys
+
+    from procurement import dbhealth
+
+    outage = dbhealth.outage_response(sys.exc_info()[1])
+    if outage is not None:
+        return outage
     return JsonResponse(error_body("server_error", "The server failed to handle this request."), status=500)
 
 

@@ -162,10 +162,14 @@ if DATABASE_URL:
         # connection per request and leak it ("too many clients" under load).
         # A process-wide psycopg pool reuses connections across threads.
         _default_db["CONN_MAX_AGE"] = 0
+        from procurement.dbhealth import OutageAwareConnection
+
         _default_db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 10),
             "timeout": env_int("DB_POOL_TIMEOUT", 20),
+            # Its connection attempts open and close the outage breaker (procurement/dbhealth.py).
+            "connection_class": OutageAwareConnection,
         }
     DATABASES = {"default": _default_db}
 else:
@@ -179,6 +183,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database is unreachable, requests are answered 503 at once, and one
+# request at a time tries it again every this many seconds (procurement/dbhealth.py).
+DB_OUTAGE_RETRY_SECONDS = env_float("DB_OUTAGE_RETRY_SECONDS", 2.0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
