@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement import throttling
 from procurement.errors import Invalid
 
 from . import services
@@ -30,6 +31,7 @@ def _authenticate(request) -> "object":
 
 class RegisterView(APIView):
     authentication_classes = []
+    throttle_classes = throttling.REGISTER
 
     @extend_schema(request=RegisterIn, responses={201: RegisterOut}, tags=["auth"],
                    summary="A business registers itself as a supplier")
@@ -43,6 +45,7 @@ class RegisterView(APIView):
 
 class TokenView(APIView):
     authentication_classes = []
+    throttle_classes = throttling.LOGIN
 
     @extend_schema(request=CredentialsIn, responses={200: TokenOut}, tags=["auth"],
                    summary="Exchange username + password for an API token (header `Authorization: Token …`)")
@@ -61,6 +64,7 @@ class LoginView(APIView):
     then send it back in the `X-CSRFToken` header."""
 
     authentication_classes = []
+    throttle_classes = throttling.LOGIN
 
     @extend_schema(request=CredentialsIn, responses={200: MeOut}, tags=["auth"], summary="Session login")
     def post(self, request):

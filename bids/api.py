@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSupplier
+from procurement import throttling
 from procurement.errors import WrongState
 from tenders.selectors import tender_visible_to
 
@@ -37,6 +38,7 @@ def _receipt_response(receipt: services.Receipt, replayed: bool = False) -> Resp
 
 class BidListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = throttling.BIDS  # POST only
 
     def get_permissions(self):
         return [IsSupplier()] if self.request.method == "POST" else []
@@ -62,6 +64,7 @@ class BidListView(APIView):
 
 class BidDetailView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = throttling.BIDS  # PUT only
 
     def get_permissions(self):
         return [IsSupplier()] if self.request.method == "PUT" else []

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer, IsSupplier
+from procurement import throttling
 from tenders.selectors import tender_visible_to
 
 from . import selectors, services
@@ -11,6 +12,8 @@ from .serializers import AnswerIn, QuestionIn, QuestionOut, question_data
 
 
 class QuestionListView(APIView):
+    throttle_classes = throttling.QUESTIONS  # POST only
+
     def get_permissions(self):
         return [IsSupplier()] if self.request.method == "POST" else []
 

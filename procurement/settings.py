@@ -232,6 +232,21 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (abuse-limit counters) -------------------------------------------
+# Shared by every server process through Redis when REDIS_URL is set; one
+# process's memory otherwise (a development run).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tenders"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -249,6 +264,26 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Abuse limits (procurement/throttling.py): attempts per client address and per
+# username, counted in the cache; over the limit, 429 throttled with Retry-After.
+# Each is "<count>/<second|minute|hour|day>", from THROTTLE_<SCOPE>.
+_THROTTLE_DEFAULTS = {
+    "login_address": "100/hour",  # token and session logins, whatever the username
+    "login_username": "20/hour",  # one username, from any address
+    "register_address": "20/hour",
+    "register_username": "5/hour",
+    "bid_address": "600/hour",  # bid submissions and replacements
+    "bid_user": "120/hour",
+    "question_address": "120/hour",
+    "question_user": "30/hour",
+}
+PROCUREMENT_THROTTLE_RATES = {scope: os.environ.get(f"THROTTLE_{scope.upper()}") or rate
+                              for scope, rate in _THROTTLE_DEFAULTS.items()}
+for _scope, _rate in PROCUREMENT_THROTTLE_RATES.items():
+    _count, _, _period = _rate.partition("/")
+    if not (_count.isdigit() and _period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"THROTTLE_{_scope.upper()} must be like 20/hour, got {_rate!r}")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Open tender platform API",
