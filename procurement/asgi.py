@@ -18,7 +18,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from procurement import dbhealth, uploads  # noqa: E402
+from procurement import dbhealth, health, uploads  # noqa: E402
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -87,6 +87,9 @@ async def application(scope, receive, send):
         await _lifespan(receive, send)
         return
     if scope["type"] == "http":
+        if scope["path"] in health.PATHS:
+            await health.serve(scope, receive, send)
+            return
         await _bounded_http(scope, receive, send)
         return
     await router(scope, receive, send)
@@ -94,17 +97,14 @@ async def application(scope, receive, send):
 
 # While the database is down (procurement/dbhealth.py), requests are answered
 # 503 at once, before and after waiting for a slot, except one probe at a time.
-_NO_DATABASE_NEEDED = ("/healthz",)
-
-
+# (/healthz and /readyz are answered before this: procurement/health.py.)
 async def _bounded_http(scope, receive, send):
-    gated = not scope["path"].startswith(_NO_DATABASE_NEEDED)
-    if gated and dbhealth.breaker.refusing():
+    if dbhealth.breaker.refusing():
         await _send_unavailable(send)
         return
     await _http_slots.acquire()
     held = True
-    admission = dbhealth.breaker.admit() if gated else "open"
+    admission = dbhealth.breaker.admit()
     status = None
 
     async def send_and_free(message):

@@ -374,6 +374,8 @@ PROCUREMENT_SCHEDULER_INTERVAL = env_float("PROCUREMENT_SCHEDULER_INTERVAL", 0.2
 PROCUREMENT_SCHEDULER_RETRY_MAX = env_float("PROCUREMENT_SCHEDULER_RETRY_MAX", 300.0)
 # Readiness: the scheduler is stale when no pass completed for this long (passes are recorded every 5 s).
 PROCUREMENT_SCHEDULER_STALE_AFTER = env_float("PROCUREMENT_SCHEDULER_STALE_AFTER", 30.0)
+# /readyz gives up on each of its checks (database, channel layer) after this many seconds.
+READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.
