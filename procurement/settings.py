@@ -316,6 +316,12 @@ if not DEBUG:
 # HSTS is sent only on requests Django sees as HTTPS: behind a TLS-terminating
 # proxy that sets X-Forwarded-Proto, turn DJANGO_SECURE_PROXY_SSL_HEADER on too.
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+# Plain-HTTP requests are redirected to HTTPS (behind a TLS-terminating proxy,
+# with DJANGO_SECURE_PROXY_SSL_HEADER=1, or every request would loop). The
+# load balancer's /healthz and /readyz are answered before Django, unredirected.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
