@@ -18,7 +18,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from procurement import dbhealth, health, uploads  # noqa: E402
+from procurement import dbhealth, health, logs, uploads  # noqa: E402
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -86,13 +86,24 @@ async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
         return
+    # Every log line this connection causes carries its request id (procurement/logs.py).
+    rid = logs.bind_request_id(scope.get("headers", ()))
     if scope["type"] == "http":
+        send = _with_request_id(send, rid.encode())
         if scope["path"] in health.PATHS:
             await health.serve(scope, receive, send)
             return
         await _bounded_http(scope, receive, send)
         return
     await router(scope, receive, send)
+
+
+def _with_request_id(send, rid: bytes):
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (b"x-request-id", rid)]}
+        await send(message)
+    return sending
 
 
 # While the database is down (procurement/dbhealth.py), requests are answered

@@ -5,6 +5,7 @@ unless asked. What production uses (PostgreSQL via DATABASE_URL, Redis via
 REDIS_URL) is selected by the same module, so the tests exercise it.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -387,11 +388,29 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.
 HTTP_CONCURRENCY = env_int("HTTP_CONCURRENCY", 4)
 
+# Logs: one line per record, JSON by default with DEBUG off (LOG_FORMAT=json|plain),
+# each with its request id (procurement/logs.py). Every record goes to the root
+# handler once: Django's own console handler (DEBUG) is dropped, so a warning is
+# not printed twice, and uvicorn's loggers use the same handler and format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"request_id": {"()": "procurement.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "procurement.logs.JsonFormatter"},
+                   "plain": {"()": "procurement.logs.PlainFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "uvicorn": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": [], "propagate": True},
+    },
 }
+logging.captureWarnings(True)  # Python warnings become log lines in the same format
