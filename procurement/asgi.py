@@ -130,6 +130,8 @@ async def _bounded_http(scope, receive, send):
         if admission == "refuse":
             await _send_unavailable(send_and_free)
         else:
+            if admission == "probe":
+                dbhealth.probing.set(True)  # this request may wait for the pool (its thread inherits it)
             await router(scope, receive, send_and_free)
     finally:
         if held:

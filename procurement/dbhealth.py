@@ -13,10 +13,12 @@ slots, then answered 500. Now:
   psycopg_pool as its connection class) open the breaker when they fail and
   close it when one succeeds;
 - while the breaker is open, ``procurement.asgi`` answers every HTTP request
-  but ``/healthz`` with that 503 at once, before it takes a slot, except one
-  probe request at a time every ``DB_OUTAGE_RETRY_SECONDS``: when a probe gets
-  through (any answer but a 503), the breaker closes. So the process
-  recovers by itself, without a restart, as soon as the database is back.
+  with that 503 at once, before it takes a slot, except one probe request at
+  a time every ``DB_OUTAGE_RETRY_SECONDS``: when a probe gets through (any
+  answer but a 503), the breaker closes. Requests already waiting for a pool
+  connection give up as soon as it opens (``procurement.pgpool``). So the
+  process recovers by itself, without a restart, as soon as the database is
+  back.
 
 SQLite's "database is locked" is an OperationalError too, but not an outage:
 only connection failures count.
@@ -24,6 +26,7 @@ only connection failures count.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -48,8 +51,10 @@ class Breaker:
         with self._lock:
             if not self.down:
                 logger.warning("Database unavailable (%s): answering 503 until it is back", reason)
-            self.down = True
-            self._next_probe = time.monotonic() + settings.DB_OUTAGE_RETRY_SECONDS
+                self.down = True
+                # Later failures (the pool's reconnect attempts, the probe) leave
+                # the next probe where admit() put it: probes are never starved.
+                self._next_probe = time.monotonic() + settings.DB_OUTAGE_RETRY_SECONDS
 
     def record_success(self) -> None:
         with self._lock:
@@ -88,6 +93,10 @@ class Breaker:
 
 
 breaker = Breaker()
+
+# True in the context of the breaker's probe request: only it may wait for the
+# pool while the breaker is open (procurement/pgpool/base.py).
+probing: contextvars.ContextVar[bool] = contextvars.ContextVar("db_probing", default=False)
 
 
 def is_outage(exc: BaseException | None) -> bool:

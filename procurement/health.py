@@ -61,6 +61,8 @@ async def _check_database_and_scheduler() -> dict:
         return {"database": {"ok": False, "detail": "unavailable (failing fast)"}, "scheduler": unknown}
     if _busy.locked():
         return {"database": {"ok": False, "detail": "the previous check has not finished"}, "scheduler": unknown}
+    if admission == "probe":
+        dbhealth.probing.set(True)
     try:
         async with _busy:
             result = await asyncio.wait_for(

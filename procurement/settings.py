@@ -165,7 +165,12 @@ if DATABASE_URL:
         _default_db["CONN_MAX_AGE"] = 0
         from procurement.dbhealth import OutageAwareConnection
 
-        _default_db.setdefault("OPTIONS", {})["pool"] = {
+        # Django's backend, its pool's waiters failing fast in an outage (procurement/pgpool/base.py).
+        _default_db["ENGINE"] = "procurement.pgpool"
+        # A database host that stops answering (no refusal) must not hang a
+        # connection attempt forever: the outage breaker hears of it in time.
+        _default_db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        _default_db["OPTIONS"]["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 10),
             "timeout": env_int("DB_POOL_TIMEOUT", 20),
