@@ -7,7 +7,8 @@ built and serialised once by the service that made the change
 Close codes: 4404 for a tender that does not exist or is still a draft
 (the same answer for both, so a socket cannot probe for drafts), and for a
 path that is no socket of ours; 1013 ("try again later") when the channel
-layer (Redis) cannot be reached, at the handshake or later. A refused origin
+layer (Redis) cannot be reached, at the handshake or later (and when the
+database cannot: procurement/asgi.py). A refused origin
 is rejected before the handshake completes (HTTP 403).
 """
 

@@ -63,11 +63,48 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from live.auth import TokenAuthMiddleware  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
+_authenticated_sockets = AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+
+
+async def _database_guard(scope, receive, send):
+    """The socket stack, closing with 1013 (try again later) instead of an
+    HTTP 500 when the database is down: the session and token lookups and
+    the tender snapshot need it. While the outage breaker is open
+    (procurement/dbhealth.py) the database is not even tried."""
+    received, accepted = [], False
+
+    async def receiving():
+        message = await receive()
+        received.append(message["type"])
+        return message
+
+    async def sending(message):
+        nonlocal accepted
+        accepted = accepted or message["type"] == "websocket.accept"
+        await send(message)
+
+    async def close_try_again_later():
+        if "websocket.connect" not in received and (await receive())["type"] != "websocket.connect":
+            return
+        if not accepted:
+            await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 1013})
+
+    if dbhealth.breaker.down:
+        await close_try_again_later()
+        return
+    try:
+        await _authenticated_sockets(scope, receiving, sending)
+    except Exception as exc:
+        if not dbhealth.is_outage(exc):
+            raise
+        dbhealth.breaker.record_failure(exc)
+        await close_try_again_later()
+
+
 router = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": AllowedHostsOriginValidator(
-        AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
-    ),
+    "websocket": AllowedHostsOriginValidator(_database_guard),  # a foreign origin: 403 before anything
 })
 
 

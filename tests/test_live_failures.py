@@ -60,3 +60,16 @@ def redis_down(settings):
 async def test_a_new_socket_while_redis_is_down_is_closed_with_1013(redis_down, path, make_tender):
     tender = await sync_to_async(make_tender)()
     assert await handshake(path.format(pk=tender.pk)) == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}
+
+
+async def test_a_new_socket_while_the_database_is_down_is_closed_with_1013(make_tender):
+    from procurement import dbhealth
+
+    tender = await sync_to_async(make_tender)()
+    dbhealth.breaker.record_failure("test")
+    try:
+        for path in ["/ws/tenders/", f"/ws/tenders/{tender.pk}/"]:
+            assert await handshake(path) == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}
+    finally:
+        dbhealth.breaker.reset()
+    assert (await handshake(f"/ws/tenders/{tender.pk}/"))["type"] == "websocket.send"  # the snapshot
