@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from opendata import releases
 from procurement import rows
 from procurement.isotime import iso
 
@@ -91,6 +92,7 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     tender.audit_head = digest
     for name, step in (add or {}).items():
         setattr(tender, name, getattr(tender, name) + step)
+    releases.record(tender, entry)  # the OCDS release of this moment, when the event makes one
     return entry
 
 

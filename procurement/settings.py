@@ -359,6 +359,19 @@ PROCUREMENT_MIN_AMENDMENT_PERIOD = env_int("PROCUREMENT_MIN_AMENDMENT_PERIOD", 7
 # Award -> complete when no complaint is open (default 10 days).
 PROCUREMENT_STANDSTILL_PERIOD = env_int("PROCUREMENT_STANDSTILL_PERIOD", 10 * DAY)
 PROCUREMENT_OCID_PREFIX = os.environ.get("PROCUREMENT_OCID_PREFIX", "ocds-tndr01")
+# Open data (OCDS). Releases are stored when their event happens, so the
+# document URLs in them are made from this public address, not a request's.
+PROCUREMENT_PUBLIC_URL = os.environ.get("PROCUREMENT_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+PROCUREMENT_OCDS_PUBLISHER = os.environ.get("PROCUREMENT_OCDS_PUBLISHER", "Open tender platform")
+# Every package's `license` and `publicationPolicy` (README: Open data).
+PROCUREMENT_OCDS_LICENSE = os.environ.get("PROCUREMENT_OCDS_LICENSE",
+                                          "https://creativecommons.org/licenses/by/4.0/")
+PROCUREMENT_OCDS_PUBLICATION_POLICY = os.environ.get(
+    "PROCUREMENT_OCDS_PUBLICATION_POLICY", f"{PROCUREMENT_PUBLIC_URL}/api/ocds/publication-policy/")
+# Where `manage.py ocds_bulk` writes the daily bulk file (gzipped JSON lines).
+PROCUREMENT_OCDS_BULK_DIR = Path(os.environ.get("PROCUREMENT_OCDS_BULK_DIR", str(MEDIA_ROOT / "ocds")))
+# A tender's language when the officer does not choose one (kk, ru or en).
+PROCUREMENT_DEFAULT_TENDER_LANGUAGE = os.environ.get("PROCUREMENT_DEFAULT_TENDER_LANGUAGE", "ru")
 # Tender and bid documents.
 PROCUREMENT_MAX_DOCUMENT_BYTES = env_int("PROCUREMENT_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 # A whole request (all of a bid's documents together), held in memory.

@@ -24,6 +24,13 @@ class AwardMethod(models.TextChoices):
     BEST_VALUE = "best_value"
 
 
+class Language(models.TextChoices):
+    """The language a tender is written in (BCP47 / ISO 639-1): its OCDS releases say so."""
+    KAZAKH = "kk", "Қазақша"
+    RUSSIAN = "ru", "Русский"
+    ENGLISH = "en", "English"
+
+
 class Tender(models.Model):
     buyer = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="tenders")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -37,6 +44,7 @@ class Tender(models.Model):
     award_method = models.CharField(max_length=16, choices=AwardMethod.choices, default=AwardMethod.LOWEST_PRICE)
     price_weight = models.PositiveSmallIntegerField(default=100)
     min_bids = models.PositiveSmallIntegerField(default=1)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.RUSSIAN)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from procurement.isotime import iso
 
 from . import cpv
-from .models import AwardMethod, Status
+from .models import AwardMethod, Language, Status
 
 
 class CriterionIn(serializers.Serializer):
@@ -31,6 +31,9 @@ class TenderIn(serializers.Serializer):
     price_weight = serializers.IntegerField(min_value=0, max_value=100, required=False)
     criteria = CriterionIn(many=True, required=False)
     min_bids = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=1)
+    language = serializers.ChoiceField(choices=Language.choices, required=False,
+                                       help_text="The language the tender is written in (its open data "
+                                                 "says so); default PROCUREMENT_DEFAULT_TENDER_LANGUAGE")
 
 
 class TenderPatch(TenderIn):
@@ -113,6 +116,7 @@ class AmendmentOut(serializers.Serializer):
 
 class TenderOut(TenderListOut):
     description = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     cpv_name_ru = serializers.CharField()
     price_weight = serializers.IntegerField()
     criteria = CriterionOut(many=True)
@@ -168,6 +172,7 @@ def tender_data(tender) -> dict:
     return {
         **tender_row(row),
         "description": tender.description,
+        "language": tender.language,
         "cpv_name_ru": cpv.name(tender.cpv, "ru"),
         "price_weight": tender.price_weight,
         "criteria": [{"id": c.pk, "name": c.name, "weight": c.weight} for c in tender.criteria.all()],

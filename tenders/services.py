@@ -23,7 +23,7 @@ from notifications import services as notifications
 from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 
 from . import cpv, reference
-from .models import Amendment, AwardMethod, Criterion, Status, Tender, TenderDocument
+from .models import Amendment, AwardMethod, Criterion, Language, Status, Tender, TenderDocument
 
 # One table of allowed moves; _transition is the only place that changes status.
 TRANSITIONS: dict[str, set[str]] = {
@@ -35,7 +35,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 DRAFT_FIELDS = {
     "title", "description", "cpv", "estimated_amount", "currency", "clarification_deadline",
-    "submission_deadline", "award_method", "price_weight", "min_bids",
+    "submission_deadline", "award_method", "price_weight", "min_bids", "language",
 }
 AMENDABLE_FIELDS = {"title", "description", "estimated_amount", "clarification_deadline", "submission_deadline"}
 
@@ -104,6 +104,9 @@ def _validate_terms(values: dict[str, Any], criteria: list[dict] | None) -> None
     if not reference.is_currency(values["currency"]):
         raise Invalid(f"{values['currency']} is not an ISO 4217 currency code.", code="currency_unknown",
                       field="currency")
+    if values["language"] not in Language.values:
+        raise Invalid(f"{values['language']} is not a tender language (kk, ru or en).", code="language_unknown",
+                      field="language")
     if values["clarification_deadline"] >= values["submission_deadline"]:
         raise Invalid("The clarification deadline must be before the submission deadline.",
                       code="clarification_after_submission", field="clarification_deadline")
@@ -174,6 +177,7 @@ def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None
     fields.setdefault("currency", "KZT")
     fields.setdefault("min_bids", 1)
     fields.setdefault("description", "")
+    fields.setdefault("language", settings.PROCUREMENT_DEFAULT_TENDER_LANGUAGE)
     if fields["award_method"] == AwardMethod.LOWEST_PRICE:
         fields.setdefault("price_weight", 100)
     elif "price_weight" not in fields:

@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class Release(models.Model):
+    """One OCDS release, written once in the transaction of the event it
+    records and never changed (``opendata.releases.record``).
+
+    ``text`` is the release's JSON exactly as published; it is stored as text,
+    not as a JSON column, so that what a reader downloads is the same bytes
+    forever (PostgreSQL's jsonb would reorder the keys). ``id`` is the
+    feed's cursor: the bulk feed pages in this order."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="ocds_releases")
+    seq = models.PositiveIntegerField(help_text="The tender's audit entry this release was made at")
+    release_id = models.CharField(max_length=120, unique=True)
+    date = models.DateTimeField()
+    tag = models.CharField(max_length=32)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "seq"], name="release_tender_seq_unique")]
+        indexes = [models.Index(fields=["date", "id"], name="release_date_id")]
+
+    def __str__(self) -> str:
+        return self.release_id

@@ -1,0 +1,293 @@
+"""OCDS releases, fixed at the event they record.
+
+A release is the state of the contracting process at one moment. It is built
+once, inside the transaction of the change it records (``record``, called
+from ``audit.append`` for every audited change, which keeps only the events
+below), and stored as text that is never rewritten: a later annulment,
+qualification or amendment makes a new release and leaves the earlier ones as
+they were, byte for byte.
+
+Events that make a release, and their tags (releaseTag codelist):
+
+=====================  =====================  ===================================
+audit event            tag                    what changes
+=====================  =====================  ===================================
+tender_published       tender                 the notice
+tender_amended         tenderAmendment        terms, documents, ``amendments``
+bids_opened            tenderUpdate           ``bids``, tenderers (sealed until now)
+bid_qualified          tenderUpdate           a bid becomes ``valid``
+bid_disqualified       tenderUpdate           a bid becomes ``disqualified``
+tender_unsuccessful    tenderUpdate           tender status ``unsuccessful``
+tender_awarded         award                  an ``active`` award
+award_annulled         awardCancellation      the award ``cancelled``
+tender_completed       contract               a ``contracts`` entry, status complete
+tender_cancelled       tenderCancellation     tender status ``cancelled``
+=====================  =====================  ===================================
+
+A draft cancelled before publication never was public and makes no release.
+Only models are imported here (no services), so the audit layer can call in
+without an import cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from bids.models import Bid
+from clarifications.models import Question
+from evaluation.models import Award, Qualification
+from procurement.isotime import iso
+from tenders import cpv
+from tenders.models import AwardMethod, Status, Tender
+
+from .models import Release
+
+TAGS = {
+    "tender_published": "tender",
+    "tender_amended": "tenderAmendment",
+    "bids_opened": "tenderUpdate",
+    "bid_qualified": "tenderUpdate",
+    "bid_disqualified": "tenderUpdate",
+    "tender_unsuccessful": "tenderUpdate",
+    "tender_awarded": "award",
+    "award_annulled": "awardCancellation",
+    "tender_completed": "contract",
+    "tender_cancelled": "tenderCancellation",
+}
+
+TENDER_STATUS = {
+    Status.ACTIVE: "active",
+    Status.EVALUATION: "active",
+    Status.AWARDED: "complete",
+    Status.COMPLETE: "complete",
+    Status.UNSUCCESSFUL: "unsuccessful",
+    Status.CANCELLED: "cancelled",
+}
+AWARD_CRITERIA = {AwardMethod.LOWEST_PRICE: "priceOnly", AwardMethod.BEST_VALUE: "ratedCriteria"}
+IDENTIFIER_SCHEME = "KZ-BIN"  # org-id.guide: Kazakhstan Business Identification Number
+
+
+def ocid(tender_id: int) -> str:
+    return f"{settings.PROCUREMENT_OCID_PREFIX}-{tender_id}"
+
+
+def release_id(tender_id: int, seq: int) -> str:
+    """Stable across versions of the platform: the ocid and the audit entry's number."""
+    return f"{ocid(tender_id)}-{seq}"
+
+
+def dumps(value: Any) -> str:
+    """The one serialisation of stored releases (compact, UTF-8 text kept as is)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def record(tender: Tender, entry) -> Release | None:
+    """Store the release for audit ``entry`` of the locked ``tender``, if the
+    event makes one. Runs in the event's transaction, after the change was
+    written, so the release is the state at that moment."""
+    tag = TAGS.get(entry.event)
+    if tag is None or tender.published_at is None:
+        return None
+    previous = (Release.objects.filter(tender_id=tender.pk).order_by("-seq")
+                .values_list("release_id", "text").first())
+    release = _Builder(tender, entry, tag, previous).release()
+    return Release.objects.create(tender_id=tender.pk, seq=entry.seq, release_id=release["id"], date=entry.at,
+                                  tag=tag, text=dumps(release))
+
+
+# --- building -----------------------------------------------------------------
+
+def _amount(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.01")))
+
+
+def main_category(code: str) -> str:
+    """CPV divisions: 45 is works; up to 44, and 48 (software packages), goods; the rest services."""
+    division = int(code[:2])
+    if division == 45:
+        return "works"
+    if division <= 44 or division == 48:
+        return "goods"
+    return "services"
+
+
+def party_id(org) -> str:
+    return f"{IDENTIFIER_SCHEME}-{org.tax_id}" if org.tax_id else f"{settings.PROCUREMENT_OCID_PREFIX}-org-{org.pk}"
+
+
+def _identifier(org) -> dict:
+    """The registered identifier (BIN); a buyer registered without one is
+    identified by its legal name, under the platform's own party id."""
+    if org.tax_id:
+        return {"scheme": IDENTIFIER_SCHEME, "id": org.tax_id, "legalName": org.name}
+    return {"legalName": org.name}
+
+
+def _party(org, roles: list[str]) -> dict:
+    return {"id": party_id(org), "name": org.name, "identifier": _identifier(org), "roles": roles}
+
+
+def _reference(org) -> dict:
+    return {"id": party_id(org), "name": org.name}
+
+
+class _Builder:
+    def __init__(self, tender: Tender, entry, tag: str, previous: tuple[str, str] | None):
+        self.tender = tender
+        self.entry = entry
+        self.tag = tag
+        self.previous_id, previous_text = previous or (None, None)
+        self.previous = json.loads(previous_text) if previous_text else None
+        self.ocid = ocid(tender.pk)
+        self.id = release_id(tender.pk, entry.seq)
+        self.language = tender.language
+
+    def release(self) -> dict:
+        tender = self.tender
+        opened = tender.opened_at is not None
+        bids = self._opened_bids() if opened else []
+        awards = list(Award.objects.filter(tender_id=tender.pk).select_related("bid__supplier")
+                      .order_by("awarded_at", "pk")) if opened else []
+        award_status = {a.pk: self._award_status(a) for a in awards}
+        suppliers = {a.bid.supplier_id for a in awards if award_status[a.pk] == "active"}
+
+        parties = [_party(tender.buyer, ["buyer", "procuringEntity"])]
+        for bid in bids:
+            parties.append(_party(bid.supplier, ["tenderer"] + (["supplier"] if bid.supplier_id in suppliers else [])))
+        release: dict[str, Any] = {
+            "ocid": self.ocid,
+            "id": self.id,
+            "date": iso(self.entry.at),
+            "tag": [self.tag],
+            "initiationType": "tender",
+            "language": self.language,
+            "parties": parties,
+            "buyer": _reference(tender.buyer),
+            "tender": self._tender(bids),
+        }
+        if opened:
+            release["bids"] = self._bids(bids)
+        if awards:
+            release["awards"] = [self._award(a, award_status[a.pk]) for a in awards]
+        if tender.status == Status.COMPLETE:
+            active = [a for a in awards if award_status[a.pk] == "active"]
+            if active:
+                release["contracts"] = [self._contract(a) for a in active]
+        return release
+
+    # tender -----------------------------------------------------------------
+
+    def _tender(self, bids: list[Bid]) -> dict:
+        tender = self.tender
+        section: dict[str, Any] = {
+            "id": str(tender.pk),
+            "title": tender.title,
+            "status": TENDER_STATUS[tender.status],
+            "procuringEntity": _reference(tender.buyer),
+            "items": [{"id": "1", "description": tender.title,
+                       "classification": {"scheme": "CPV", "id": tender.cpv, "description": cpv.name(tender.cpv)}}],
+            "value": {"amount": _amount(tender.estimated_amount), "currency": tender.currency},
+            "procurementMethod": "open",
+            "procurementMethodDetails": "Open tender with sealed electronic bids",
+            "mainProcurementCategory": main_category(tender.cpv),
+            "awardCriteria": AWARD_CRITERIA[tender.award_method],
+            "awardCriteriaDetails": self._criteria_details(),
+            "submissionMethod": ["electronicSubmission"],
+            "tenderPeriod": {"startDate": iso(tender.published_at), "endDate": iso(tender.submission_deadline)},
+            "enquiryPeriod": {"startDate": iso(tender.published_at), "endDate": iso(tender.clarification_deadline)},
+            "hasEnquiries": Question.objects.filter(tender_id=tender.pk).exists(),
+        }
+        if tender.description:
+            section["description"] = tender.description
+        documents = [self._document(d) for d in tender.documents.order_by("uploaded_at", "id")]
+        if documents:
+            section["documents"] = documents
+        amendments = self._amendments()
+        if amendments:
+            section["amendments"] = amendments
+        if tender.opened_at is not None:
+            section["numberOfTenderers"] = len(bids)
+            if bids:
+                section["tenderers"] = [_reference(b.supplier) for b in bids]
+        return section
+
+    def _criteria_details(self) -> str:
+        tender = self.tender
+        if tender.award_method == AwardMethod.LOWEST_PRICE:
+            return "Lowest price."
+        parts = [f"price {tender.price_weight}"] + [f"{c.name} {c.weight}" for c in tender.criteria.all()]
+        return "Weighted score out of 100: " + ", ".join(parts) + "."
+
+    def _document(self, document) -> dict:
+        published = max(document.uploaded_at, self.tender.published_at)
+        return {"id": str(document.pk), "documentType": document.document_type, "title": document.title,
+                "url": f"{settings.PROCUREMENT_PUBLIC_URL.rstrip('/')}/api/tenders/{self.tender.pk}/documents/"
+                       f"{document.pk}/download/",
+                "datePublished": iso(published), "format": document.content_type, "language": self.language}
+
+    def _amendments(self) -> list[dict]:
+        """The earlier releases' amendments as they were published, plus this one."""
+        amendments = list((self.previous or {}).get("tender", {}).get("amendments", []))
+        if self.entry.event == "tender_amended":
+            amendment = self.tender.amendments.get(pk=self.entry.data["amendment"])
+            data = {"id": str(amendment.pk), "date": iso(amendment.at), "rationale": amendment.rationale,
+                    "description": "Changed: " + ", ".join(sorted(amendment.changes)) + "."
+                                   + (" The submission deadline was extended." if amendment.deadline_extended
+                                      else ""),
+                    "releaseID": self.id}
+            if self.previous_id:
+                data["amendsReleaseID"] = self.previous_id
+            amendments.append(data)
+        return amendments
+
+    # bids and awards --------------------------------------------------------
+
+    def _opened_bids(self) -> list[Bid]:
+        return list(Bid.objects.filter(tender_id=self.tender.pk, opened_at__isnull=False)
+                    .select_related("supplier", "current").order_by("current__received_at", "pk"))
+
+    def _bids(self, bids: list[Bid]) -> dict:
+        qualified = dict(Qualification.objects.filter(bid__tender_id=self.tender.pk)
+                         .values_list("bid_id", "qualified"))
+        withdrawn = list(Bid.objects.filter(tender_id=self.tender.pk, status=Bid.Status.WITHDRAWN)
+                         .order_by("pk").values_list("pk", flat=True))
+        opened_at = iso(self.tender.opened_at)
+        statistics = [{"id": "bids", "measure": "bids", "value": len(bids), "date": opened_at}]
+        if qualified:
+            statistics.append({"id": "validBids", "measure": "validBids",
+                               "value": sum(1 for b in bids if qualified.get(b.pk) is True)})
+        details = [{"id": str(bid.pk), "date": iso(bid.current.received_at),
+                    "status": {None: "pending", True: "valid", False: "disqualified"}[qualified.get(bid.pk)],
+                    "tenderers": [_reference(bid.supplier)],
+                    "value": {"amount": _amount(bid.amount), "currency": bid.currency}}
+                   for bid in bids]
+        # A bid withdrawn before the deadline was never opened: only that it was withdrawn is public.
+        details += [{"id": str(pk), "status": "withdrawn"} for pk in withdrawn]
+        section: dict[str, Any] = {"statistics": statistics}
+        if details:
+            section["details"] = details
+        return section
+
+    def _award_status(self, award: Award) -> str:
+        if award.status == Award.Status.CANCELLED or self.tender.status == Status.CANCELLED:
+            return "cancelled"
+        return "active"
+
+    def _award(self, award: Award, status: str) -> dict:
+        bid = award.bid
+        data = {"id": str(award.pk), "status": status, "date": iso(award.awarded_at),
+                "value": {"amount": _amount(bid.amount), "currency": bid.currency},
+                "suppliers": [_reference(bid.supplier)], "relatedBid": str(bid.pk)}
+        if award.justification:
+            data["description"] = award.justification
+        return data
+
+    def _contract(self, award: Award) -> dict:
+        bid = award.bid
+        return {"id": str(award.pk), "awardID": str(award.pk), "title": self.tender.title, "status": "active",
+                "value": {"amount": _amount(bid.amount), "currency": bid.currency},
+                "dateSigned": iso(self.entry.at)}
