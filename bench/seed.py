@@ -147,7 +147,7 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
                 estimated_amount=_amount(rng), currency="KZT", clarification_deadline=clarification,
                 submission_deadline=submission,
                 award_method=AwardMethod.BEST_VALUE if is_best_value else AwardMethod.LOWEST_PRICE,
-                price_weight=70 if is_best_value else 100, min_bids=min_bids, status=status,
+                price_weight=70 if is_best_value else 100, min_bids=min_bids, status=status, language=language,
                 published_at=published, public_key=keys.public_key, sealed_private_key=keys.sealed_private_key,
                 bid_count=bid_count,
                 opened_at=submission if status in ("evaluation", "awarded", "complete", "unsuccessful") else None,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -99,6 +100,33 @@ def record(tender: Tender, entry) -> Release | None:
                                   tag=tag, text=dumps(release))
 
 
+BACKFILL_EVENTS = {
+    Status.ACTIVE: "tender_published",
+    Status.EVALUATION: "bids_opened",
+    Status.AWARDED: "tender_awarded",
+    Status.COMPLETE: "tender_completed",
+    Status.UNSUCCESSFUL: "tender_unsuccessful",
+    Status.CANCELLED: "tender_cancelled",
+}
+
+
+def backfill(tender: Tender) -> Release | None:
+    """For a tender published before releases were stored (it has none): one
+    release of its state now, at its newest audit entry, with its tag. The
+    stages before it cannot be rebuilt truthfully, so they are not invented."""
+    from audit.models import AuditEntry
+
+    if tender.published_at is None or Release.objects.filter(tender_id=tender.pk).exists():
+        return None
+    last = AuditEntry.objects.filter(tender_id=tender.pk).order_by("-seq").first()
+    if last is None:
+        return None
+    entry = SimpleNamespace(seq=last.seq, at=last.at, event=BACKFILL_EVENTS[tender.status], data={})
+    release = _Builder(tender, entry, TAGS[entry.event], None, every_amendment=True).release()
+    return Release.objects.create(tender_id=tender.pk, seq=entry.seq, release_id=release["id"], date=entry.at,
+                                  tag=release["tag"][0], text=dumps(release))
+
+
 # --- building -----------------------------------------------------------------
 
 def _amount(value: Decimal) -> float:
@@ -136,7 +164,9 @@ def _reference(org) -> dict:
 
 
 class _Builder:
-    def __init__(self, tender: Tender, entry, tag: str, previous: tuple[str, str] | None):
+    def __init__(self, tender: Tender, entry, tag: str, previous: tuple[str, str] | None, *,
+                 every_amendment: bool = False):
+        self.every_amendment = every_amendment
         self.tender = tender
         self.entry = entry
         self.tag = tag
@@ -232,17 +262,21 @@ class _Builder:
     def _amendments(self) -> list[dict]:
         """The earlier releases' amendments as they were published, plus this one."""
         amendments = list((self.previous or {}).get("tender", {}).get("amendments", []))
+        if self.every_amendment:  # a backfill: the amendments, without the releases they made
+            amendments = [self._amendment(a) for a in self.tender.amendments.order_by("at", "pk")]
         if self.entry.event == "tender_amended":
-            amendment = self.tender.amendments.get(pk=self.entry.data["amendment"])
-            data = {"id": str(amendment.pk), "date": iso(amendment.at), "rationale": amendment.rationale,
-                    "description": "Changed: " + ", ".join(sorted(amendment.changes)) + "."
-                                   + (" The submission deadline was extended." if amendment.deadline_extended
-                                      else ""),
-                    "releaseID": self.id}
+            data = self._amendment(self.tender.amendments.get(pk=self.entry.data["amendment"]))
+            data["releaseID"] = self.id
             if self.previous_id:
                 data["amendsReleaseID"] = self.previous_id
             amendments.append(data)
         return amendments
+
+    @staticmethod
+    def _amendment(amendment) -> dict:
+        return {"id": str(amendment.pk), "date": iso(amendment.at), "rationale": amendment.rationale,
+                "description": "Changed: " + ", ".join(sorted(amendment.changes)) + "."
+                               + (" The submission deadline was extended." if amendment.deadline_extended else "")}
 
     # bids and awards --------------------------------------------------------
 

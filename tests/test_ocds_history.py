@@ -363,3 +363,26 @@ def _tender(body):
     from tenders.models import Tender
 
     return Tender.objects.get(pk=int(body["releases"][0]["ocid"].rsplit("-", 1)[1]))
+
+
+def test_the_backfill_gives_a_tender_from_before_stored_releases_one_true_release(make_tender, officer, api):
+    # given: a tender amended and cancelled, whose stored releases are missing (as before this version)
+    from opendata.models import Release
+
+    tender = make_tender()
+    tender_services.amend_tender(tender.pk, by=officer, rationale="Scope clarified.", title="New title")
+    tender_services.cancel_tender(tender.pk, by=officer, reason="Budget withdrawn.")
+    Release.objects.filter(tender=tender).delete()
+    assert api.get(f"/api/tenders/{tender.pk}/ocds/").status_code == 404
+
+    # when
+    call_command("ocds_backfill")
+    call_command("ocds_backfill")  # again: nothing more
+
+    # then
+    body = package(api, tender)
+    [release] = body["releases"]
+    assert release["tag"] == ["tenderCancellation"] and release["tender"]["title"] == "New title"
+    assert release["id"].endswith(f"-{tender.audit_entries.count()}")
+    assert [a["rationale"] for a in release["tender"]["amendments"]] == ["Scope clarified."]
+    assert_release_package(body)
