@@ -87,8 +87,8 @@ class TenderRecordView(APIView):
 
 class ReleaseListView(generics.GenericAPIView):
     """Every release of every published tender in the order they were
-    published, for bulk data users: a page starts after the cursor ``offset``
-    and its ``links.next`` (present when more releases follow) carries on from
+    published, for bulk data users: a page starts after the ``cursor`` and
+    its ``links.next`` (present when more releases follow) carries on from
     its last release, so a page never shifts while new releases are published.
     To pick up new releases later, request the last page's URL again: it fills
     up and gains a ``next``. No release after the cursor is a 404
@@ -104,35 +104,33 @@ class ReleaseListView(generics.GenericAPIView):
         return Release.objects.all()
 
     @extend_schema(responses={200: PagedPackageOut}, tags=["open data"], filters=True,
-                   parameters=[OpenApiParameter("offset", int, description="Cursor: releases after this one "
-                                                "(from links.next; 0 or absent: from the start)"),
+                   parameters=[OpenApiParameter("cursor", str, description="Releases after this cursor (a value "
+                                                "from links.next / links.prev; 0 or absent: from the start)"),
                                OpenApiParameter("page_size", int, description="Releases per page "
                                                                               "(default 100, max 1000)")],
-                   summary="All OCDS releases in publication order, paged by a stable cursor (`offset`), "
+                   summary="All OCDS releases in publication order, paged by a stable cursor (`cursor`), "
                            "filterable by date")
     def get(self, request):
-        offset = _natural(request.query_params.get("offset", "0"), "offset")
-        size = min(_natural(request.query_params.get("page_size", str(self.default_size)), "page_size")
-                   or self.default_size, self.max_size)
+        after = ocds.parse_cursor(request.query_params.get("cursor", "0"))
+        if after is None:
+            raise Invalid("cursor is a value from a page's links (or 0: from the start).", code="invalid_cursor",
+                          field="cursor")
+        size = request.query_params.get("page_size", str(self.default_size))
+        if not size.isdigit() or len(size) > 6:
+            raise Invalid("page_size is a whole number.", code="invalid_page_size", field="page_size")
+        size = min(int(size) or self.default_size, self.max_size)
         queryset = self.filter_queryset(self.get_queryset())
-        rows, more, previous = ocds.feed_page(queryset, offset=offset, size=size)
+        rows, more, previous = ocds.feed_page(queryset, after=after, size=size)
         if not rows:
             # A release package holds at least one release (the schema's minItems).
             raise NotFound("No releases after this cursor (with these filters) yet.", code="no_releases")
         links = {}
         if more:
-            links["next"] = _replace_query(request, offset=rows[-1][0], page_size=size)
+            links["next"] = _replace_query(request, cursor=rows[-1][0], page_size=size)
         if previous is not None:
-            links["prev"] = _replace_query(request, offset=previous, page_size=size)
+            links["prev"] = _replace_query(request, cursor=previous, page_size=size)
         return _json(ocds.release_package_text([(text, date) for _, text, date in rows],
                                                uri=request.build_absolute_uri(), links=links))
-
-
-def _natural(value: str, name: str) -> int:
-    if not value.isdigit() or len(value) > 18:
-        raise Invalid(f"{name} is a whole number (0 or more).", code="invalid_cursor" if name == "offset"
-                      else "invalid_page_size", field=name)
-    return int(value)
 
 
 def _replace_query(request, **params) -> str:

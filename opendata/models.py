@@ -7,8 +7,11 @@ class Release(models.Model):
 
     ``text`` is the release's JSON exactly as published; it is stored as text,
     not as a JSON column, so that what a reader downloads is the same bytes
-    forever (PostgreSQL's jsonb would reorder the keys). ``id`` is the
-    feed's cursor: the bulk feed pages in this order."""
+    forever (PostgreSQL's jsonb would reorder the keys).
+
+    ``id`` is the bulk feed's order and cursor. On PostgreSQL a release
+    numbered earlier can commit after a later one; the feed reads only up to
+    a horizon below which every release has committed (``opendata.ocds``)."""
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="ocds_releases")
     seq = models.PositiveIntegerField(help_text="The tender's audit entry this release was made at")

@@ -17,14 +17,16 @@ from typing import Any, Iterator
 
 import ocdsmerge
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from procurement.errors import DomainError
 from procurement.isotime import iso
 from tenders.models import Tender
 
 from .models import Release
-from .releases import dumps, ocid
+from .releases import FEED_LOCK, dumps, ocid
 
 OCDS_VERSION = "1.1"
 BID_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
@@ -115,13 +117,53 @@ def record_package(tender: Tender, *, uri: str, package_uri: str) -> dict:
 
 # --- the bulk feed -----------------------------------------------------------------
 
-def feed_page(queryset: QuerySet[Release], *, offset: int, size: int
+def parse_cursor(value: str) -> int | None:
+    """A cursor from the feed's links (a release's feed number), or 0; None if malformed."""
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def horizon() -> int | None:
+    """The newest feed number below which every release has committed, or
+    None for no limit. On PostgreSQL ids are handed out in insert order but
+    transactions commit in any order: a reader who had read release 11 while
+    release 10's transaction was still open would never see 10. Taking the
+    feed lock exclusively waits for every transaction that has numbered a
+    release (they hold it shared, ``releases._announce_insert``) to end; the
+    largest id then is the horizon: every later release gets a larger id.
+    The lock is held for that one statement only, and waited for at most
+    PROCUREMENT_OCDS_FEED_WAIT seconds (a writer queued behind a waiting
+    reader waits too): then ``FeedBusy``. On SQLite writers take turns, so
+    ids are in commit order."""
+    if connection.vendor != "postgresql":
+        return None
+    wait_ms = max(1, int(settings.PROCUREMENT_OCDS_FEED_WAIT * 1000))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM opendata_release")
+            return cursor.fetchone()[0]
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise FeedBusy("Releases are being recorded right now; try again in a moment.") from None
+        raise
+
+
+class FeedBusy(DomainError):
+    status_code = 503
+    code = "feed_busy"
+
+
+def feed_page(queryset: QuerySet[Release], *, after: int, size: int
               ) -> tuple[list[tuple[int, str, Any]], bool, int | None]:
-    """Up to ``size`` releases after cursor ``offset`` (a release's feed
-    number, ``Release.id``) in feed order; whether more follow; and the cursor
-    of the page before (None when nothing precedes this page)."""
-    rows = list(queryset.filter(pk__gt=offset).order_by("pk").values_list("pk", "text", "date")[:size + 1])
-    earlier = list(queryset.filter(pk__lte=offset).order_by("-pk").values_list("pk", flat=True)[:size + 1])
+    """Up to ``size`` releases after cursor ``after`` (a feed number,
+    ``Release.id``) in feed order, up to the horizon; whether more follow;
+    and the cursor that starts the page before (None when nothing precedes)."""
+    limit = horizon()
+    if limit is not None:
+        queryset = queryset.filter(pk__lte=limit)
+    rows = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", "text", "date")[:size + 1])
+    earlier = list(queryset.filter(pk__lte=after).order_by("-pk").values_list("pk", flat=True)[:size + 1])
     if not earlier:
         previous = None
     elif len(earlier) <= size:

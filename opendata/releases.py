@@ -37,6 +37,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from bids.models import Bid
 from clarifications.models import Question
@@ -96,8 +97,23 @@ def record(tender: Tender, entry) -> Release | None:
     previous = (Release.objects.filter(tender_id=tender.pk).order_by("-seq")
                 .values_list("release_id", "text").first())
     release = _Builder(tender, entry, tag, previous).release()
+    _announce_insert()
     return Release.objects.create(tender_id=tender.pk, seq=entry.seq, release_id=release["id"], date=entry.at,
                                   tag=tag, text=dumps(release))
+
+
+# PostgreSQL advisory lock key of the feed horizon ("OCDS").
+FEED_LOCK = 0x4F434453
+
+
+def _announce_insert() -> None:
+    """On PostgreSQL, hold the feed lock in shared mode until this transaction
+    ends, before the release takes its id: the feed (``opendata.ocds.horizon``)
+    takes it exclusively, which waits for every transaction that has numbered
+    a release to finish. Writers never wait for each other."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [FEED_LOCK])
 
 
 BACKFILL_EVENTS = {
@@ -123,6 +139,7 @@ def backfill(tender: Tender) -> Release | None:
         return None
     entry = SimpleNamespace(seq=last.seq, at=last.at, event=BACKFILL_EVENTS[tender.status], data={})
     release = _Builder(tender, entry, TAGS[entry.event], None, every_amendment=True).release()
+    _announce_insert()
     return Release.objects.create(tender_id=tender.pk, seq=entry.seq, release_id=release["id"], date=entry.at,
                                   tag=release["tag"][0], text=dumps(release))
 

@@ -370,6 +370,8 @@ PROCUREMENT_OCDS_PUBLICATION_POLICY = os.environ.get(
     "PROCUREMENT_OCDS_PUBLICATION_POLICY", f"{PROCUREMENT_PUBLIC_URL}/api/ocds/publication-policy/")
 # Where `manage.py ocds_bulk` writes the daily bulk file (gzipped JSON lines).
 PROCUREMENT_OCDS_BULK_DIR = Path(os.environ.get("PROCUREMENT_OCDS_BULK_DIR", str(MEDIA_ROOT / "ocds")))
+# PostgreSQL: how long a feed page waits for releases being recorded to commit (then 503 feed_busy).
+PROCUREMENT_OCDS_FEED_WAIT = env_float("PROCUREMENT_OCDS_FEED_WAIT", 2.0)
 # A tender's language when the officer does not choose one (kk, ru or en).
 PROCUREMENT_DEFAULT_TENDER_LANGUAGE = os.environ.get("PROCUREMENT_DEFAULT_TENDER_LANGUAGE", "ru")
 # Tender and bid documents.

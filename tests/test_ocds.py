@@ -337,7 +337,7 @@ def test_the_bulk_feed_pages_by_a_stable_cursor(make_tender, api):
 
 
 def test_a_bad_cursor_is_a_400(db, api):
-    for query in ("offset=-1", "offset=abc", "page_size=x"):
+    for query in ("cursor=-1", "cursor=abc", "cursor=1.5", "cursor=" + "9" * 30, "page_size=x"):
         response = api.get(f"/api/ocds/releases/?{query}")
         assert response.status_code == 400, query
         assert response.json()["code"] in {"invalid_cursor", "invalid_page_size"}
@@ -377,7 +377,7 @@ def test_a_page_of_releases_costs_a_bounded_number_of_queries(make_tender, offic
     for _ in range(6):
         amend(make_tender(), officer)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(7):  # PostgreSQL: + the horizon (savepoint, timeout, lock, max, release)
         body = api.get("/api/ocds/releases/?page_size=100").json()
 
     assert len(body["releases"]) == 12
