@@ -216,6 +216,19 @@ def assert_feed_page(page: dict) -> None:
     assert set(page.get("links", {})) <= {"next", "prev"}
 
 
+@lru_cache(maxsize=1)
+def _versioned_schema() -> dict:
+    """The versioned release schema of the extended release schema, as the OCP's
+    ocdsextensionregistry derives it (how the standard's own is made)."""
+    from ocdsextensionregistry.exceptions import VersionedReleaseTypeWarning
+    from ocdsextensionregistry.versioned_release_schema import get_versioned_release_schema
+
+    with warnings.catch_warnings():
+        # BidsStatistic.value is a plain number, which it versions as is (it warns that it does).
+        warnings.simplefilter("ignore", VersionedReleaseTypeWarning)
+        return get_versioned_release_schema(ocds.release_schema(), "1__1__5")
+
+
 def assert_record_package(package: dict) -> None:
     """libcoveocds finds no schema error and no additional field in the
     releases and the compiled release. It checks the versioned release
@@ -225,8 +238,6 @@ def assert_record_package(package: dict) -> None:
     versioned release is validated here against the versioned schema that the
     OCP's ``ocdsextensionregistry`` derives from the extended release schema."""
     from jsonschema import Draft4Validator
-    from ocdsextensionregistry.exceptions import VersionedReleaseTypeWarning
-    from ocdsextensionregistry.versioned_release_schema import get_versioned_release_schema
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
@@ -238,10 +249,7 @@ def assert_record_package(package: dict) -> None:
     found = problems(result)
     assert not found, "\n".join(found[:30])
     assert not empty_values(package)
-    with warnings.catch_warnings():
-        # BidsStatistic.value is a plain number, which it versions as is (it warns that it does).
-        warnings.simplefilter("ignore", VersionedReleaseTypeWarning)
-        versioned = get_versioned_release_schema(ocds.release_schema(), "1__1__5")
+    versioned = _versioned_schema()
     registry = Registry().with_resource(versioned["id"], Resource.from_contents(versioned,
                                                                                 default_specification=DRAFT4))
     validator = Draft4Validator(versioned, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)

@@ -386,3 +386,31 @@ def test_the_backfill_gives_a_tender_from_before_stored_releases_one_true_releas
     assert release["id"].endswith(f"-{tender.audit_entries.count()}")
     assert [a["rationale"] for a in release["tender"]["amendments"]] == ["Scope clarified."]
     assert_release_package(body)
+
+
+def test_the_demo_data_is_clean_ocds(db, api, capsys):
+    # given: the demo data, made through the services
+    from opendata.releases import ocid
+    from tenders.models import Tender
+
+    call_command("seed_demo")
+    published = list(Tender.objects.exclude(published_at=None).order_by("pk"))
+    drafts = Tender.objects.filter(published_at=None)
+    assert drafts.exists() and len(published) >= 25
+
+    # when: every release of every tender, in one feed page, and every tender's record
+    feed = api.get("/api/ocds/releases/?page_size=1000").json()
+    records = [record(api, tender) for tender in published]
+
+    # then
+    assert "next" not in feed.get("links", {})
+    assert {r["ocid"] for r in feed["releases"]} == {ocid(t.pk) for t in published}
+    assert_feed_page(feed)
+    combined = {**records[0], "packages": [p for r in records for p in r["packages"]],
+                "records": [r["records"][0] for r in records]}
+    assert_record_package(combined)
+    languages = {r["ocid"]: r["language"] for r in feed["releases"]}
+    assert {languages[ocid(t.pk)] for t in published} == {"kk", "ru", "en"}
+    assert all(languages[ocid(t.pk)] == t.language for t in published)
+    buyers = [p for r in feed["releases"] for p in r["parties"] if "buyer" in p["roles"]]
+    assert all(p["identifier"]["scheme"] == "KZ-BIN" for p in buyers)

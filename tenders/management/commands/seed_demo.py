@@ -32,6 +32,7 @@ BUYERS = {
     "astana": ("Akimat of Astana", ["astana.officer", "astana.deputy"]),
     "health": ("Ministry of Health of the Republic of Kazakhstan", ["health.officer"]),
 }
+BUYER_BIN_SEEDS = {"astana": "98040000101", "health": "99050000202"}  # their BINs (open data identifiers)
 
 SUPPLIERS = [
     ("Qazaq Zhol Qurylys LLP", "qazaqzhol", "18040000101"),
@@ -151,11 +152,18 @@ def _terms(spec: Spec, *, published: datetime, submission_days: float) -> dict:
         "title": spec.title, "description": spec.description, "cpv": spec.cpv,
         "estimated_amount": Decimal(spec.amount), "currency": "KZT",
         "clarification_deadline": published + (submission - published) / 2,
-        "submission_deadline": submission,
+        "submission_deadline": submission, "language": _language(spec.title),
     }
     if spec.best_value:
         fields.update(award_method="best_value", price_weight=70, criteria=BEST_VALUE_CRITERIA)
     return fields
+
+
+def _language(title: str) -> str:
+    """The catalogue's titles are Kazakh (its own letters), Russian or English."""
+    if any(ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ" for ch in title):
+        return "kk"
+    return "ru" if any("\u0400" <= ch <= "\u04ff" for ch in title) else "en"
 
 
 def _create(demo: Demo, spec: Spec, *, published: datetime, submission_days: float = 25, **extra) -> Tender:
@@ -283,9 +291,11 @@ PLAN = ["active", "evaluation", "awarded", "active", "draft", "complete", "unsuc
 def _officers() -> dict[str, User]:
     officers = {}
     for key, (name, usernames) in BUYERS.items():
+        seed = BUYER_BIN_SEEDS[key]
+        tax_id = next(filter(None, (taxid.complete(f"{int(seed) + i:011d}") for i in range(20))))
         for username in usernames:
             user = create_officer(buyer_name=name, username=username, password=DEMO_PASSWORD,
-                                  email=f"{username}@example.kz")
+                                  email=f"{username}@example.kz", buyer_tax_id=tax_id)
             officers.setdefault(key, user)
     return officers
 
