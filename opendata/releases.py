@@ -197,13 +197,14 @@ class _Builder:
         tender = self.tender
         opened = tender.opened_at is not None
         bids = self._opened_bids() if opened else []
+        self.set_aside = self._set_aside_bids() if opened else []
         awards = list(Award.objects.filter(tender_id=tender.pk).select_related("bid__supplier")
                       .order_by("awarded_at", "pk")) if opened else []
         award_status = {a.pk: self._award_status(a) for a in awards}
         suppliers = {a.bid.supplier_id for a in awards if award_status[a.pk] == "active"}
 
         parties = [_party(tender.buyer, ["buyer", "procuringEntity"])]
-        for bid in bids:
+        for bid in sorted(bids + self.set_aside, key=lambda b: (b.current.received_at, b.pk)):
             parties.append(_party(bid.supplier, ["tenderer"] + (["supplier"] if bid.supplier_id in suppliers else [])))
         release: dict[str, Any] = {
             "ocid": self.ocid,
@@ -257,9 +258,10 @@ class _Builder:
         if amendments:
             section["amendments"] = amendments
         if tender.opened_at is not None:
-            section["numberOfTenderers"] = len(bids)
-            if bids:
-                section["tenderers"] = [_reference(b.supplier) for b in bids]
+            submitted = sorted(bids + self.set_aside, key=lambda b: (b.current.received_at, b.pk))
+            section["numberOfTenderers"] = len(submitted)
+            if submitted:
+                section["tenderers"] = [_reference(b.supplier) for b in submitted]
         return section
 
     def _criteria_details(self) -> str:
@@ -301,13 +303,17 @@ class _Builder:
         return list(Bid.objects.filter(tender_id=self.tender.pk, opened_at__isnull=False)
                     .select_related("supplier", "current").order_by("current__received_at", "pk"))
 
+    def _set_aside_bids(self) -> list[Bid]:
+        return list(Bid.objects.filter(tender_id=self.tender.pk, opened_at__isnull=True).exclude(set_aside="")
+                    .select_related("supplier", "current").order_by("current__received_at", "pk"))
+
     def _bids(self, bids: list[Bid]) -> dict:
         qualified = dict(Qualification.objects.filter(bid__tender_id=self.tender.pk)
                          .values_list("bid_id", "qualified"))
         withdrawn = list(Bid.objects.filter(tender_id=self.tender.pk, status=Bid.Status.WITHDRAWN)
                          .order_by("pk").values_list("pk", flat=True))
         opened_at = iso(self.tender.opened_at)
-        statistics = [{"id": "bids", "measure": "bids", "value": len(bids), "date": opened_at}]
+        statistics = [{"id": "bids", "measure": "bids", "value": len(bids) + len(self.set_aside), "date": opened_at}]
         if qualified:
             statistics.append({"id": "validBids", "measure": "validBids",
                                "value": sum(1 for b in bids if qualified.get(b.pk) is True)})
@@ -317,6 +323,10 @@ class _Builder:
                     "value": {"amount": _amount(bid.amount), "currency": bid.currency}}
                    for bid in bids]
         # A bid withdrawn before the deadline was never opened: only that it was withdrawn is public.
+        # A bid set aside at the opening (its sealed content unreadable or invalid) was never
+        # opened: it was received, from a public bidder, and could not be evaluated.
+        details += [{"id": str(bid.pk), "date": iso(bid.current.received_at), "status": "disqualified",
+                     "tenderers": [_reference(bid.supplier)]} for bid in self.set_aside]
         details += [{"id": str(pk), "status": "withdrawn"} for pk in withdrawn]
         section: dict[str, Any] = {"statistics": statistics}
         if details:

@@ -414,3 +414,31 @@ def test_the_demo_data_is_clean_ocds(db, api, capsys):
     assert all(languages[ocid(t.pk)] == t.language for t in published)
     buyers = [p for r in feed["releases"] for p in r["parties"] if "buyer" in p["roles"]]
     assert all(p["identifier"]["scheme"] == "KZ-BIN" for p in buyers)
+
+
+def test_a_bid_set_aside_at_the_opening_is_disqualified_without_content(make_tender, make_supplier, api):
+    # given: two bids, one whose sealed box is unreadable at the opening
+    from bids.models import BidVersion
+
+    start = timezone.now() - timedelta(days=30)
+    tender = make_tender(now=start)
+    bad_supplier, good_supplier = make_supplier(), make_supplier()
+    bad = _bid(tender, bad_supplier, "1000.00", start + timedelta(days=1))
+    good = _bid(tender, good_supplier, "2000.00", start + timedelta(days=1, minutes=1))
+    BidVersion.objects.filter(pk=bad.current_id).update(sealed=b"\x00" * 120)
+
+    # when
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline + timedelta(seconds=1))
+    body = package(api, tender)
+
+    # then: received and public, never opened, so no value; the good one is pending
+    opening = body["releases"][-1]
+    details = {d["id"]: d for d in opening["bids"]["details"]}
+    assert details[str(bad.pk)] == {"id": str(bad.pk), "date": details[str(bad.pk)]["date"],
+                                    "status": "disqualified",
+                                    "tenderers": [{"id": f"KZ-BIN-{bad_supplier.organisation.tax_id}",
+                                                   "name": bad_supplier.organisation.name}]}
+    assert details[str(good.pk)]["status"] == "pending" and details[str(good.pk)]["value"]["amount"] == 2000.0
+    assert opening["tender"]["numberOfTenderers"] == 2
+    assert opening["bids"]["statistics"][0]["value"] == 2
+    assert_release_package(body)
