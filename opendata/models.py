@@ -19,6 +19,9 @@ class Release(models.Model):
     date = models.DateTimeField()
     tag = models.CharField(max_length=32)
     text = models.TextField()
+    # A partial release holds only what its event changed (a qualification
+    # decision: that bid's status); the others are the whole state.
+    partial = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

@@ -24,6 +24,11 @@ tender_completed       contract               a ``contracts`` entry, status comp
 tender_cancelled       tenderCancellation     tender status ``cancelled``
 =====================  =====================  ===================================
 
+Every release holds the whole state at its moment, except a qualification
+decision's: it holds only that bid's new status (and the count of valid
+bids), as OCDS allows (the compiled release merges it). A tender with
+thousands of bids would otherwise store every bid again for every decision.
+
 A draft cancelled before publication never was public and makes no release.
 Only models are imported here (no services), so the audit layer can call in
 without an import cycle.
@@ -61,6 +66,8 @@ TAGS = {
     "tender_cancelled": "tenderCancellation",
 }
 
+PARTIAL_EVENTS = {"bid_qualified", "bid_disqualified"}
+
 TENDER_STATUS = {
     Status.ACTIVE: "active",
     Status.EVALUATION: "active",
@@ -94,12 +101,16 @@ def record(tender: Tender, entry) -> Release | None:
     tag = TAGS.get(entry.event)
     if tag is None or tender.published_at is None:
         return None
-    previous = (Release.objects.filter(tender_id=tender.pk).order_by("-seq")
-                .values_list("release_id", "text").first())
-    release = _Builder(tender, entry, tag, previous).release()
+    partial = entry.event in PARTIAL_EVENTS
+    if partial:
+        release = _Builder(tender, entry, tag, None).qualification()
+    else:
+        previous = (Release.objects.filter(tender_id=tender.pk, partial=False).order_by("-seq")
+                    .values_list("release_id", "text").first())
+        release = _Builder(tender, entry, tag, previous).release()
     _announce_insert()
     return Release.objects.create(tender_id=tender.pk, seq=entry.seq, release_id=release["id"], date=entry.at,
-                                  tag=tag, text=dumps(release))
+                                  tag=tag, text=dumps(release), partial=partial)
 
 
 # PostgreSQL advisory lock key of the feed horizon ("OCDS").
@@ -226,6 +237,23 @@ class _Builder:
             if active:
                 release["contracts"] = [self._contract(a) for a in active]
         return release
+
+    def qualification(self) -> dict:
+        """A qualification decision's partial release: the bid's status and the valid-bid count."""
+        bid_id = self.entry.data["bid"]
+        valid = Qualification.objects.filter(bid__tender_id=self.tender.pk, qualified=True,
+                                             bid__opened_at__isnull=False).count()
+        return {
+            "ocid": self.ocid,
+            "id": self.id,
+            "date": iso(self.entry.at),
+            "tag": [self.tag],
+            "initiationType": "tender",
+            "language": self.language,
+            "bids": {"statistics": [{"id": "validBids", "measure": "validBids", "value": valid}],
+                     "details": [{"id": str(bid_id),
+                                  "status": "valid" if self.entry.data["qualified"] else "disqualified"}]},
+        }
 
     # tender -----------------------------------------------------------------
 

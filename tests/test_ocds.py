@@ -47,8 +47,12 @@ def assert_valid(package: dict) -> None:
 
 
 def assert_codelists(release: dict) -> None:
-    tender = release["tender"]
     assert set(release["tag"]) <= _codes("releaseTag")
+    if "tender" not in release:  # a qualification decision's partial release: only the bid's status
+        assert set(release) == {"ocid", "id", "date", "tag", "initiationType", "language", "bids"}
+        assert {d["status"] for d in release["bids"]["details"]} <= {"valid", "disqualified"}
+        return
+    tender = release["tender"]
     assert tender["status"] in _codes("tenderStatus")
     assert tender["awardCriteria"] in _codes("awardCriteria")
     assert tender["procurementMethod"] in _codes("method")

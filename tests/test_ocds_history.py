@@ -217,6 +217,7 @@ def test_bids_carry_their_status_at_each_moment(lifecycle, api):
     lifecycle.open_and_evaluate()
 
     releases = package(api, lifecycle.tender)["releases"]
+    compiled = record(api, lifecycle.tender)["records"][0]["compiledRelease"]
 
     def statuses(release):
         return {d["id"]: d["status"] for d in release["bids"]["details"]}
@@ -225,11 +226,30 @@ def test_bids_carry_their_status_at_each_moment(lifecycle, api):
     bids = {label: str(bid.pk) for label, bid in lifecycle.bids.items()}
     assert statuses(opening) == {bids["Alpha"]: "pending", bids["Beta"]: "pending", bids["Gamma"]: "pending",
                                  bids["Delta"]: "withdrawn"}
-    assert statuses(releases[-1]) == {bids["Alpha"]: "valid", bids["Beta"]: "valid",
-                                      bids["Gamma"]: "disqualified", bids["Delta"]: "withdrawn"}
-    withdrawn = next(d for d in releases[-1]["bids"]["details"] if d["status"] == "withdrawn")
+    # each decision is a release of its own, holding just that bid's new status
+    decisions = releases[releases.index(opening) + 1:]
+    assert [r["bids"]["details"] for r in decisions] == [[{"id": bids["Gamma"], "status": "disqualified"}],
+                                                         [{"id": bids["Alpha"], "status": "valid"}],
+                                                         [{"id": bids["Beta"], "status": "valid"}]]
+    assert [r["bids"]["statistics"][0]["value"] for r in decisions] == [0, 1, 2]
+    assert all(set(r) == {"ocid", "id", "date", "tag", "initiationType", "language", "bids"} for r in decisions)
+    # and the compiled release has them all
+    assert statuses(compiled) == {bids["Alpha"]: "valid", bids["Beta"]: "valid",
+                                  bids["Gamma"]: "disqualified", bids["Delta"]: "withdrawn"}
+    withdrawn = next(d for d in compiled["bids"]["details"] if d["status"] == "withdrawn")
     assert withdrawn == {"id": bids["Delta"], "status": "withdrawn"}  # never opened: nothing else is public
-    assert {s["measure"]: s["value"] for s in releases[-1]["bids"]["statistics"]} == {"bids": 3, "validBids": 2}
+    assert {s["measure"]: s["value"] for s in compiled["bids"]["statistics"]} == {"bids": 3, "validBids": 2}
+
+
+def test_the_award_release_holds_every_bid_status(lifecycle, api):
+    lifecycle.tender_stage()
+    lifecycle.open_and_evaluate()
+    lifecycle.award(_ranked_first(lifecycle))
+
+    award = package(api, lifecycle.tender)["releases"][-1]
+
+    assert award["tag"] == ["award"]
+    assert sorted(d["status"] for d in award["bids"]["details"]) == ["disqualified", "valid", "valid", "withdrawn"]
 
 
 def test_completion_publishes_the_contract(lifecycle, api):
@@ -412,7 +432,7 @@ def test_the_demo_data_is_clean_ocds(db, api, capsys):
     languages = {r["ocid"]: r["language"] for r in feed["releases"]}
     assert {languages[ocid(t.pk)] for t in published} == {"kk", "ru", "en"}
     assert all(languages[ocid(t.pk)] == t.language for t in published)
-    buyers = [p for r in feed["releases"] for p in r["parties"] if "buyer" in p["roles"]]
+    buyers = [p for r in feed["releases"] for p in r.get("parties", []) if "buyer" in p["roles"]]
     assert all(p["identifier"]["scheme"] == "KZ-BIN" for p in buyers)
 
 
