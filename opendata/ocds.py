@@ -154,6 +154,9 @@ class FeedBusy(DomainError):
     code = "feed_busy"
 
 
+PAGE_BYTES = 8_000_000
+
+
 def feed_page(queryset: QuerySet[Release], *, after: int, size: int
               ) -> tuple[list[tuple[int, str, Any]], bool, int | None]:
     """Up to ``size`` releases after cursor ``after`` (a feed number,
@@ -162,15 +165,23 @@ def feed_page(queryset: QuerySet[Release], *, after: int, size: int
     limit = horizon()
     if limit is not None:
         queryset = queryset.filter(pk__lte=limit)
-    rows = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", "text", "date")[:size + 1])
+    rows, total = [], 0
+    later = queryset.filter(pk__gt=after).order_by("pk").values_list("pk", "text", "date")[:size + 1]
+    for row in later.iterator(chunk_size=100):
+        # Full by count, or by size: releases of tenders with thousands of bids are large, so a
+        # page stops after about PAGE_BYTES (at least one release). ``row`` is then the next one.
+        if len(rows) == size or (rows and total > PAGE_BYTES):
+            return rows, True, _previous(queryset, after, size)
+        rows.append(row)
+        total += len(row[1])
+    return rows, False, _previous(queryset, after, size)
+
+
+def _previous(queryset: QuerySet[Release], after: int, size: int) -> int | None:
     earlier = list(queryset.filter(pk__lte=after).order_by("-pk").values_list("pk", flat=True)[:size + 1])
     if not earlier:
-        previous = None
-    elif len(earlier) <= size:
-        previous = 0
-    else:
-        previous = earlier[size]
-    return rows[:size], len(rows) > size, previous
+        return None
+    return 0 if len(earlier) <= size else earlier[size]
 
 
 # --- the daily bulk file -----------------------------------------------------------

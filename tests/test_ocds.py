@@ -385,3 +385,19 @@ def test_a_page_of_releases_costs_a_bounded_number_of_queries(make_tender, offic
         body = api.get("/api/ocds/releases/?page_size=100").json()
 
     assert len(body["releases"]) == 12
+
+
+def test_a_page_of_large_releases_stops_at_its_byte_limit(make_tender, api, monkeypatch):
+    from opendata import ocds as ocds_module
+
+    for _ in range(3):
+        make_tender()
+    monkeypatch.setattr(ocds_module, "PAGE_BYTES", 1)  # every release is over it
+
+    first = api.get("/api/ocds/releases/?page_size=100").json()
+    second = api.get(first["links"]["next"]).json()
+    third = api.get(second["links"]["next"]).json()
+
+    assert [len(p["releases"]) for p in (first, second, third)] == [1, 1, 1]
+    assert "next" not in third.get("links", {})
+    assert len({r["ocid"] for p in (first, second, third) for r in p["releases"]}) == 3
