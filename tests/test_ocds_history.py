@@ -277,11 +277,13 @@ def test_the_tender_language_is_the_officers_choice(officer, as_user, api):
     created = client.post("/api/tenders/", body, format="json")
     bad = client.post("/api/tenders/", {**body, "language": "de"}, format="json")
     default = client.post("/api/tenders/", {k: v for k, v in body.items() if k != "language"}, format="json")
+    edited = client.patch(f"/api/tenders/{default.json()['id']}/", {"language": "en"}, format="json")
     client.post(f"/api/tenders/{created.json()['id']}/publish/")
 
     assert created.status_code == 201 and created.json()["language"] == "kk"
     assert bad.status_code == 400 and "language" in bad.json()["errors"]
     assert default.json()["language"] == "ru"
+    assert edited.status_code == 200 and client.get(f"/api/tenders/{default.json()['id']}/").json()["language"] == "en"
     release = api.get(f"/api/tenders/{created.json()['id']}/ocds/").json()["releases"][0]
     assert release["language"] == "kk"
 
