@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.isotime import iso
 from tenders.selectors import tender_visible_to
 
 from . import services
@@ -40,7 +41,7 @@ class AuditView(APIView):
             "tender": tender.pk, "length": tender.audit_length, "head": tender.audit_head,
             "valid": problem is None, "problem": str(problem) if problem else None,
             "algorithm": "sha256 over canonical JSON {tender, seq, at, actor, role, event, data, prev}",
-            "entries": [{"seq": e.seq, "at": services.iso(e.at), "actor": e.actor, "role": e.role,
+            "entries": [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role,
                          "event": e.event, "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
                         for e in entries],
         })

@@ -20,8 +20,8 @@ from typing import Any, Iterable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from procurement import rows
-from procurement.isotime import iso
+from core import rows
+from core.isotime import iso
 
 from .models import AuditEntry
 
@@ -62,7 +62,7 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     tender's head fields are saved here and on the instance; ``add`` holds
     counters of the tender row to change in that same UPDATE (the bid count).
 
-    Both statements are plain SQL (``procurement.rows``): every bid appends
+    Both statements are plain SQL (``core.rows``): every bid appends
     here while its tender is locked. With ``batch`` they are added to the
     caller's statements, which the caller runs (one round trip on
     PostgreSQL). The returned entry holds what was written but is not a
@@ -127,8 +127,9 @@ def verify_chain(tender_id: int, entries: Iterable[AuditEntry], *, length: int, 
 
 
 def verify(tender_ids: Iterable[int] | None = None) -> list[Problem]:
-    from tenders.models import Tender
-
+    # The tenders through the entries' relation: the tenders app depends on
+    # this one (it appends to the chain), not the reverse.
+    Tender = AuditEntry.tender.field.related_model
     tenders = Tender.objects.order_by("pk").values_list("pk", "audit_length", "audit_head")
     if tender_ids is not None:
         tenders = tenders.filter(pk__in=list(tender_ids))

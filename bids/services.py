@@ -23,15 +23,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit import services as audit
+from core import rows, sealing
+from core.db import db_clock_sql, db_now
+from core.errors import Invalid, NotFound, Unprocessable, WrongState
+from core.isotime import iso
 from live import events as live
-from procurement import rows
 from scheduling import services as scheduling
-from procurement.errors import Invalid, NotFound, Unprocessable, WrongState
 from tenders.models import Status, Tender
-from tenders.services import DeadlinePassed, check_upload, db_clock_sql, db_now, lock_tender, transition
+from tenders.services import DeadlinePassed, check_upload, lock_tender, transition
 
 from . import content as bid_content
-from . import receipts, sealing, selectors
+from . import receipts, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ class Receipt:
     @classmethod
     def of(cls, version: BidVersion, content: bytes | None = None) -> "Receipt":
         return cls(tender=version.bid.tender_id, bid=version.bid_id, version=version.number,
-                   sha256=version.sha256, received_at=receipts.iso(version.received_at),
+                   sha256=version.sha256, received_at=iso(version.received_at),
                    signature=version.signature, content=content.decode() if content is not None else "")
 
     def as_dict(self, *, with_content: bool = True) -> dict:
@@ -85,8 +87,8 @@ def _check_open(tender: Tender, now: datetime) -> None:
     """Decided on the locked row with the database clock, whatever the status
     says: the scheduler's opening may not have run yet."""
     if tender.status != Status.CANCELLED and now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {receipts.iso(tender.submission_deadline)}.",
-                             deadline=receipts.iso(tender.submission_deadline))
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.",
+                             deadline=iso(tender.submission_deadline))
     if not tender.accepts_bids(now):
         raise WrongState("This tender does not accept bids.", code="not_accepting_bids", status=tender.status)
 
@@ -121,7 +123,7 @@ def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
 # work done under the lock bounds how many bids a tender accepts per second.
 # Everything that needs no lock (parsing, hashing the documents and the
 # canonical content, the request fingerprint) is done before it. Under it,
-# plain SQL (procurement.rows) in three round trips on PostgreSQL: (1) lock
+# plain SQL (core.rows) in three round trips on PostgreSQL: (1) lock
 # the tender, then (a second statement of the same message, which runs once
 # the lock is held) read the clock, the Idempotency-Key's record and the
 # supplier's bid, and draw a new bid's id; (2) every row write and the audit
@@ -284,7 +286,7 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
             raise RuntimeError(f"Sealed document {file.name} was stored under another name")
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
-                      received_at=receipts.iso(now), signature=signature, content=prepared.canonical.decode())
+                      received_at=iso(now), signature=signature, content=prepared.canonical.decode())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
@@ -390,15 +392,6 @@ def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None)
     return Receipt.of(bid.current)
 
 
-def require_confirmation(tender: Tender) -> set[int]:
-    """Called by an amendment, under the tender's lock: flag every live bid;
-    the organisations whose bids must now be confirmed."""
-    live_bids = Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED)
-    suppliers = set(live_bids.values_list("supplier_id", flat=True))
-    live_bids.update(needs_confirmation=True)
-    return suppliers
-
-
 # --- opening -----------------------------------------------------------------
 
 def opening_record(tender: Tender) -> list[dict]:
@@ -417,7 +410,7 @@ def opening_row(bid: Bid) -> dict:
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
             "amount": f"{bid.amount:.2f}", "currency": bid.currency,
-            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "nonce": bid.nonce, "version": bid.current.number}
 
 
@@ -430,6 +423,13 @@ def due_for_opening(now: datetime, *, skip: set[int] = frozenset()) -> list[int]
     return list(Tender.objects.filter(status=Status.ACTIVE, submission_deadline__lte=now)
                 .exclude(pk__in=skip).exclude(pk__in=scheduling.waiting(OPENING_JOB, now))
                 .order_by("submission_deadline").values_list("pk", flat=True)[:BATCH])
+
+
+def next_opening_due(now: datetime) -> datetime | None:
+    """The earliest submission deadline of an active tender not waiting for
+    the retry of a failed opening (the scheduler sleeps until it), or None."""
+    return (Tender.objects.filter(status=Status.ACTIVE).exclude(pk__in=scheduling.waiting(OPENING_JOB, now))
+            .order_by("submission_deadline").values_list("submission_deadline", flat=True).first())
 
 
 @transaction.atomic
@@ -480,7 +480,7 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
     # After the transitions, so the message carries the status the tender is left in.
-    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record, set_aside=set_aside_record)
+    live.emit(tender, "opening", now=now, opened_at=iso(now), bids=record, set_aside=set_aside_record)
     return True
 
 
@@ -541,7 +541,7 @@ def _fill_opened(bid: Bid, content: dict, now: datetime) -> None:
 def set_aside_row(bid: Bid) -> dict:
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
-            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "version": bid.current.number, "reason": bid.set_aside}
 
 

@@ -10,11 +10,13 @@ from datetime import datetime
 from django.db import transaction
 
 from audit import services as audit
+from core.db import db_now
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders.models import Status
-from tenders.services import db_now, lock_own_tender, lock_tender
+from tenders.services import lock_own_tender, lock_tender
 
 from .models import Question
 from .serializers import question_data
@@ -34,9 +36,9 @@ def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) 
     now = now or db_now()
     if not tender.accepts_questions(now):
         raise ClarificationClosed(
-            f"Questions were accepted until {live.iso(tender.clarification_deadline)}."
+            f"Questions were accepted until {iso(tender.clarification_deadline)}."
             if tender.status == Status.ACTIVE else "This tender no longer accepts questions.",
-            clarification_deadline=live.iso(tender.clarification_deadline), status=tender.status)
+            clarification_deadline=iso(tender.clarification_deadline), status=tender.status)
     text = text.strip()
     if not text:
         raise Invalid("A question needs some text.", code="question_empty", field="text")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from bids import sealing
 from bids.selectors import opened_bids
-from procurement.errors import Forbidden, WrongState
-from procurement.isotime import iso as _iso
+from core import sealing
+from core.errors import Forbidden, WrongState
+from core.isotime import iso
 from tenders.models import Criterion, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
@@ -94,16 +94,16 @@ def committee(tender: Tender | int) -> list[dict]:
     result = []
     for uid, first, last, username, added_at in rows:
         declared_at, statement = declarations.get(uid, (None, ""))
-        result.append({"id": uid, "name": _name(first, last, username), "added_at": _iso(added_at),
-                       "declared_at": _iso(declared_at), "statement": statement})
+        result.append({"id": uid, "name": _name(first, last, username), "added_at": iso(added_at),
+                       "declared_at": iso(declared_at), "statement": statement})
     return result
 
 
 def _award_row(award: dict) -> dict:
-    return {"id": award["id"], "bid": award["bid_id"], "awarded_at": _iso(award["awarded_at"]),
+    return {"id": award["id"], "bid": award["bid_id"], "awarded_at": iso(award["awarded_at"]),
             "justification": award["justification"], "top_ranked": award["top_ranked"],
-            "status": award["status"], "standstill_ends_at": _iso(award["standstill_ends_at"]),
-            "cancelled_at": _iso(award["cancelled_at"])}
+            "status": award["status"], "standstill_ends_at": iso(award["standstill_ends_at"]),
+            "cancelled_at": iso(award["cancelled_at"])}
 
 
 def report(tender: Tender) -> dict:
@@ -143,9 +143,9 @@ def report(tender: Tender) -> dict:
         rows.append({
             "bid": bid_id,
             "supplier": {"id": supplier_id, "name": supplier_name, "tax_id": tax_id},
-            "amount": f"{amount:.2f}", "currency": currency, "received_at": _iso(received_at), "sha256": sha256,
+            "amount": f"{amount:.2f}", "currency": currency, "received_at": iso(received_at), "sha256": sha256,
             "qualification": None if qualified is None else {
-                "qualified": qualified, "reason": reason, "decided_at": _iso(decided_at)},
+                "qualified": qualified, "reason": reason, "decided_at": iso(decided_at)},
             # criterion id -> evaluator id -> points
             "scores": {str(cid): {str(uid): f"{v:.2f}" for uid, v in sorted(by_evaluator.items())}
                        for cid, by_evaluator in sorted(scored.items())},
@@ -163,7 +163,7 @@ def report(tender: Tender) -> dict:
         "award_method": tender.award_method,
         "price_weight": tender.price_weight,
         "currency": tender.currency,
-        "opened_at": _iso(tender.opened_at),
+        "opened_at": iso(tender.opened_at),
         "rounding": {"places": scoring.PLACES, "mode": scoring.ROUNDING, "rule": scoring.RULE},
         "criteria": [{"id": cid, "name": name, "weight": weight} for cid, name, weight in criteria],
         "committee": members,

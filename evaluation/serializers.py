@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from procurement.errors import Invalid
-from procurement.isotime import iso
+from core.errors import Invalid
+from core.isotime import iso
 
 
 class CommitteeIn(serializers.Serializer):

@@ -28,16 +28,15 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from bids.models import Bid
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
-from procurement.isotime import iso as _iso
 from scheduling import services as scheduling
 from tenders.models import AwardMethod, Status, Tender
 from tenders.services import lock_own_tender, lock_tender, transition
 
 from . import selectors
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
-from .selectors import report  # noqa: F401  (the public report is part of this module's interface)
 
 DEFAULT_STATEMENT = ("I declare that I have no conflict of interest with any bidder on this tender, "
                      "and that I will keep the evaluation confidential until the award.")
@@ -255,14 +254,14 @@ def award_bid(tender_id: int, *, by, bid_id: int, justification: str = "", now: 
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
     summary = {"award": award.pk, "bid": bid_id, "supplier": row["supplier"]["name"], "amount": row["amount"],
                "currency": row["currency"], "rank": row["rank"], "top_ranked": top,
-               "justification": justification, "standstill_ends_at": _iso(award.standstill_ends_at),
+               "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
                "ranking": [{"bid": b["bid"], "total": b["total"]} for b in
                            sorted((b for b in data["bids"] if b["rank"]), key=lambda b: b["rank"])]}
     transition(tender, Status.AWARDED, now=now, event="tender_awarded", by=by, data=summary,
                live_extra={"bid": bid_id, "supplier": row["supplier"]["name"]})
     live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=row["supplier"]["name"],
               amount=row["amount"], currency=row["currency"], top_ranked=top, justification=justification,
-              standstill_ends_at=_iso(award.standstill_ends_at))
+              standstill_ends_at=iso(award.standstill_ends_at))
     return award
 
 
@@ -285,7 +284,7 @@ def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None
     if own.pk == award.bid_id:
         raise Forbidden("The winning bidder cannot complain about its own award.", code="winner_cannot_complain")
     if now >= award.standstill_ends_at:
-        raise WrongState(f"The standstill period ended at {_iso(award.standstill_ends_at)}.",
+        raise WrongState(f"The standstill period ended at {iso(award.standstill_ends_at)}.",
                          code="standstill_over")
     if Complaint.objects.filter(tender=tender, supplier_id=by.organisation_id, status=Complaint.Status.OPEN).exists():
         raise WrongState("Your organisation already has an open complaint on this tender.", code="complaint_open")
@@ -365,7 +364,7 @@ def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     if Complaint.objects.filter(award=award, status=Complaint.Status.OPEN).exists():
         return False
     transition(tender, Status.COMPLETE, now=now, event="tender_completed", role="system",
-               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": _iso(award.standstill_ends_at)})
+               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": iso(award.standstill_ends_at)})
     return True
 
 

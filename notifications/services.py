@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core.errors import Invalid, NotFound, WrongState
+from core.isotime import iso
+from core.validators import CPV_PREFIX
 from live import events as live
-from procurement.errors import Invalid, NotFound, WrongState
-from tenders.filters import CPV_PREFIX
-from tenders.serializers import iso
 
 from .models import Notification, Subscription
 

@@ -6,7 +6,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.errors import NotFound
+from core.errors import NotFound
 from tenders.filters import TenderFilter
 from tenders.selectors import tenders_public
 

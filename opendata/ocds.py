@@ -32,10 +32,10 @@ from django.utils.dateparse import parse_datetime
 from audit.models import AuditEntry
 from bids.selectors import opened_bids
 from clarifications.models import Question
+from core.isotime import iso
 from evaluation.models import Award
 from tenders import cpv
 from tenders.models import PUBLISHED_STATUSES, AwardMethod, Status, Tender
-from tenders.serializers import iso
 
 OCDS_VERSION = "1.1"
 BID_EXTENSION = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"

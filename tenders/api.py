@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer
-from procurement.errors import NotFound
+from core.errors import NotFound
 
 from . import selectors, services
 from .filters import TenderFilter

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from procurement.isotime import iso
+from core.isotime import iso
 
 from . import cpv
 from .models import AwardMethod, Status

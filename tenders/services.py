@@ -18,9 +18,12 @@ from django.db.models import Value
 from django.utils import timezone
 
 from audit import services as audit
+from core import sealing
+from core.db import db_now
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 
 from . import cpv, reference
 from .models import Amendment, AwardMethod, Criterion, Status, Tender, TenderDocument
@@ -37,29 +40,14 @@ DRAFT_FIELDS = {
     "title", "description", "cpv", "estimated_amount", "currency", "clarification_deadline",
     "submission_deadline", "award_method", "price_weight", "min_bids",
 }
+# A bid that counts (``bids.models.Bid.Status.SUBMITTED``; tests/test_layers.py
+# checks the two agree).
+LIVE_BID_STATUS = "submitted"
 AMENDABLE_FIELDS = {"title", "description", "estimated_amount", "clarification_deadline", "submission_deadline"}
 
 
 class DeadlinePassed(WrongState):
     code = "deadline_passed"
-
-
-def db_clock_sql() -> str:
-    """SQL for the database's wall clock, to read it inside a statement that
-    runs after a lock is held: on PostgreSQL ``clock_timestamp()`` (the real
-    time now, not ``now()``, the transaction's start); ``NULL`` where the
-    database has none (SQLite), for which ``timezone.now()`` stands in."""
-    return "clock_timestamp()" if connection.vendor == "postgresql" else "NULL"
-
-
-def db_now() -> datetime:
-    """The database's wall clock (``db_clock_sql``). Read it after taking a
-    lock so that time spent waiting for the lock counts."""
-    if connection.vendor != "postgresql":
-        return timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {db_clock_sql()}")
-        return cursor.fetchone()[0]
 
 
 def lock_tender(tender_id: int) -> Tender:
@@ -135,8 +123,8 @@ def _validate_periods(tender: Tender, now: datetime, *, minimum: int) -> None:
     if tender.submission_deadline < earliest:
         raise Invalid(
             f"The submission deadline must be at least {minimum} seconds after publication "
-            f"(not before {live.iso(earliest)}).",
-            code="submission_period_too_short", field="submission_deadline", earliest=live.iso(earliest),
+            f"(not before {iso(earliest)}).",
+            code="submission_period_too_short", field="submission_deadline", earliest=iso(earliest),
         )
 
 
@@ -216,8 +204,6 @@ def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now:
 
 @transaction.atomic
 def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender:
-    from bids import sealing
-
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.DRAFT:
@@ -231,14 +217,14 @@ def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender
     tender.published_at = now
     tender.save(update_fields=["public_key", "sealed_private_key", "published_at", "updated_at"])
     transition(tender, Status.ACTIVE, now=now, event="tender_published", by=by,
-               data={"submission_deadline": live.iso(tender.submission_deadline),
-                     "clarification_deadline": live.iso(tender.clarification_deadline),
+               data={"submission_deadline": iso(tender.submission_deadline),
+                     "clarification_deadline": iso(tender.clarification_deadline),
                      "award_method": tender.award_method, "price_weight": tender.price_weight,
                      "criteria": criteria, "estimated_amount": str(tender.estimated_amount),
                      "currency": tender.currency, "cpv": tender.cpv, "min_bids": tender.min_bids,
                      "public_key": tender.public_key.hex()},
                live_extra={"title": tender.title, "buyer": tender.buyer.name,
-                           "submission_deadline": live.iso(tender.submission_deadline)})
+                           "submission_deadline": iso(tender.submission_deadline)})
     notifications.tender_published(tender, now=now)
     return tender
 
@@ -253,7 +239,7 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
     if tender.status != Status.ACTIVE:
         raise WrongState("Only an active tender can be amended.", code="not_active", status=tender.status)
     if now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.")
     unknown = set(changes) - AMENDABLE_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields {sorted(unknown)}")
@@ -297,9 +283,7 @@ def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff
     """The shared end of every change to an active tender's terms: existing
     bids must be confirmed again when terms changed (unconfirmed bids are not
     opened); the amendment is recorded, audited, announced and notified."""
-    from bids.services import require_confirmation
-
-    flagged = require_confirmation(tender) if terms_changed else set()
+    flagged = _require_confirmation(tender) if terms_changed else set()
     diff_json = {f: {"from": _jsonable(d["from"]), "to": _jsonable(d["to"])} for f, d in diff.items()}
     amendment = Amendment.objects.create(tender=tender, at=now, rationale=rationale, changes=diff_json,
                                          deadline_extended=extended, by=by)
@@ -307,19 +291,29 @@ def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff
                  data={"amendment": amendment.pk, "rationale": rationale, "changes": diff_json,
                        "deadline_extended": extended, "bids_to_confirm": len(flagged)})
     live.emit(tender, "tender_amended", now=now, feed=True, changes=diff_json,
-              submission_deadline=live.iso(tender.submission_deadline),
-              clarification_deadline=live.iso(tender.clarification_deadline))
+              submission_deadline=iso(tender.submission_deadline),
+              clarification_deadline=iso(tender.clarification_deadline))
     if "submission_deadline" in diff or "clarification_deadline" in diff:
         live.emit(tender, "deadline_changed", now=now,
-                  submission_deadline=live.iso(tender.submission_deadline),
-                  clarification_deadline=live.iso(tender.clarification_deadline))
+                  submission_deadline=iso(tender.submission_deadline),
+                  clarification_deadline=iso(tender.clarification_deadline))
     notifications.tender_amended(tender, amendment, now=now, bidders=flagged)
     return amendment
 
 
+def _require_confirmation(tender: Tender) -> set[int]:
+    """Under the tender's lock: flag every live bid; the organisations whose
+    bids must now be confirmed. The bids are reached through the relation
+    (``tender.bids``): the bids app depends on this one, not the reverse."""
+    live_bids = tender.bids.filter(status=LIVE_BID_STATUS)
+    suppliers = set(live_bids.values_list("supplier_id", flat=True))
+    live_bids.update(needs_confirmation=True)
+    return suppliers
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return live.iso(value)
+        return iso(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -378,12 +372,12 @@ def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
         raise WrongState("Documents can be added to a draft or an active tender.", code="invalid_state",
                          status=tender.status)
     if tender.status == Status.ACTIVE and now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.")
     if tender.status == Status.ACTIVE and now >= tender.clarification_deadline:
         # As for any amendment: bidders must still be able to ask about it.
         raise WrongState("The clarification deadline has passed: amend the tender to move it first.",
                          code="clarification_deadline_past",
-                         clarification_deadline=live.iso(tender.clarification_deadline))
+                         clarification_deadline=iso(tender.clarification_deadline))
     if not reference.is_document_type(document_type):
         raise Invalid("Unknown document type (see the OCDS documentType codelist).",
                       code="document_type_unknown", field="document_type")
