@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit
@@ -302,10 +303,18 @@ def _is_key_clash(exc: IntegrityError) -> bool:
 def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime,
                      batch: rows.Batch | None = None) -> None:
     """Audit a bid event (no bidder, no content: only the new count) and apply
-    the count change in the same UPDATE of the locked tender row (with
-    ``batch``: among the caller's statements, which the caller runs)."""
-    audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
-                 add={"bid_count": delta} if delta else None, batch=batch)
+    the count change to the locked tender row. With ``batch`` (a submission,
+    the hot path) both join the caller's statements, in the audit head's
+    UPDATE; without (a withdrawal), through the ORM."""
+    data = {"bids": tender.bid_count + delta}
+    if batch is not None:
+        audit.append_to_batch(batch, tender, event, by=by, hidden=True, now=now, data=data,
+                              add={"bid_count": delta} if delta else None)
+    else:
+        audit.append(tender, event, by=by, hidden=True, now=now, data=data)
+        if delta:
+            Tender.objects.filter(pk=tender.pk).update(bid_count=F("bid_count") + delta)
+            tender.bid_count += delta
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
 
 
