@@ -205,62 +205,54 @@ def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
 
 # --- award -----------------------------------------------------------------------
 
-def _check_ready(tender: Tender, data: dict) -> None:
-    undecided = [b["bid"] for b in data["bids"] if b["qualification"] is None]
+def _check_ready(state: selectors.EvaluationState) -> None:
+    undecided = state.undecided()
     if undecided:
         raise WrongState("Every opened bid needs a qualification decision before the award.",
                          code="qualification_incomplete", bids=undecided)
-    if tender.award_method != AwardMethod.BEST_VALUE:
+    if state.tender.award_method != AwardMethod.BEST_VALUE:
         return
-    scorers = [e["id"] for e in data["committee"] if e["declared_at"] is not None]
-    if not scorers:
+    if not state.declared():
         raise WrongState("No evaluator has declared and scored yet.", code="scoring_incomplete")
-    missing = []
-    for row in data["bids"]:
-        if row["rank"] is None:
-            continue
-        for criterion in data["criteria"]:
-            given = row["scores"].get(str(criterion["id"]), {})
-            if any(str(uid) not in given for uid in scorers):
-                missing.append(row["bid"])
-                break
+    missing = state.incompletely_scored()
     if missing:
         raise WrongState("Every declared evaluator must score every qualified bid on every criterion.",
                          code="scoring_incomplete", bids=missing)
 
 
 @transaction.atomic
-def award_bid(tender_id: int, *, by, bid_id: int, justification: str = "", now: datetime | None = None) -> Award:
+def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
+              now: datetime | None = None) -> Award:
     """Award the tender to a qualified bid. Any bid but the top-ranked needs a
     public written justification. Starts the standstill period."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="an award")
-    data = selectors.report(tender)
-    _check_ready(tender, data)
-    row = next((b for b in data["bids"] if b["bid"] == bid_id), None)
-    if row is None:
+    state = selectors.evaluation_state(tender)
+    _check_ready(state)
+    bid = state.bid(bid_id)
+    if bid is None:
         raise NotFound("No such opened bid on this tender.")
-    if row["rank"] is None:
+    if bid.rank is None:
         raise WrongState("Only a qualified bid can be awarded.", code="bid_not_qualified")
-    top = row["rank"] == 1
+    top = bid.rank == 1
     justification = justification.strip()
     if not top and not justification:
-        raise Invalid(f"This bid ranks {row['rank']}; awarding it instead of bid {data['ranking'][0]} needs a "
+        raise Invalid(f"This bid ranks {bid.rank}; awarding it instead of bid {state.ranking[0]} needs a "
                       "written justification.", code="justification_required", field="justification",
-                      top_ranked=data["ranking"][0])
+                      top_ranked=state.ranking[0])
     award = Award.objects.create(
         tender=tender, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
-    summary = {"award": award.pk, "bid": bid_id, "supplier": row["supplier"]["name"], "amount": row["amount"],
-               "currency": row["currency"], "rank": row["rank"], "top_ranked": top,
+    amount = f"{bid.amount:.2f}"
+    summary = {"award": award.pk, "bid": bid_id, "supplier": bid.supplier_name, "amount": amount,
+               "currency": bid.currency, "rank": bid.rank, "top_ranked": top,
                "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
-               "ranking": [{"bid": b["bid"], "total": b["total"]} for b in
-                           sorted((b for b in data["bids"] if b["rank"]), key=lambda b: b["rank"])]}
+               "ranking": [{"bid": b, "total": str(state.bid(b).result.total)} for b in state.ranking]}
     transition(tender, Status.AWARDED, now=now, event="tender_awarded", by=by, data=summary,
-               live_extra={"bid": bid_id, "supplier": row["supplier"]["name"]})
-    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=row["supplier"]["name"],
-              amount=row["amount"], currency=row["currency"], top_ranked=top, justification=justification,
+               live_extra={"bid": bid_id, "supplier": bid.supplier_name})
+    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=bid.supplier_name,
+              amount=amount, currency=bid.currency, top_ranked=top, justification=justification,
               standstill_ends_at=iso(award.standstill_ends_at))
     return award
 
