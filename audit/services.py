@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from accounts.models import User
 from core import rows
 from core.isotime import iso
 
@@ -51,7 +52,7 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
     return user.organisation.name, role
 
 
-def _entry(tender, event: str, *, by, role: str | None, hidden: bool, data: dict | None,
+def _entry(tender, event: str, *, by: User, role: str | None, hidden: bool, data: dict | None,
            now: datetime) -> AuditEntry:
     """The next entry of ``tender``'s chain (not saved), from the head on the instance."""
     actor, role = actor_of(by, role=role, hidden=hidden)
@@ -77,7 +78,7 @@ def _advance(tender, entry: AuditEntry) -> None:
     tender.audit_head = entry.hash
 
 
-def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
+def append(tender, event: str, *, by: User | None = None, role: str | None = None, hidden: bool = False,
            data: dict | None = None, now: datetime) -> AuditEntry:
     """Append to ``tender``'s chain, inside the transaction of the change it
     records, with the tender's row locked by the caller. The head is taken
@@ -97,7 +98,7 @@ def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool
     return entry
 
 
-def append_to_batch(batch: rows.Batch, tender, event: str, *, by=None, role: str | None = None,
+def append_to_batch(batch: rows.Batch, tender, event: str, *, by: User | None = None, role: str | None = None,
                     hidden: bool = False, data: dict | None = None, now: datetime,
                     add: dict[str, int] | None = None) -> None:
     """``append`` for the one path where plain SQL pays: a bid, under its

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from audit import services as audit
 from core import rows, sealing
 from core.db import db_clock_sql, db_now
@@ -109,7 +110,7 @@ def _check_content(tender: Tender, content: BidContent) -> None:
                       code="unknown_criterion", field="answers")
 
 
-def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
+def _lock_for_supplier(tender_id: int, by: User) -> tuple[Tender, datetime]:
     """Lock the tender, then read the database clock (after the lock)."""
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
@@ -167,7 +168,7 @@ class _Found:
     next_bid_id: int | None  # drawn for a supplier without a bid, where the database has sequences
 
 
-def _nonce(by, key: str | None) -> str:
+def _nonce(by: User, key: str | None) -> str:
     """The canonical content's nonce: random, or, with an Idempotency-Key,
     derived from the platform key, the supplier and the key, so that a retry
     rebuilds the same content and gets it back in its receipt."""
@@ -186,7 +187,7 @@ def _check_sealable(content: BidContent) -> None:
         raise Invalid(f"Answers: {problem}.", code="answers_invalid", field="answers")
 
 
-def _prepare(tender_id: int, *, by, content: BidContent, action: str, key: str | None) -> _Prepared:
+def _prepare(tender_id: int, *, by: User, content: BidContent, action: str, key: str | None) -> _Prepared:
     _check_sealable(content)
     hashes = [check_upload(upload) for upload in content.documents]
     documents = [{"name": upload.name.rsplit("/", 1)[-1], "size": upload.size, "content_type": ctype,
@@ -199,7 +200,7 @@ def _prepare(tender_id: int, *, by, content: BidContent, action: str, key: str |
                      fingerprint=fingerprint(action, tender_id, content, [h for _, h in hashes]))
 
 
-def _lock_and_find(tender_id: int, *, by, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
+def _lock_and_find(tender_id: int, *, by: User, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
     """Lock the tender row (FOR UPDATE); then, in a statement that runs once
     the lock is held, read the clock, the key's record and the supplier's bid."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -231,7 +232,7 @@ def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
     return dataclasses.replace(Receipt.of(version, content), replayed=True)
 
 
-def _new_bid(tender: Tender, found: _Found, *, by) -> Bid:
+def _new_bid(tender: Tender, found: _Found, *, by: User) -> Bid:
     """The supplier's first bid on the tender. With an id drawn in advance it
     is inserted with the other rows; otherwise (SQLite) now, for its id."""
     bid = Bid(pk=found.next_bid_id, tender_id=tender.pk, supplier_id=by.organisation_id, created_at=found.now,
@@ -239,7 +240,7 @@ def _new_bid(tender: Tender, found: _Found, *, by) -> Bid:
     return bid if bid.pk is not None else rows.insert(bid)
 
 
-def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, prepared: _Prepared,
+def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: User, prepared: _Prepared,
           now: datetime, key: str | None) -> Receipt:
     """The shared end of a submission and a replacement: store the sealed
     version (and its documents) as the bid's current one (inserting the bid
@@ -300,7 +301,7 @@ def _is_key_clash(exc: IntegrityError) -> bool:
     return "bids_idempotencyrecord.supplier_id, bids_idempotencyrecord.key" in str(exc)  # SQLite
 
 
-def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime,
+def _audit_bid_event(tender: Tender, event: str, *, by: User, delta: int, now: datetime,
                      batch: rows.Batch | None = None) -> None:
     """Audit a bid event (no bidder, no content: only the new count) and apply
     the count change to the locked tender row. With ``batch`` (a submission,
@@ -319,7 +320,7 @@ def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetim
 
 
 @transaction.atomic
-def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+def submit_bid(tender_id: int, *, by: User, content: BidContent, idempotency_key: str | None = None,
                now: datetime | None = None) -> Receipt:
     """Seal and store a supplier's bid; refused at or after the deadline."""
     prepared = _prepare(tender_id, by=by, content=content, action="submit", key=idempotency_key)
@@ -341,7 +342,7 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
 
 
 @transaction.atomic
-def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+def replace_bid(tender_id: int, bid_id: int, *, by: User, content: BidContent, idempotency_key: str | None = None,
                 now: datetime | None = None) -> Receipt:
     """A new sealed version; the last one counts, the earlier ones stay sealed."""
     prepared = _prepare(tender_id, by=by, content=content, action=f"replace:{bid_id}", key=idempotency_key)
@@ -359,7 +360,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
                  prepared=prepared, now=found.now, key=idempotency_key)
 
 
-def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
+def _own_bid(tender: Tender, bid_id: int, by: User) -> Bid:
     # of=("self",): PostgreSQL cannot lock the nullable side of the join to ``current``.
     bid = (Bid.objects.select_for_update(of=("self",)).select_related("current")
            .filter(pk=bid_id, tender=tender).first())
@@ -369,7 +370,7 @@ def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
 
 
 @transaction.atomic
-def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Bid:
+def withdraw_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None = None) -> Bid:
     tender, db_time = _lock_for_supplier(tender_id, by)
     now = now or db_time
     bid = _own_bid(tender, bid_id, by)
@@ -384,7 +385,7 @@ def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None
 
 
 @transaction.atomic
-def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Receipt:
+def confirm_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None = None) -> Receipt:
     """Confirm a bid as it stands after an amendment changed the terms."""
     tender, db_time = _lock_for_supplier(tender_id, by)
     now = now or db_time

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.models import User
 from audit import services as audit
 from core.db import db_now
 from core.errors import Forbidden, Invalid, NotFound, WrongState
@@ -27,7 +28,7 @@ class ClarificationClosed(WrongState):
 
 
 @transaction.atomic
-def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) -> Question:
+def ask_question(tender_id: int, *, by: User, text: str, now: datetime | None = None) -> Question:
     if not by.is_supplier:
         raise Forbidden("Only a supplier asks questions.", code="suppliers_only")
     tender = lock_tender(tender_id)
@@ -51,7 +52,8 @@ def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) 
 
 
 @transaction.atomic
-def answer_question(tender_id: int, question_id: int, *, by, answer: str, now: datetime | None = None) -> Question:
+def answer_question(tender_id: int, question_id: int, *, by: User, answer: str,
+                    now: datetime | None = None) -> Question:
     """The owner's public answer, while the tender still accepts bids (an
     answer after the deadline could no longer inform any bid)."""
     tender = lock_own_tender(tender_id, by=by)

@@ -76,7 +76,7 @@ def score_commitment(*, tender_id: int, bid_id: int, evaluator_id: int, points: 
 # --- committee -----------------------------------------------------------------
 
 @transaction.atomic
-def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | None = None) -> list[Evaluator]:
+def add_evaluators(tender_id: int, *, by: User, user_ids: list[int], now: datetime | None = None) -> list[Evaluator]:
     """The owning officer names committee members: officers of the same buyer.
     Returns the members added (naming a member twice adds nothing)."""
     now = now or timezone.now()
@@ -99,7 +99,7 @@ def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | N
 
 
 @transaction.atomic
-def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetime | None = None
+def declare_no_conflict(tender_id: int, *, by: User, statement: str = "", now: datetime | None = None
                         ) -> ConflictDeclaration:
     now = now or timezone.now()
     tender = _lock_for_evaluator(tender_id, by)
@@ -118,7 +118,7 @@ def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetim
 # --- qualification -------------------------------------------------------------
 
 @transaction.atomic
-def qualify_bid(tender_id: int, bid_id: int, *, by, qualified: bool, reason: str,
+def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reason: str,
                 now: datetime | None = None) -> Qualification:
     """Qualify or disqualify an opened bid, with a public reason. When fewer
     bids than ``min_bids`` remain not disqualified, the tender is unsuccessful."""
@@ -161,7 +161,7 @@ def require_declared(tender: Tender, user) -> None:
 
 
 @transaction.atomic
-def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
+def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decimal],
               now: datetime | None = None) -> list[Score]:
     """An evaluator's points for a qualified bid, per quality criterion
     (0..criterion weight, 2 decimal places). A later score replaces the
@@ -260,7 +260,7 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
 # --- complaints --------------------------------------------------------------------
 
 @transaction.atomic
-def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None) -> Complaint:
+def file_complaint(tender_id: int, *, by: User, text: str, now: datetime | None = None) -> Complaint:
     """A supplier whose opened bid lost complains about the award, during the standstill."""
     now = now or timezone.now()
     tender = lock_tender(tender_id)
@@ -290,7 +290,7 @@ def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None
 
 
 @transaction.atomic
-def resolve_complaint(tender_id: int, complaint_id: int, *, by, upheld: bool, resolution: str,
+def resolve_complaint(tender_id: int, complaint_id: int, *, by: User, upheld: bool, resolution: str,
                       now: datetime | None = None) -> Complaint:
     """Upheld: the award is annulled and evaluation resumes (other open
     complaints about that award close as moot). Dismissed: the standstill

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from accounts.models import User
 from audit import services as audit
 from core import sealing
 from core.db import db_now
@@ -59,7 +60,7 @@ def lock_tender(tender_id: int) -> Tender:
         raise NotFound("No such tender.") from None
 
 
-def lock_own_tender(tender_id: int, *, by) -> Tender:
+def lock_own_tender(tender_id: int, *, by: User) -> Tender:
     """Lock a tender the officer's buyer owns. A stranger's draft does not
     exist for them (404); a stranger's published tender is refused (403)."""
     tender = lock_tender(tender_id)
@@ -70,7 +71,7 @@ def lock_own_tender(tender_id: int, *, by) -> Tender:
     return tender
 
 
-def transition(tender: Tender, to: str, *, now: datetime, event: str, by=None, role: str | None = None,
+def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User | None = None, role: str | None = None,
                data: dict | None = None, live_extra: dict | None = None) -> None:
     """Move a locked tender to ``to``, audit it and announce it after commit."""
     if to not in TRANSITIONS.get(tender.status, set()):
@@ -153,7 +154,7 @@ def _terms(tender: Tender) -> dict[str, Any]:
 # --- drafting ---------------------------------------------------------------
 
 @transaction.atomic
-def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
+def create_draft(*, by: User, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
     now = now or timezone.now()
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
@@ -177,7 +178,7 @@ def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None
 
 
 @transaction.atomic
-def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now: datetime | None = None,
+def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None, now: datetime | None = None,
                  **fields) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
@@ -203,7 +204,7 @@ def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now:
 
 
 @transaction.atomic
-def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender:
+def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.DRAFT:
@@ -230,7 +231,7 @@ def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender
 
 
 @transaction.atomic
-def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = None, **changes) -> Amendment:
+def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | None = None, **changes) -> Amendment:
     """Change an active tender's terms. The deadline is pushed out to leave at
     least PROCUREMENT_MIN_AMENDMENT_PERIOD, and existing bids must be
     confirmed again (unconfirmed bids are not opened)."""
@@ -278,7 +279,7 @@ def _extend_for_amendment(tender: Tender, diff: dict, *, now: datetime) -> bool:
     return True
 
 
-def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff: dict, extended: bool,
+def _record_amendment(tender: Tender, *, by: User, now: datetime, rationale: str, diff: dict, extended: bool,
                       terms_changed: bool) -> Amendment:
     """The shared end of every change to an active tender's terms: existing
     bids must be confirmed again when terms changed (unconfirmed bids are not
@@ -320,7 +321,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @transaction.atomic
-def cancel_tender(tender_id: int, *, by, reason: str, now: datetime | None = None) -> Tender:
+def cancel_tender(tender_id: int, *, by: User, reason: str, now: datetime | None = None) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if not reason.strip():
@@ -359,7 +360,7 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 
 
 @transaction.atomic
-def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
+def add_document(tender_id: int, *, by: User, upload: UploadedFile, title: str = "",
                  document_type: str = "biddingDocuments", rationale: str = "",
                  now: datetime | None = None) -> TenderDocument:
     """Attach a document. On an active tender a new document changes what

@@ -6,19 +6,12 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import taxid
-from accounts.models import Organisation, User
+from accounts.models import User
 from accounts.services import create_officer
 from tenders import services as tender_services
+from tests.factories import SupplierFactory
 
 _serial = count(1)
-
-
-def valid_tax_id() -> str:
-    while True:
-        candidate = taxid.complete(f"{next(_serial) + 10_000_000_000:011d}")
-        if candidate:
-            return candidate
 
 
 @pytest.fixture(autouse=True)
@@ -48,13 +41,7 @@ def other_officer(make_officer) -> User:
 @pytest.fixture
 def make_supplier(db):
     def make(name: str | None = None) -> User:
-        n = next(_serial)
-        org = Organisation.objects.create(kind=Organisation.Kind.SUPPLIER, name=name or f"Supplier {n} LLP",
-                                          tax_id=valid_tax_id())
-        user = User(username=f"supplier{n}", organisation=org)
-        user.set_password("Str0ng-pass-phrase")
-        user.save()
-        return user
+        return SupplierFactory(**({"organisation__name": name} if name else {}))
     return make
 
 
