@@ -1,17 +1,40 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import create_officer
 from tenders import services as tender_services
+from tests import schema_check
 from tests.factories import SupplierFactory
 
 _serial = count(1)
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_schema(monkeypatch, request):
+    """Every JSON response a test gets from the API is checked against
+    /api/schema/ (tests/schema_check.py); ``@pytest.mark.no_schema_check``
+    for a test that sends requests the schema cannot describe."""
+    if request.node.get_closest_marker("no_schema_check"):
+        return
+    original = Client.request
+
+    def checked(self, **kwargs):
+        response = original(self, **kwargs)
+        if not getattr(response, "streaming", False) and response.get("Content-Type", "").startswith(
+                "application/json"):
+            schema_check.check(response.request["REQUEST_METHOD"], response.request["PATH_INFO"],
+                               response.status_code, json.loads(response.content or b"null"))
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
 
 
 @pytest.fixture(autouse=True)
