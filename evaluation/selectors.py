@@ -22,6 +22,10 @@ from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Score
+from .serializers import AwardOut
+
+AWARD_FIELDS = ("id", "tender_id", "bid_id", "awarded_at", "justification", "top_ranked", "status",
+                "standstill_ends_at", "cancelled_at")
 
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
@@ -142,7 +146,7 @@ class EvaluationState:
     criteria: list[CriterionRow]
     committee: list[Member]
     bids: list[EvaluatedBid]
-    awards: list[dict]
+    awards: list[Award]
     public: bool
 
     @property
@@ -187,13 +191,6 @@ def committee(tender: Tender | int) -> list[dict]:
     return [_member_row(m) for m in members(tender)]
 
 
-def _award_row(award: dict) -> dict:
-    return {"id": award["id"], "bid": award["bid_id"], "awarded_at": iso(award["awarded_at"]),
-            "justification": award["justification"], "top_ranked": award["top_ranked"],
-            "status": award["status"], "standstill_ends_at": iso(award["standstill_ends_at"]),
-            "cancelled_at": iso(award["cancelled_at"])}
-
-
 def evaluation_state(tender: Tender) -> EvaluationState:
     """The evaluation as it stands: every qualification decision, every
     evaluator's points per bid per criterion, the computed scores and
@@ -211,9 +208,7 @@ def evaluation_state(tender: Tender) -> EvaluationState:
                                     .values_list("bid_id", "criterion_id", "evaluator_id", "points")
                                     .iterator(chunk_size=20_000)):
         points[bid_id][cid][uid] = value
-    awards = [_award_row(a) for a in Award.objects.filter(tender=tender).order_by("awarded_at", "id").values(
-        "id", "bid_id", "awarded_at", "justification", "top_ranked", "status", "standstill_ends_at",
-        "cancelled_at")]
+    awards = list(Award.objects.filter(tender=tender).order_by("awarded_at", "id").only(*AWARD_FIELDS))
     candidates = [
         scoring.Candidate(bid=row[0], amount=row[4], received_at=row[6],
                           points={cid: list(by_evaluator.values()) for cid, by_evaluator in points[row[0]].items()})
@@ -266,8 +261,8 @@ def format_report(state: EvaluationState) -> dict:
         "committee": [_member_row(m) for m in state.committee],
         "bids": [_bid_row(b) for b in state.bids],
         "ranking": state.ranking,
-        "award": next((a for a in state.awards if a["status"] == Award.Status.ACTIVE), None),
-        "awards": state.awards,
+        "award": next((AwardOut(a).data for a in state.awards if a.status == Award.Status.ACTIVE), None),
+        "awards": AwardOut(state.awards, many=True).data,
         # reveals the score commitments in the audit log once the report is public
         "commitment_salt": commitment_salt(tender.pk) if state.public else None,
     }
