@@ -144,7 +144,7 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
 
 # --- scores --------------------------------------------------------------------
 
-def _lock_for_evaluator(tender_id: int, user) -> Tender:
+def _lock_for_evaluator(tender_id: int, user: User) -> Tender:
     """Lock the tender; another buyer's draft does not exist for this user (404,
     as everywhere else), rather than a 403 that would confirm it exists."""
     tender = lock_tender(tender_id)
@@ -153,7 +153,7 @@ def _lock_for_evaluator(tender_id: int, user) -> Tender:
     return tender
 
 
-def require_declared(tender: Tender, user) -> None:
+def require_declared(tender: Tender, user: User) -> None:
     if not Evaluator.objects.filter(tender=tender, user=user).exists():
         raise Forbidden("Only a member of this tender's evaluation committee can score.", code="not_evaluator")
     if not ConflictDeclaration.objects.filter(tender=tender, user=user).exists():
