@@ -9,8 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement import throttling
-from procurement.errors import Invalid
+from core import throttling
+from core.errors import Invalid
 
 from . import services
 from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut, me_data

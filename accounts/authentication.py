@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from procurement import rows
+from core import rows
 
 from .models import Organisation, User
 

@@ -2,7 +2,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from procurement.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid
 
 from . import taxid
 from .models import Organisation, User

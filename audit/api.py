@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.fields import IsoDateTime
 from tenders.selectors import tender_visible_to
 
 from . import services
@@ -11,7 +12,7 @@ from .models import AuditEntry
 
 class EntryOut(serializers.Serializer):
     seq = serializers.IntegerField()
-    at = serializers.CharField()
+    at = IsoDateTime()
     actor = serializers.CharField(help_text="Organisation name; empty where it is hidden (a bidder before opening)")
     role = serializers.CharField()
     event = serializers.CharField()
@@ -36,11 +37,9 @@ class AuditView(APIView):
         tender = tender_visible_to(request.user, tender_id)
         entries = list(AuditEntry.objects.filter(tender=tender).order_by("seq"))
         problem = services.verify_chain(tender.pk, entries, length=tender.audit_length, head=tender.audit_head)
-        return Response({
+        return Response(AuditOut({
             "tender": tender.pk, "length": tender.audit_length, "head": tender.audit_head,
             "valid": problem is None, "problem": str(problem) if problem else None,
             "algorithm": "sha256 over canonical JSON {tender, seq, at, actor, role, event, data, prev}",
-            "entries": [{"seq": e.seq, "at": services.iso(e.at), "actor": e.actor, "role": e.role,
-                         "event": e.event, "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
-                        for e in entries],
-        })
+            "entries": entries,
+        }).data)

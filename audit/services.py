@@ -15,14 +15,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Iterable
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils.module_loading import import_string
 
-from opendata import releases
-from procurement import rows
-from procurement.isotime import iso
+from accounts.models import User
+from core import rows
+from core.isotime import iso
 
 from .models import AuditEntry
 
@@ -52,48 +55,81 @@ def actor_of(user, *, role: str | None = None, hidden: bool = False) -> tuple[st
     return user.organisation.name, role
 
 
-def append(tender, event: str, *, by=None, role: str | None = None, hidden: bool = False,
-           data: dict | None = None, now: datetime, add: dict[str, int] | None = None,
-           batch: rows.Batch | None = None) -> AuditEntry:
+def _entry(tender, event: str, *, by: User, role: str | None, hidden: bool, data: dict | None,
+           now: datetime) -> AuditEntry:
+    """The next entry of ``tender``'s chain (not saved), from the head on the instance."""
+    actor, role = actor_of(by, role=role, hidden=hidden)
+    data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
+    seq, prev = tender.audit_length + 1, tender.audit_head or GENESIS
+    digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
+                        data=data, prev=prev)
+    return AuditEntry(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event, data=data,
+                      prev_hash=prev, hash=digest)
+
+
+def _stale(tender) -> str:
+    return f"Tender {tender.pk}'s audit chain moved under a stale instance; nothing was written."
+
+
+def _check_atomic() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.append runs inside the change's transaction")
+
+
+def _advance(tender, entry: AuditEntry) -> None:
+    tender.audit_length = entry.seq
+    tender.audit_head = entry.hash
+
+
+def append(tender, event: str, *, by: User | None = None, role: str | None = None, hidden: bool = False,
+           data: dict | None = None, now: datetime) -> AuditEntry:
     """Append to ``tender``'s chain, inside the transaction of the change it
     records, with the tender's row locked by the caller. The head is taken
     from the locked instance and written back with a compare-and-set on the
-    previous length (and the (tender, seq) unique constraint backs it), so a
-    caller holding a stale instance fails instead of forking the chain. The
-    tender's head fields are saved here and on the instance; ``add`` holds
-    counters of the tender row to change in that same UPDATE (the bid count).
+    previous length and head (and the (tender, seq) unique constraint backs
+    it), so a caller holding a stale instance fails instead of forking the
+    chain. The tender's head fields are saved here and on the instance."""
+    _check_atomic()
+    entry = _entry(tender, event, by=by, role=role, hidden=hidden, data=data, now=now)
+    entry.save()
+    moved = (type(tender).objects.filter(pk=tender.pk, audit_length=tender.audit_length,
+                                         audit_head=tender.audit_head)
+             .update(audit_length=entry.seq, audit_head=entry.hash))
+    if moved != 1:
+        raise RuntimeError(_stale(tender))
+    _advance(tender, entry)
+    for record in _recorders():  # e.g. the OCDS release of this moment, when the event makes one
+        record(tender, entry)
+    return entry
 
-    Both statements are plain SQL (``procurement.rows``): every bid appends
-    here while its tender is locked. With ``batch`` they are added to the
-    caller's statements, which the caller runs (one round trip on
-    PostgreSQL). The returned entry holds what was written but is not a
-    saved instance (no primary key): read entries back from the database."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.append runs inside the change's transaction")
-    actor, role = actor_of(by, role=role, hidden=hidden)
-    data = json.loads(canonical_json(data or {}))  # store exactly what was hashed
-    length, head = tender.audit_length, tender.audit_head
-    seq = length + 1
-    prev = head or GENESIS
-    digest = entry_hash(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event,
-                        data=data, prev=prev)
-    entry = AuditEntry(tender_id=tender.pk, seq=seq, at=now, actor=actor, role=role, event=event, data=data,
-                       prev_hash=prev, hash=digest)
-    statements = batch if batch is not None else rows.Batch()
-    statements.add(rows.insert_statement(entry, returning=False))
-    statements.add(rows.update_statement(type(tender), where={"pk": tender.pk, "audit_length": length,
-                                                                "audit_head": head},
-                                         values={"audit_length": seq, "audit_head": digest}, add=add),
-                   expect=1, error=f"Tender {tender.pk}'s audit chain moved under a stale instance; "
-                                   "nothing was written.")
-    if batch is None:
-        statements.run()
-    tender.audit_length = seq
-    tender.audit_head = digest
+
+@cache
+def _recorders() -> list:
+    """What records more of a change in its transaction, from its audit entry
+    (``PROCUREMENT_AUDIT_RECORDERS``: OCDS releases). Named in the settings,
+    as the scheduler's jobs are, because those apps sit above this one."""
+    return [import_string(path) for path in settings.PROCUREMENT_AUDIT_RECORDERS]
+
+
+def append_to_batch(batch: rows.Batch, tender, event: str, *, by: User | None = None, role: str | None = None,
+                    hidden: bool = False, data: dict | None = None, now: datetime,
+                    add: dict[str, int] | None = None) -> None:
+    """``append`` for the one path where plain SQL pays: a bid, under its
+    tender's lock (``bids.services``; ``bench/bids.py`` measures it). The
+    entry's INSERT and the compare-and-set UPDATE of the head, which also
+    applies ``add`` to counters of the tender row (the bid count), join the
+    caller's ``batch`` of statements, run in one round trip on PostgreSQL
+    (the caller runs it). The instance's head and counters are updated."""
+    _check_atomic()
+    entry = _entry(tender, event, by=by, role=role, hidden=hidden, data=data, now=now)
+    batch.add(rows.insert_statement(entry, returning=False))
+    batch.add(rows.update_statement(type(tender), where={"pk": tender.pk, "audit_length": tender.audit_length,
+                                                          "audit_head": tender.audit_head},
+                                    values={"audit_length": entry.seq, "audit_head": entry.hash}, add=add),
+              expect=1, error=_stale(tender))
+    _advance(tender, entry)
     for name, step in (add or {}).items():
         setattr(tender, name, getattr(tender, name) + step)
-    releases.record(tender, entry)  # the OCDS release of this moment, when the event makes one
-    return entry
 
 
 @dataclass(frozen=True)
@@ -129,8 +165,9 @@ def verify_chain(tender_id: int, entries: Iterable[AuditEntry], *, length: int, 
 
 
 def verify(tender_ids: Iterable[int] | None = None) -> list[Problem]:
-    from tenders.models import Tender
-
+    # The tenders through the entries' relation: the tenders app depends on
+    # this one (it appends to the chain), not the reverse.
+    Tender = AuditEntry.tender.field.related_model
     tenders = Tender.objects.order_by("pk").values_list("pk", "audit_length", "audit_head")
     if tender_ids is not None:
         tenders = tenders.filter(pk__in=list(tender_ids))

@@ -39,7 +39,7 @@ import time  # noqa: E402
 from bench import common  # noqa: E402
 from bench.common import log  # noqa: E402
 
-DB = "bench_bids"
+DB = common.bench_db("bids")
 TARGET_ACCEPTED_PER_S = 200
 TARGET_OPEN_S = 5.0
 PERIODS = {"PROCUREMENT_MIN_SUBMISSION_PERIOD": "1", "PROCUREMENT_MIN_AMENDMENT_PERIOD": "1"}

@@ -40,6 +40,16 @@ BENCH_ENV = {
 }
 
 
+def bench_db(name: str) -> str:
+    """``bench_<BENCH_DB_PREFIX><name>``: set ``BENCH_DB_PREFIX`` (e.g. ``alice_``)
+    so that benchmarks run side by side from several checkouts on one
+    PostgreSQL never drop each other's database."""
+    prefix = os.environ.get("BENCH_DB_PREFIX", "")
+    if not re.fullmatch(r"[a-z0-9_]*", prefix):
+        raise SystemExit("BENCH_DB_PREFIX may hold only a-z, 0-9 and _")
+    return f"bench_{prefix}{name}"
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 

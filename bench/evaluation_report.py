@@ -3,7 +3,7 @@
 Builds, in a throw-away database, one tender in evaluation with 5,000
 qualified opened bids, a committee of 5 declared evaluators and 5 quality
 criteria, each evaluator scoring every bid on every criterion (125,000
-scores), then times ``evaluation.services.report()`` (the queries, the
+scores), then times ``evaluation.selectors.report()`` (the queries, the
 scoring, the ranking and the dict the API renders) and counts its SQL queries.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_eval python bench/evaluation_report.py
@@ -105,7 +105,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
 
-    from evaluation import services
+    from evaluation import selectors
 
     settings_dict = connection.settings_dict
     settings_dict.setdefault("TEST", {})["NAME"] = f"{settings_dict['NAME']}_bench"
@@ -123,13 +123,13 @@ def main() -> int:
         for _ in range(args.runs):
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                report = services.report(tender)
+                report = selectors.report(tender)
                 timings.append(time.perf_counter() - started)
         started = time.perf_counter()
         body = json.dumps(report)
         render = time.perf_counter() - started
         with CaptureQueriesContext(connection) as small_queries:
-            services.report(small)
+            selectors.report(small)
 
         assert len(report["ranking"]) == args.bids, "every qualified bid is ranked"
         best = min(timings)

@@ -30,7 +30,7 @@ from urllib.parse import urlencode  # noqa: E402
 from bench import common  # noqa: E402
 from bench.common import log  # noqa: E402
 
-DB = "bench_register"
+DB = common.bench_db("register")
 TARGET_API_RATIO = 0.70
 TARGET_ASGI_WSGI = 0.65
 TARGET_P99_MS = 100.0

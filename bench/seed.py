@@ -93,7 +93,7 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
     from django.utils import timezone
 
     from accounts.models import Organisation, User
-    from bids import sealing
+    from core import sealing
     from tenders import cpv
     from tenders.models import AwardMethod, Criterion, Tender
 

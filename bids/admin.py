@@ -5,7 +5,7 @@ edited."""
 
 from django.contrib import admin
 
-from procurement.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import Bid, BidVersion
 

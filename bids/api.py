@@ -7,8 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSupplier
-from procurement import throttling
-from procurement.errors import WrongState
+from core import throttling
+from core.errors import WrongState
+from core.isotime import iso
 from tenders.selectors import tender_visible_to
 
 from . import receipts, selectors, services
@@ -122,8 +123,8 @@ class OpeningView(APIView):
         tender = tender_visible_to(request.user, tender_id)
         if tender.opened_at is None:
             raise WrongState("The bids have not been opened yet.", code="not_opened",
-                             submission_deadline=receipts.iso(tender.submission_deadline))
-        return Response({"tender": tender.pk, "opened_at": receipts.iso(tender.opened_at),
+                             submission_deadline=iso(tender.submission_deadline))
+        return Response({"tender": tender.pk, "opened_at": iso(tender.opened_at),
                          "bids": services.opening_record(tender),
                          "set_aside": services.set_aside_record(tender)})
 

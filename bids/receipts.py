@@ -18,9 +18,8 @@ from decimal import Decimal
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from procurement.isotime import iso
-
-from . import sealing
+from core import sealing
+from core.isotime import iso
 
 
 def canonical(value) -> bytes:

@@ -6,9 +6,9 @@ tender's bid count. After the opening, opened bids are public."""
 
 from django.db.models import QuerySet
 
-from procurement.errors import Forbidden, NotFound
+from core import sealing
+from core.errors import Forbidden, NotFound
 
-from . import sealing
 from .models import Bid, BidVersion, SealedDocument
 
 

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.isotime import iso
+
 from . import content, receipts
 
 
@@ -129,13 +131,13 @@ def bid_data(bid, *, versions=None) -> dict:
         "id": bid.pk, "status": bid.status, "sealed": bid.opened_at is None,
         "needs_confirmation": bid.needs_confirmation,
         "supplier": {"id": supplier.pk, "name": supplier.name, "tax_id": supplier.tax_id},
-        "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+        "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
     }
     if bid.opened_at is not None:
         data.update(amount=f"{bid.amount:.2f}", currency=bid.currency, answers=bid.answers, nonce=bid.nonce,
                     documents=[{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
                                for i, d in enumerate(bid.documents or [])])
     if versions is not None:
-        data["versions"] = [{"number": v.number, "sha256": v.sha256, "received_at": receipts.iso(v.received_at),
+        data["versions"] = [{"number": v.number, "sha256": v.sha256, "received_at": iso(v.received_at),
                              "signature": v.signature} for v in versions]
     return data

@@ -20,18 +20,22 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from audit import services as audit
+from core import rows, sealing
+from core.db import db_clock_sql, db_now
+from core.errors import Invalid, NotFound, Unprocessable, WrongState
+from core.isotime import iso
 from live import events as live
-from procurement import rows
 from scheduling import services as scheduling
-from procurement.errors import Invalid, NotFound, Unprocessable, WrongState
 from tenders.models import Status, Tender
-from tenders.services import DeadlinePassed, check_upload, db_clock_sql, db_now, lock_tender, transition
+from tenders.services import DeadlinePassed, check_upload, lock_tender, transition
 
 from . import content as bid_content
-from . import receipts, sealing, selectors
+from . import receipts, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
 
 logger = logging.getLogger(__name__)
@@ -51,7 +55,7 @@ class Receipt:
     @classmethod
     def of(cls, version: BidVersion, content: bytes | None = None) -> "Receipt":
         return cls(tender=version.bid.tender_id, bid=version.bid_id, version=version.number,
-                   sha256=version.sha256, received_at=receipts.iso(version.received_at),
+                   sha256=version.sha256, received_at=iso(version.received_at),
                    signature=version.signature, content=content.decode() if content is not None else "")
 
     def as_dict(self, *, with_content: bool = True) -> dict:
@@ -85,8 +89,8 @@ def _check_open(tender: Tender, now: datetime) -> None:
     """Decided on the locked row with the database clock, whatever the status
     says: the scheduler's opening may not have run yet."""
     if tender.status != Status.CANCELLED and now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {receipts.iso(tender.submission_deadline)}.",
-                             deadline=receipts.iso(tender.submission_deadline))
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.",
+                             deadline=iso(tender.submission_deadline))
     if not tender.accepts_bids(now):
         raise WrongState("This tender does not accept bids.", code="not_accepting_bids", status=tender.status)
 
@@ -106,7 +110,7 @@ def _check_content(tender: Tender, content: BidContent) -> None:
                       code="unknown_criterion", field="answers")
 
 
-def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
+def _lock_for_supplier(tender_id: int, by: User) -> tuple[Tender, datetime]:
     """Lock the tender, then read the database clock (after the lock)."""
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
@@ -121,7 +125,7 @@ def _lock_for_supplier(tender_id: int, by) -> tuple[Tender, datetime]:
 # work done under the lock bounds how many bids a tender accepts per second.
 # Everything that needs no lock (parsing, hashing the documents and the
 # canonical content, the request fingerprint) is done before it. Under it,
-# plain SQL (procurement.rows) in three round trips on PostgreSQL: (1) lock
+# plain SQL (core.rows) in three round trips on PostgreSQL: (1) lock
 # the tender, then (a second statement of the same message, which runs once
 # the lock is held) read the clock, the Idempotency-Key's record and the
 # supplier's bid, and draw a new bid's id; (2) every row write and the audit
@@ -164,7 +168,7 @@ class _Found:
     next_bid_id: int | None  # drawn for a supplier without a bid, where the database has sequences
 
 
-def _nonce(by, key: str | None) -> str:
+def _nonce(by: User, key: str | None) -> str:
     """The canonical content's nonce: random, or, with an Idempotency-Key,
     derived from the platform key, the supplier and the key, so that a retry
     rebuilds the same content and gets it back in its receipt."""
@@ -183,7 +187,7 @@ def _check_sealable(content: BidContent) -> None:
         raise Invalid(f"Answers: {problem}.", code="answers_invalid", field="answers")
 
 
-def _prepare(tender_id: int, *, by, content: BidContent, action: str, key: str | None) -> _Prepared:
+def _prepare(tender_id: int, *, by: User, content: BidContent, action: str, key: str | None) -> _Prepared:
     _check_sealable(content)
     hashes = [check_upload(upload) for upload in content.documents]
     documents = [{"name": upload.name.rsplit("/", 1)[-1], "size": upload.size, "content_type": ctype,
@@ -196,7 +200,7 @@ def _prepare(tender_id: int, *, by, content: BidContent, action: str, key: str |
                      fingerprint=fingerprint(action, tender_id, content, [h for _, h in hashes]))
 
 
-def _lock_and_find(tender_id: int, *, by, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
+def _lock_and_find(tender_id: int, *, by: User, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
     """Lock the tender row (FOR UPDATE); then, in a statement that runs once
     the lock is held, read the clock, the key's record and the supplier's bid."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -228,7 +232,7 @@ def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
     return dataclasses.replace(Receipt.of(version, content), replayed=True)
 
 
-def _new_bid(tender: Tender, found: _Found, *, by) -> Bid:
+def _new_bid(tender: Tender, found: _Found, *, by: User) -> Bid:
     """The supplier's first bid on the tender. With an id drawn in advance it
     is inserted with the other rows; otherwise (SQLite) now, for its id."""
     bid = Bid(pk=found.next_bid_id, tender_id=tender.pk, supplier_id=by.organisation_id, created_at=found.now,
@@ -236,7 +240,7 @@ def _new_bid(tender: Tender, found: _Found, *, by) -> Bid:
     return bid if bid.pk is not None else rows.insert(bid)
 
 
-def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, prepared: _Prepared,
+def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: User, prepared: _Prepared,
           now: datetime, key: str | None) -> Receipt:
     """The shared end of a submission and a replacement: store the sealed
     version (and its documents) as the bid's current one (inserting the bid
@@ -284,7 +288,7 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by, 
             raise RuntimeError(f"Sealed document {file.name} was stored under another name")
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
-                      received_at=receipts.iso(now), signature=signature, content=prepared.canonical.decode())
+                      received_at=iso(now), signature=signature, content=prepared.canonical.decode())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 
@@ -297,18 +301,26 @@ def _is_key_clash(exc: IntegrityError) -> bool:
     return "bids_idempotencyrecord.supplier_id, bids_idempotencyrecord.key" in str(exc)  # SQLite
 
 
-def _audit_bid_event(tender: Tender, event: str, *, by, delta: int, now: datetime,
+def _audit_bid_event(tender: Tender, event: str, *, by: User, delta: int, now: datetime,
                      batch: rows.Batch | None = None) -> None:
     """Audit a bid event (no bidder, no content: only the new count) and apply
-    the count change in the same UPDATE of the locked tender row (with
-    ``batch``: among the caller's statements, which the caller runs)."""
-    audit.append(tender, event, by=by, hidden=True, now=now, data={"bids": tender.bid_count + delta},
-                 add={"bid_count": delta} if delta else None, batch=batch)
+    the count change to the locked tender row. With ``batch`` (a submission,
+    the hot path) both join the caller's statements, in the audit head's
+    UPDATE; without (a withdrawal), through the ORM."""
+    data = {"bids": tender.bid_count + delta}
+    if batch is not None:
+        audit.append_to_batch(batch, tender, event, by=by, hidden=True, now=now, data=data,
+                              add={"bid_count": delta} if delta else None)
+    else:
+        audit.append(tender, event, by=by, hidden=True, now=now, data=data)
+        if delta:
+            Tender.objects.filter(pk=tender.pk).update(bid_count=F("bid_count") + delta)
+            tender.bid_count += delta
     live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
 
 
 @transaction.atomic
-def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+def submit_bid(tender_id: int, *, by: User, content: BidContent, idempotency_key: str | None = None,
                now: datetime | None = None) -> Receipt:
     """Seal and store a supplier's bid; refused at or after the deadline."""
     prepared = _prepare(tender_id, by=by, content=content, action="submit", key=idempotency_key)
@@ -330,7 +342,7 @@ def submit_bid(tender_id: int, *, by, content: BidContent, idempotency_key: str 
 
 
 @transaction.atomic
-def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempotency_key: str | None = None,
+def replace_bid(tender_id: int, bid_id: int, *, by: User, content: BidContent, idempotency_key: str | None = None,
                 now: datetime | None = None) -> Receipt:
     """A new sealed version; the last one counts, the earlier ones stay sealed."""
     prepared = _prepare(tender_id, by=by, content=content, action=f"replace:{bid_id}", key=idempotency_key)
@@ -348,7 +360,7 @@ def replace_bid(tender_id: int, bid_id: int, *, by, content: BidContent, idempot
                  prepared=prepared, now=found.now, key=idempotency_key)
 
 
-def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
+def _own_bid(tender: Tender, bid_id: int, by: User) -> Bid:
     # of=("self",): PostgreSQL cannot lock the nullable side of the join to ``current``.
     bid = (Bid.objects.select_for_update(of=("self",)).select_related("current")
            .filter(pk=bid_id, tender=tender).first())
@@ -358,7 +370,7 @@ def _own_bid(tender: Tender, bid_id: int, by) -> Bid:
 
 
 @transaction.atomic
-def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Bid:
+def withdraw_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None = None) -> Bid:
     tender, db_time = _lock_for_supplier(tender_id, by)
     now = now or db_time
     bid = _own_bid(tender, bid_id, by)
@@ -373,7 +385,7 @@ def withdraw_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None
 
 
 @transaction.atomic
-def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None) -> Receipt:
+def confirm_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None = None) -> Receipt:
     """Confirm a bid as it stands after an amendment changed the terms."""
     tender, db_time = _lock_for_supplier(tender_id, by)
     now = now or db_time
@@ -388,15 +400,6 @@ def confirm_bid(tender_id: int, bid_id: int, *, by, now: datetime | None = None)
     bid.save(update_fields=["needs_confirmation", "updated_at"])
     audit.append(tender, "bid_confirmed", by=by, hidden=True, now=now, data={"bids": tender.bid_count})
     return Receipt.of(bid.current)
-
-
-def require_confirmation(tender: Tender) -> set[int]:
-    """Called by an amendment, under the tender's lock: flag every live bid;
-    the organisations whose bids must now be confirmed."""
-    live_bids = Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED)
-    suppliers = set(live_bids.values_list("supplier_id", flat=True))
-    live_bids.update(needs_confirmation=True)
-    return suppliers
 
 
 # --- opening -----------------------------------------------------------------
@@ -417,7 +420,7 @@ def opening_row(bid: Bid) -> dict:
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
             "amount": f"{bid.amount:.2f}", "currency": bid.currency,
-            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "nonce": bid.nonce, "version": bid.current.number}
 
 
@@ -430,6 +433,13 @@ def due_for_opening(now: datetime, *, skip: set[int] = frozenset()) -> list[int]
     return list(Tender.objects.filter(status=Status.ACTIVE, submission_deadline__lte=now)
                 .exclude(pk__in=skip).exclude(pk__in=scheduling.waiting(OPENING_JOB, now))
                 .order_by("submission_deadline").values_list("pk", flat=True)[:BATCH])
+
+
+def next_opening_due(now: datetime) -> datetime | None:
+    """The earliest submission deadline of an active tender not waiting for
+    the retry of a failed opening (the scheduler sleeps until it), or None."""
+    return (Tender.objects.filter(status=Status.ACTIVE).exclude(pk__in=scheduling.waiting(OPENING_JOB, now))
+            .order_by("submission_deadline").values_list("submission_deadline", flat=True).first())
 
 
 @transaction.atomic
@@ -480,7 +490,7 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
     # After the transitions, so the message carries the status the tender is left in.
-    live.emit(tender, "opening", now=now, opened_at=live.iso(now), bids=record, set_aside=set_aside_record)
+    live.emit(tender, "opening", now=now, opened_at=iso(now), bids=record, set_aside=set_aside_record)
     return True
 
 
@@ -541,7 +551,7 @@ def _fill_opened(bid: Bid, content: dict, now: datetime) -> None:
 def set_aside_row(bid: Bid) -> dict:
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
-            "received_at": receipts.iso(bid.current.received_at), "sha256": bid.current.sha256,
+            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "version": bid.current.number, "reason": bid.set_aside}
 
 

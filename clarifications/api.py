@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer, IsSupplier
-from procurement import throttling
+from core import throttling
 from tenders.selectors import tender_visible_to
 
 from . import selectors, services

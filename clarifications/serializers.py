@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from tenders.serializers import iso
+from core.isotime import iso
 
 
 class QuestionIn(serializers.Serializer):

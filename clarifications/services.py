@@ -9,12 +9,15 @@ from datetime import datetime
 
 from django.db import transaction
 
+from accounts.models import User
 from audit import services as audit
+from core.db import db_now
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders.models import Status
-from tenders.services import db_now, lock_own_tender, lock_tender
+from tenders.services import lock_own_tender, lock_tender
 
 from .models import Question
 from .serializers import question_data
@@ -25,7 +28,7 @@ class ClarificationClosed(WrongState):
 
 
 @transaction.atomic
-def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) -> Question:
+def ask_question(tender_id: int, *, by: User, text: str, now: datetime | None = None) -> Question:
     if not by.is_supplier:
         raise Forbidden("Only a supplier asks questions.", code="suppliers_only")
     tender = lock_tender(tender_id)
@@ -34,9 +37,9 @@ def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) 
     now = now or db_now()
     if not tender.accepts_questions(now):
         raise ClarificationClosed(
-            f"Questions were accepted until {live.iso(tender.clarification_deadline)}."
+            f"Questions were accepted until {iso(tender.clarification_deadline)}."
             if tender.status == Status.ACTIVE else "This tender no longer accepts questions.",
-            clarification_deadline=live.iso(tender.clarification_deadline), status=tender.status)
+            clarification_deadline=iso(tender.clarification_deadline), status=tender.status)
     text = text.strip()
     if not text:
         raise Invalid("A question needs some text.", code="question_empty", field="text")
@@ -49,7 +52,8 @@ def ask_question(tender_id: int, *, by, text: str, now: datetime | None = None) 
 
 
 @transaction.atomic
-def answer_question(tender_id: int, question_id: int, *, by, answer: str, now: datetime | None = None) -> Question:
+def answer_question(tender_id: int, question_id: int, *, by: User, answer: str,
+                    now: datetime | None = None) -> Question:
     """The owner's public answer, while the tender still accepts bids (an
     answer after the deadline could no longer inform any bid)."""
     tender = lock_own_tender(tender_id, by=by)

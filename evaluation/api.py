@@ -11,8 +11,7 @@ from tenders.selectors import tender_visible_to
 from . import selectors, services
 from .serializers import (
     AwardIn, AwardOut, CommitteeIn, ComplaintIn, ComplaintOut, DeclarationIn, DeclarationOut, EvaluatorOut,
-    QualificationIn, QualificationOut, ReportOut, ResolveIn, ScoreOut, award_data, complaint_data, iso,
-    parse_points,
+    QualificationIn, QualificationOut, ReportOut, ResolveIn, ScoreOut, parse_points,
 )
 
 TAGS = ["evaluation"]
@@ -46,8 +45,7 @@ class ConflictDeclarationView(APIView):
         data = DeclarationIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = services.declare_no_conflict(tender_id, by=request.user, statement=data.validated_data["statement"])
-        return Response({"tender": d.tender_id, "evaluator": d.user_id, "declared_at": iso(d.declared_at),
-                         "statement": d.statement}, status=status.HTTP_201_CREATED)
+        return Response(DeclarationOut(d).data, status=status.HTTP_201_CREATED)
 
 
 class QualificationView(APIView):
@@ -59,8 +57,7 @@ class QualificationView(APIView):
         data = QualificationIn(data=request.data)
         data.is_valid(raise_exception=True)
         q = services.qualify_bid(tender_id, bid_id, by=request.user, **data.validated_data)
-        return Response({"bid": q.bid_id, "qualified": q.qualified, "reason": q.reason,
-                         "decided_at": iso(q.decided_at), "tender_status": q.bid.tender.status})
+        return Response(QualificationOut(q).data)
 
 
 class ScoresView(APIView):
@@ -73,9 +70,7 @@ class ScoresView(APIView):
     def post(self, request, tender_id: int, bid_id: int):
         points = parse_points(request.data)
         scores = services.score_bid(tender_id, bid_id, by=request.user, points=points)
-        return Response({"bid": bid_id, "evaluator": request.user.pk,
-                         "points": {str(s.criterion_id): f"{s.points:.2f}" for s in scores},
-                         "scored_at": iso(scores[0].scored_at)})
+        return Response(ScoreOut(scores).data)
 
 
 class EvaluationView(APIView):
@@ -96,7 +91,7 @@ class AwardView(APIView):
         data.is_valid(raise_exception=True)
         award = services.award_bid(tender_id, by=request.user, bid_id=data.validated_data["bid"],
                                    justification=data.validated_data["justification"])
-        return Response(award_data(award), status=status.HTTP_201_CREATED)
+        return Response(AwardOut(award).data, status=status.HTTP_201_CREATED)
 
 
 class ComplaintListView(APIView):
@@ -106,7 +101,7 @@ class ComplaintListView(APIView):
     @extend_schema(responses={200: ComplaintOut(many=True)}, tags=TAGS, summary="Complaints about the award")
     def get(self, request, tender_id: int):
         tender = tender_visible_to(request.user, tender_id)
-        return Response([complaint_data(c) for c in selectors.complaints(tender)])
+        return Response(ComplaintOut(selectors.complaints(tender), many=True).data)
 
     @extend_schema(request=ComplaintIn, responses={201: ComplaintOut}, tags=TAGS,
                    summary="A losing bidder complains during the standstill")
@@ -114,7 +109,7 @@ class ComplaintListView(APIView):
         data = ComplaintIn(data=request.data)
         data.is_valid(raise_exception=True)
         complaint = services.file_complaint(tender_id, by=request.user, text=data.validated_data["text"])
-        return Response(complaint_data(complaint), status=status.HTTP_201_CREATED)
+        return Response(ComplaintOut(complaint).data, status=status.HTTP_201_CREATED)
 
 
 class ResolveComplaintView(APIView):
@@ -126,4 +121,4 @@ class ResolveComplaintView(APIView):
         data = ResolveIn(data=request.data)
         data.is_valid(raise_exception=True)
         complaint = services.resolve_complaint(tender_id, complaint_id, by=request.user, **data.validated_data)
-        return Response(complaint_data(complaint))
+        return Response(ComplaintOut(complaint).data)

@@ -9,16 +9,23 @@ It contains only opened bids: nothing sealed can appear in it.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-from bids import sealing
 from bids.selectors import opened_bids
-from procurement.errors import Forbidden, WrongState
-from procurement.isotime import iso as _iso
+from core import sealing
+from core.errors import Forbidden, WrongState
+from core.isotime import iso
 from tenders.models import Criterion, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Score
+from .serializers import AwardOut
+
+AWARD_FIELDS = ("id", "tender_id", "bid_id", "awarded_at", "justification", "top_ranked", "status",
+                "standstill_ends_at", "cancelled_at")
 
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
@@ -32,12 +39,17 @@ def commitment_salt(tender_id: int) -> str:
     return sealing.tender_secret(b"score-salt", tender_id)
 
 
-def report_is_public(tender: Tender) -> bool:
-    """Public once awarded — and it stays public if an upheld complaint sends
+def _is_public(tender: Tender, *, awarded: bool) -> bool:
+    """The one visibility rule of the report: public once concluded or once an
+    award has been made — and it stays public if an upheld complaint sends
     the tender back to evaluation, since it has been published."""
+    return tender.opened_at is not None and (tender.status in CONCLUDED or awarded)
+
+
+def report_is_public(tender: Tender) -> bool:
     if tender.opened_at is None:
         return False
-    return tender.status in CONCLUDED or Award.objects.filter(tender=tender).exists()
+    return _is_public(tender, awarded=tender.status in CONCLUDED or Award.objects.filter(tender=tender).exists())
 
 
 def membership(tender: Tender, user) -> tuple[bool, bool]:
@@ -86,91 +98,176 @@ def _name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def committee(tender: Tender | int) -> list[dict]:
+@dataclass(frozen=True)
+class Member:
+    """A committee member and its conflict declaration (``declared_at`` None until filed)."""
+    id: int
+    name: str
+    added_at: datetime
+    declared_at: datetime | None
+    statement: str
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    id: int
+    name: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class EvaluatedBid:
+    """An opened bid as the evaluation stands: its qualification, every
+    evaluator's points (criterion id -> evaluator id -> points) and, for a
+    qualified bid, its computed scores and rank (``result``)."""
+    bid: int
+    supplier_id: int
+    supplier_name: str
+    tax_id: str
+    amount: Decimal
+    currency: str
+    received_at: datetime
+    sha256: str
+    qualified: bool | None  # None: not decided yet
+    reason: str
+    decided_at: datetime | None
+    points: dict[int, dict[int, Decimal]]
+    result: scoring.Result | None
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.result is None else self.result.rank
+
+
+@dataclass(frozen=True)
+class EvaluationState:
+    """Everything the award rules decide on and the report shows, read once."""
+    tender: Tender
+    criteria: list[CriterionRow]
+    committee: list[Member]
+    bids: list[EvaluatedBid]
+    awards: list[Award]
+    public: bool
+
+    @property
+    def ranking(self) -> list[int]:
+        """Qualified bids, best first."""
+        return [b.bid for b in sorted((b for b in self.bids if b.result), key=lambda b: b.rank)]
+
+    def bid(self, bid_id: int) -> EvaluatedBid | None:
+        return next((b for b in self.bids if b.bid == bid_id), None)
+
+    def undecided(self) -> list[int]:
+        """Opened bids without a qualification decision."""
+        return [b.bid for b in self.bids if b.qualified is None]
+
+    def declared(self) -> list[int]:
+        """The committee members who may score (they filed a declaration)."""
+        return [m.id for m in self.committee if m.declared_at is not None]
+
+    def incompletely_scored(self) -> list[int]:
+        """Qualified bids some declared evaluator has not scored on some criterion."""
+        scorers = self.declared()
+        return [b.bid for b in self.bids if b.result is not None
+                and any(uid not in b.points.get(c.id, {}) for c in self.criteria for uid in scorers)]
+
+
+def members(tender: Tender | int) -> list[Member]:
     declarations = {uid: (at, statement) for uid, at, statement in ConflictDeclaration.objects
                     .filter(tender=tender).values_list("user_id", "declared_at", "statement")}
     rows = (Evaluator.objects.filter(tender=tender).order_by("id")
             .values_list("user_id", "user__first_name", "user__last_name", "user__username", "added_at"))
-    result = []
-    for uid, first, last, username, added_at in rows:
-        declared_at, statement = declarations.get(uid, (None, ""))
-        result.append({"id": uid, "name": _name(first, last, username), "added_at": _iso(added_at),
-                       "declared_at": _iso(declared_at), "statement": statement})
-    return result
+    return [Member(id=uid, name=_name(first, last, username), added_at=added_at,
+                   declared_at=declarations.get(uid, (None, ""))[0], statement=declarations.get(uid, (None, ""))[1])
+            for uid, first, last, username, added_at in rows]
 
 
-def _award_row(award: dict) -> dict:
-    return {"id": award["id"], "bid": award["bid_id"], "awarded_at": _iso(award["awarded_at"]),
-            "justification": award["justification"], "top_ranked": award["top_ranked"],
-            "status": award["status"], "standstill_ends_at": _iso(award["standstill_ends_at"]),
-            "cancelled_at": _iso(award["cancelled_at"])}
+def _member_row(member: Member) -> dict:
+    return {"id": member.id, "name": member.name, "added_at": iso(member.added_at),
+            "declared_at": iso(member.declared_at), "statement": member.statement}
 
 
-def report(tender: Tender) -> dict:
-    """The evaluation report: every qualification decision, every evaluator's
-    points per bid per criterion, the computed scores and ranking, the awards.
-    Six queries, whatever the number of bids."""
-    criteria = list(Criterion.objects.filter(tender=tender).order_by("position", "id")
-                    .values_list("id", "name", "weight"))
-    criterion_ids = [cid for cid, _, _ in criteria]
-    members = committee(tender)  # 2 queries
-    bids = list(opened_bids(tender).order_by("id").values_list(
+def committee(tender: Tender | int) -> list[dict]:
+    return [_member_row(m) for m in members(tender)]
+
+
+def evaluation_state(tender: Tender) -> EvaluationState:
+    """The evaluation as it stands: every qualification decision, every
+    evaluator's points per bid per criterion, the computed scores and
+    ranking, the awards. Six queries, whatever the number of bids."""
+    criteria = [CriterionRow(*row) for row in Criterion.objects.filter(tender=tender).order_by("position", "id")
+                .values_list("id", "name", "weight")]
+    committee_members = members(tender)  # 2 queries
+    rows = list(opened_bids(tender).order_by("id").values_list(
         "id", "supplier_id", "supplier__name", "supplier__tax_id", "amount", "currency",
         "current__received_at", "current__sha256", "qualification__qualified", "qualification__reason",
         "qualification__decided_at"))
     # bid -> criterion -> evaluator -> points
-    points: dict[int, dict[int, dict[int, object]]] = defaultdict(lambda: defaultdict(dict))
+    points: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for bid_id, cid, uid, value in (Score.objects.filter(tender=tender)
                                     .values_list("bid_id", "criterion_id", "evaluator_id", "points")
                                     .iterator(chunk_size=20_000)):
         points[bid_id][cid][uid] = value
-    awards = [_award_row(a) for a in Award.objects.filter(tender=tender).order_by("awarded_at", "id").values(
-        "id", "bid_id", "awarded_at", "justification", "top_ranked", "status", "standstill_ends_at",
-        "cancelled_at")]
-
+    awards = list(Award.objects.filter(tender=tender).order_by("awarded_at", "id").only(*AWARD_FIELDS))
     candidates = [
         scoring.Candidate(bid=row[0], amount=row[4], received_at=row[6],
                           points={cid: list(by_evaluator.values()) for cid, by_evaluator in points[row[0]].items()})
-        for row in bids if row[8] is True
+        for row in rows if row[8] is True
     ]
     results = {r.bid: r for r in scoring.rank(award_method=tender.award_method, price_weight=tender.price_weight,
-                                              criteria=criterion_ids, candidates=candidates)}
-    rows = []
-    for (bid_id, supplier_id, supplier_name, tax_id, amount, currency, received_at, sha256,
-         qualified, reason, decided_at) in bids:
-        result = results.get(bid_id)
-        scored = points.get(bid_id, {})
-        rows.append({
-            "bid": bid_id,
-            "supplier": {"id": supplier_id, "name": supplier_name, "tax_id": tax_id},
-            "amount": f"{amount:.2f}", "currency": currency, "received_at": _iso(received_at), "sha256": sha256,
-            "qualification": None if qualified is None else {
-                "qualified": qualified, "reason": reason, "decided_at": _iso(decided_at)},
-            # criterion id -> evaluator id -> points
-            "scores": {str(cid): {str(uid): f"{v:.2f}" for uid, v in sorted(by_evaluator.items())}
-                       for cid, by_evaluator in sorted(scored.items())},
-            "price_score": None if result is None else str(result.price_score),
-            "quality": None if result is None else {str(cid): str(v) for cid, v in result.quality.items()},
-            "total": None if result is None else str(result.total),
-            "rank": None if result is None else result.rank,
-        })
-    ranking = [r.bid for r in sorted(results.values(), key=lambda r: r.rank)]
-    active = next((a for a in awards if a["status"] == Award.Status.ACTIVE), None)
-    public = tender.opened_at is not None and (tender.status in CONCLUDED or bool(awards))  # report_is_public
+                                              criteria=[c.id for c in criteria], candidates=candidates)}
+    bids = [EvaluatedBid(bid=bid_id, supplier_id=supplier_id, supplier_name=name, tax_id=tax_id, amount=amount,
+                         currency=currency, received_at=received_at, sha256=sha256, qualified=qualified,
+                         reason=reason, decided_at=decided_at,
+                         points={cid: dict(by) for cid, by in points.get(bid_id, {}).items()},
+                         result=results.get(bid_id))
+            for (bid_id, supplier_id, name, tax_id, amount, currency, received_at, sha256, qualified, reason,
+                 decided_at) in rows]
+    return EvaluationState(tender=tender, criteria=criteria, committee=committee_members, bids=bids,
+                           awards=awards, public=_is_public(tender, awarded=bool(awards)))
+
+
+def _bid_row(bid: EvaluatedBid) -> dict:
+    result = bid.result
+    return {
+        "bid": bid.bid,
+        "supplier": {"id": bid.supplier_id, "name": bid.supplier_name, "tax_id": bid.tax_id},
+        "amount": f"{bid.amount:.2f}", "currency": bid.currency, "received_at": iso(bid.received_at),
+        "sha256": bid.sha256,
+        "qualification": None if bid.qualified is None else {
+            "qualified": bid.qualified, "reason": bid.reason, "decided_at": iso(bid.decided_at)},
+        # criterion id -> evaluator id -> points
+        "scores": {str(cid): {str(uid): f"{v:.2f}" for uid, v in sorted(by_evaluator.items())}
+                   for cid, by_evaluator in sorted(bid.points.items())},
+        "price_score": None if result is None else str(result.price_score),
+        "quality": None if result is None else {str(cid): str(v) for cid, v in result.quality.items()},
+        "total": None if result is None else str(result.total),
+        "rank": bid.rank,
+    }
+
+
+def format_report(state: EvaluationState) -> dict:
+    """The report's JSON (``EvaluationReportOut``): formatting only."""
+    tender = state.tender
     return {
         "tender": tender.pk,
         "status": tender.status,
         "award_method": tender.award_method,
         "price_weight": tender.price_weight,
         "currency": tender.currency,
-        "opened_at": _iso(tender.opened_at),
+        "opened_at": iso(tender.opened_at),
         "rounding": {"places": scoring.PLACES, "mode": scoring.ROUNDING, "rule": scoring.RULE},
-        "criteria": [{"id": cid, "name": name, "weight": weight} for cid, name, weight in criteria],
-        "committee": members,
-        "bids": rows,
-        "ranking": ranking,
-        "award": active,
-        "awards": awards,
+        "criteria": [{"id": c.id, "name": c.name, "weight": c.weight} for c in state.criteria],
+        "committee": [_member_row(m) for m in state.committee],
+        "bids": [_bid_row(b) for b in state.bids],
+        "ranking": state.ranking,
+        "award": next((AwardOut(a).data for a in state.awards if a.status == Award.Status.ACTIVE), None),
+        "awards": AwardOut(state.awards, many=True).data,
         # reveals the score commitments in the audit log once the report is public
-        "commitment_salt": commitment_salt(tender.pk) if public else None,
+        "commitment_salt": commitment_salt(tender.pk) if state.public else None,
     }
+
+
+def report(tender: Tender) -> dict:
+    """The evaluation report (see ``evaluation_state``)."""
+    return format_report(evaluation_state(tender))

@@ -1,14 +1,15 @@
-"""Shapes in and out of the evaluation API. Output rows are plain dicts built
-by ``selectors`` and the functions below; these classes document them for
-the OpenAPI schema."""
+"""Shapes in and out of the evaluation API. The ``*Out`` serializers render
+the declaration, qualification, award and complaint bodies (and the report's
+awards) and document them; the report's rows are built by
+``selectors.format_report``, checked against ``ReportOut`` by the tests."""
 
 
 from decimal import Decimal
 
 from rest_framework import serializers
 
-from procurement.errors import Invalid
-from procurement.isotime import iso
+from core.errors import Invalid
+from core.fields import IsoDateTime
 
 
 class CommitteeIn(serializers.Serializer):
@@ -31,9 +32,9 @@ class DeclarationIn(serializers.Serializer):
 
 
 class DeclarationOut(serializers.Serializer):
-    tender = serializers.IntegerField()
-    evaluator = serializers.IntegerField()
-    declared_at = serializers.CharField()
+    tender = serializers.IntegerField(source="tender_id")
+    evaluator = serializers.IntegerField(source="user_id")
+    declared_at = IsoDateTime()
     statement = serializers.CharField()
 
 
@@ -43,11 +44,11 @@ class QualificationIn(serializers.Serializer):
 
 
 class QualificationOut(serializers.Serializer):
-    bid = serializers.IntegerField()
+    bid = serializers.IntegerField(source="bid_id")
     qualified = serializers.BooleanField()
     reason = serializers.CharField()
-    decided_at = serializers.CharField()
-    tender_status = serializers.CharField()
+    decided_at = IsoDateTime()
+    tender_status = serializers.CharField(source="bid.tender.status")
 
 
 def parse_points(data) -> dict[int, Decimal]:
@@ -64,10 +65,16 @@ def parse_points(data) -> dict[int, Decimal]:
 
 
 class ScoreOut(serializers.Serializer):
+    """One scoring action: ``Score`` rows of one bid by one evaluator."""
     bid = serializers.IntegerField()
     evaluator = serializers.IntegerField()
-    points = serializers.DictField(child=serializers.CharField())
-    scored_at = serializers.CharField()
+    points = serializers.DictField(child=serializers.CharField(), help_text="criterion id -> points")
+    scored_at = IsoDateTime()
+
+    def to_representation(self, scores):
+        return super().to_representation({
+            "bid": scores[0].bid_id, "evaluator": scores[0].evaluator_id, "scored_at": scores[0].scored_at,
+            "points": {str(s.criterion_id): f"{s.points:.2f}" for s in scores}})
 
 
 class AwardIn(serializers.Serializer):
@@ -77,13 +84,13 @@ class AwardIn(serializers.Serializer):
 
 class AwardOut(serializers.Serializer):
     id = serializers.IntegerField()
-    bid = serializers.IntegerField()
-    awarded_at = serializers.CharField()
+    bid = serializers.IntegerField(source="bid_id")
+    awarded_at = IsoDateTime()
     justification = serializers.CharField()
     top_ranked = serializers.BooleanField()
     status = serializers.CharField()
-    standstill_ends_at = serializers.CharField()
-    cancelled_at = serializers.CharField(allow_null=True)
+    standstill_ends_at = IsoDateTime()
+    cancelled_at = IsoDateTime(allow_null=True)
 
 
 class ReportOut(serializers.Serializer):
@@ -116,24 +123,17 @@ class ResolveIn(serializers.Serializer):
     resolution = serializers.CharField(max_length=20000)
 
 
+class ComplainantOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class ComplaintOut(serializers.Serializer):
     id = serializers.IntegerField()
-    award = serializers.IntegerField()
-    supplier = serializers.DictField()
+    award = serializers.IntegerField(source="award_id")
+    supplier = ComplainantOut()
     text = serializers.CharField()
     status = serializers.CharField()
     resolution = serializers.CharField()
-    filed_at = serializers.CharField()
-    resolved_at = serializers.CharField(allow_null=True)
-
-
-def complaint_data(c) -> dict:
-    return {"id": c.pk, "award": c.award_id, "supplier": {"id": c.supplier_id, "name": c.supplier.name},
-            "text": c.text, "status": c.status, "resolution": c.resolution, "filed_at": iso(c.filed_at),
-            "resolved_at": iso(c.resolved_at)}
-
-
-def award_data(a) -> dict:
-    return {"id": a.pk, "bid": a.bid_id, "awarded_at": iso(a.awarded_at), "justification": a.justification,
-            "top_ranked": a.top_ranked, "status": a.status, "standstill_ends_at": iso(a.standstill_ends_at),
-            "cancelled_at": iso(a.cancelled_at)}
+    filed_at = IsoDateTime()
+    resolved_at = IsoDateTime(allow_null=True)

@@ -28,16 +28,15 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from bids.models import Bid
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
-from procurement.isotime import iso as _iso
 from scheduling import services as scheduling
 from tenders.models import AwardMethod, Status, Tender
 from tenders.services import lock_own_tender, lock_tender, transition
 
 from . import selectors
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
-from .selectors import report  # noqa: F401  (the public report is part of this module's interface)
 
 DEFAULT_STATEMENT = ("I declare that I have no conflict of interest with any bidder on this tender, "
                      "and that I will keep the evaluation confidential until the award.")
@@ -77,7 +76,7 @@ def score_commitment(*, tender_id: int, bid_id: int, evaluator_id: int, points: 
 # --- committee -----------------------------------------------------------------
 
 @transaction.atomic
-def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | None = None) -> list[Evaluator]:
+def add_evaluators(tender_id: int, *, by: User, user_ids: list[int], now: datetime | None = None) -> list[Evaluator]:
     """The owning officer names committee members: officers of the same buyer.
     Returns the members added (naming a member twice adds nothing)."""
     now = now or timezone.now()
@@ -100,7 +99,7 @@ def add_evaluators(tender_id: int, *, by, user_ids: list[int], now: datetime | N
 
 
 @transaction.atomic
-def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetime | None = None
+def declare_no_conflict(tender_id: int, *, by: User, statement: str = "", now: datetime | None = None
                         ) -> ConflictDeclaration:
     now = now or timezone.now()
     tender = _lock_for_evaluator(tender_id, by)
@@ -119,7 +118,7 @@ def declare_no_conflict(tender_id: int, *, by, statement: str = "", now: datetim
 # --- qualification -------------------------------------------------------------
 
 @transaction.atomic
-def qualify_bid(tender_id: int, bid_id: int, *, by, qualified: bool, reason: str,
+def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reason: str,
                 now: datetime | None = None) -> Qualification:
     """Qualify or disqualify an opened bid, with a public reason. When fewer
     bids than ``min_bids`` remain not disqualified, the tender is unsuccessful."""
@@ -145,7 +144,7 @@ def qualify_bid(tender_id: int, bid_id: int, *, by, qualified: bool, reason: str
 
 # --- scores --------------------------------------------------------------------
 
-def _lock_for_evaluator(tender_id: int, user) -> Tender:
+def _lock_for_evaluator(tender_id: int, user: User) -> Tender:
     """Lock the tender; another buyer's draft does not exist for this user (404,
     as everywhere else), rather than a 403 that would confirm it exists."""
     tender = lock_tender(tender_id)
@@ -154,7 +153,7 @@ def _lock_for_evaluator(tender_id: int, user) -> Tender:
     return tender
 
 
-def require_declared(tender: Tender, user) -> None:
+def require_declared(tender: Tender, user: User) -> None:
     if not Evaluator.objects.filter(tender=tender, user=user).exists():
         raise Forbidden("Only a member of this tender's evaluation committee can score.", code="not_evaluator")
     if not ConflictDeclaration.objects.filter(tender=tender, user=user).exists():
@@ -162,7 +161,7 @@ def require_declared(tender: Tender, user) -> None:
 
 
 @transaction.atomic
-def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
+def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decimal],
               now: datetime | None = None) -> list[Score]:
     """An evaluator's points for a qualified bid, per quality criterion
     (0..criterion weight, 2 decimal places). A later score replaces the
@@ -206,70 +205,62 @@ def score_bid(tender_id: int, bid_id: int, *, by, points: dict[int, Decimal],
 
 # --- award -----------------------------------------------------------------------
 
-def _check_ready(tender: Tender, data: dict) -> None:
-    undecided = [b["bid"] for b in data["bids"] if b["qualification"] is None]
+def _check_ready(state: selectors.EvaluationState) -> None:
+    undecided = state.undecided()
     if undecided:
         raise WrongState("Every opened bid needs a qualification decision before the award.",
                          code="qualification_incomplete", bids=undecided)
-    if tender.award_method != AwardMethod.BEST_VALUE:
+    if state.tender.award_method != AwardMethod.BEST_VALUE:
         return
-    scorers = [e["id"] for e in data["committee"] if e["declared_at"] is not None]
-    if not scorers:
+    if not state.declared():
         raise WrongState("No evaluator has declared and scored yet.", code="scoring_incomplete")
-    missing = []
-    for row in data["bids"]:
-        if row["rank"] is None:
-            continue
-        for criterion in data["criteria"]:
-            given = row["scores"].get(str(criterion["id"]), {})
-            if any(str(uid) not in given for uid in scorers):
-                missing.append(row["bid"])
-                break
+    missing = state.incompletely_scored()
     if missing:
         raise WrongState("Every declared evaluator must score every qualified bid on every criterion.",
                          code="scoring_incomplete", bids=missing)
 
 
 @transaction.atomic
-def award_bid(tender_id: int, *, by, bid_id: int, justification: str = "", now: datetime | None = None) -> Award:
+def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
+              now: datetime | None = None) -> Award:
     """Award the tender to a qualified bid. Any bid but the top-ranked needs a
     public written justification. Starts the standstill period."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="an award")
-    data = selectors.report(tender)
-    _check_ready(tender, data)
-    row = next((b for b in data["bids"] if b["bid"] == bid_id), None)
-    if row is None:
+    state = selectors.evaluation_state(tender)
+    _check_ready(state)
+    bid = state.bid(bid_id)
+    if bid is None:
         raise NotFound("No such opened bid on this tender.")
-    if row["rank"] is None:
+    if bid.rank is None:
         raise WrongState("Only a qualified bid can be awarded.", code="bid_not_qualified")
-    top = row["rank"] == 1
+    top = bid.rank == 1
     justification = justification.strip()
     if not top and not justification:
-        raise Invalid(f"This bid ranks {row['rank']}; awarding it instead of bid {data['ranking'][0]} needs a "
+        raise Invalid(f"This bid ranks {bid.rank}; awarding it instead of bid {state.ranking[0]} needs a "
                       "written justification.", code="justification_required", field="justification",
-                      top_ranked=data["ranking"][0])
+                      top_ranked=state.ranking[0])
     award = Award.objects.create(
         tender=tender, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
-    summary = {"award": award.pk, "bid": bid_id, "supplier": row["supplier"]["name"], "amount": row["amount"],
-               "currency": row["currency"], "rank": row["rank"], "top_ranked": top,
-               "justification": justification, "standstill_ends_at": _iso(award.standstill_ends_at),
-               "ranking": [{"bid": b["bid"], "total": b["total"]} for b in
-                           sorted((b for b in data["bids"] if b["rank"]), key=lambda b: b["rank"])]}
+    amount = f"{bid.amount:.2f}"
+    summary = {"award": award.pk, "bid": bid_id, "supplier": bid.supplier_name, "amount": amount,
+               "currency": bid.currency, "rank": bid.rank, "top_ranked": top,
+               "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
+               "ranking": [{"bid": b, "total": str(state.bid(b).result.total)} for b in state.ranking]}
     transition(tender, Status.AWARDED, now=now, event="tender_awarded", by=by, data=summary,
-               live_extra={"bid": bid_id, "supplier": row["supplier"]["name"]})
-    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=row["supplier"]["name"],
-              amount=row["amount"], currency=row["currency"], top_ranked=top, justification=justification,
-              standstill_ends_at=_iso(award.standstill_ends_at))
+               live_extra={"bid": bid_id, "supplier": bid.supplier_name})
+    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=bid.supplier_name,
+              amount=amount, currency=bid.currency, top_ranked=top, justification=justification,
+              standstill_ends_at=iso(award.standstill_ends_at))
     return award
 
 
 # --- complaints --------------------------------------------------------------------
 
 @transaction.atomic
-def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None) -> Complaint:
+def file_complaint(tender_id: int, *, by: User, text: str, now: datetime | None = None) -> Complaint:
     """A supplier whose opened bid lost complains about the award, during the standstill."""
     now = now or timezone.now()
     tender = lock_tender(tender_id)
@@ -285,7 +276,7 @@ def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None
     if own.pk == award.bid_id:
         raise Forbidden("The winning bidder cannot complain about its own award.", code="winner_cannot_complain")
     if now >= award.standstill_ends_at:
-        raise WrongState(f"The standstill period ended at {_iso(award.standstill_ends_at)}.",
+        raise WrongState(f"The standstill period ended at {iso(award.standstill_ends_at)}.",
                          code="standstill_over")
     if Complaint.objects.filter(tender=tender, supplier_id=by.organisation_id, status=Complaint.Status.OPEN).exists():
         raise WrongState("Your organisation already has an open complaint on this tender.", code="complaint_open")
@@ -299,7 +290,7 @@ def file_complaint(tender_id: int, *, by, text: str, now: datetime | None = None
 
 
 @transaction.atomic
-def resolve_complaint(tender_id: int, complaint_id: int, *, by, upheld: bool, resolution: str,
+def resolve_complaint(tender_id: int, complaint_id: int, *, by: User, upheld: bool, resolution: str,
                       now: datetime | None = None) -> Complaint:
     """Upheld: the award is annulled and evaluation resumes (other open
     complaints about that award close as moot). Dismissed: the standstill
@@ -365,7 +356,7 @@ def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     if Complaint.objects.filter(award=award, status=Complaint.Status.OPEN).exists():
         return False
     transition(tender, Status.COMPLETE, now=now, event="tender_completed", role="system",
-               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": _iso(award.standstill_ends_at)})
+               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": iso(award.standstill_ends_at)})
     return True
 
 

@@ -10,11 +10,11 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
+from accounts.authentication import token_and_user  # the HTTP API's lookup
+
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from accounts.authentication import token_and_user  # the HTTP API's lookup (needs the app registry)
-
     found = token_and_user(key)
     return found[1] if found and found[1].is_active else None
 

@@ -23,6 +23,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
+from bids.services import opening_record
+from core.isotime import iso
+from tenders.selectors import tenders_public
+
 from . import auth, events
 
 logger = logging.getLogger(__name__)
@@ -52,20 +56,17 @@ def _tender_snapshot(tender_id: int) -> str | None:
     """The tender's current public state as the first message, or None for
     an unknown or draft tender. Before the opening it holds the bid count
     only; the opening record once it is public."""
-    from bids.services import opening_record
-    from tenders.selectors import tenders_public
-
     tender = tenders_public().filter(pk=tender_id).first()
     if tender is None:
         return None
     snapshot = {
         "type": "snapshot", "tender": str(tender.pk), "status": tender.status,
-        "at": events.iso(tender.updated_at), "bid_count": tender.bid_count, "title": tender.title,
-        "submission_deadline": events.iso(tender.submission_deadline),
-        "clarification_deadline": events.iso(tender.clarification_deadline),
+        "at": iso(tender.updated_at), "bid_count": tender.bid_count, "title": tender.title,
+        "submission_deadline": iso(tender.submission_deadline),
+        "clarification_deadline": iso(tender.clarification_deadline),
     }
     if tender.opened_at is not None:
-        snapshot["opened_at"] = events.iso(tender.opened_at)
+        snapshot["opened_at"] = iso(tender.opened_at)
         snapshot["bids"] = opening_record(tender)
     return json.dumps(snapshot, ensure_ascii=False)
 

@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from procurement.isotime import iso
+from core.isotime import iso
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSupplier
-from procurement.pagination import Pagination
+from core.pagination import Pagination
 
 from . import selectors, services
 from .serializers import MarkedOut, NotificationOut, NotificationPageOut, SubscriptionIn, SubscriptionOut

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from tenders.serializers import iso
+from core.isotime import iso
 
 from .models import Notification, Subscription
 

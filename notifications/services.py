@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from core.errors import Invalid, NotFound, WrongState
+from core.isotime import iso
+from core.validators import CPV_PREFIX
 from live import events as live
-from procurement.errors import Invalid, NotFound, WrongState
-from tenders.filters import CPV_PREFIX
-from tenders.serializers import iso
 
 from .models import Notification, Subscription
 
@@ -51,7 +51,7 @@ def cpv_prefixes(cpv: str) -> list[str]:
 # --- subscriptions ------------------------------------------------------------
 
 @transaction.atomic
-def subscribe(*, by, cpv_prefix: str, buyer_id: int | None = None, now: datetime | None = None) -> Subscription:
+def subscribe(*, by: User, cpv_prefix: str, buyer_id: int | None = None, now: datetime | None = None) -> Subscription:
     now = now or timezone.now()
     prefix = normalise_prefix(cpv_prefix)
     if buyer_id is not None and not Organisation.objects.filter(pk=buyer_id, kind=Organisation.Kind.BUYER).exists():
@@ -65,14 +65,14 @@ def subscribe(*, by, cpv_prefix: str, buyer_id: int | None = None, now: datetime
 
 
 @transaction.atomic
-def unsubscribe(subscription_id: int, *, by) -> None:
+def unsubscribe(subscription_id: int, *, by: User) -> None:
     deleted, _ = Subscription.objects.filter(pk=subscription_id, organisation_id=by.organisation_id).delete()
     if not deleted:
         raise NotFound("No such subscription.")
 
 
 @transaction.atomic
-def mark_read(notification_id: int, *, by, now: datetime | None = None) -> Notification:
+def mark_read(notification_id: int, *, by: User, now: datetime | None = None) -> Notification:
     now = now or timezone.now()
     notification = (Notification.objects.select_for_update()
                     .filter(pk=notification_id, organisation_id=by.organisation_id).first())
@@ -85,7 +85,7 @@ def mark_read(notification_id: int, *, by, now: datetime | None = None) -> Notif
 
 
 @transaction.atomic
-def mark_all_read(*, by, now: datetime | None = None) -> int:
+def mark_all_read(*, by: User, now: datetime | None = None) -> int:
     now = now or timezone.now()
     return Notification.objects.filter(organisation_id=by.organisation_id, read_at__isnull=True).update(read_at=now)
 

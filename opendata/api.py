@@ -9,7 +9,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from tenders.filters import TenderFilter
 from tenders.selectors import tenders_public
 
@@ -34,8 +34,9 @@ class PackageOut(serializers.Serializer):
 
 
 class PagedPackageOut(PackageOut):
-    links = serializers.DictField(help_text="`next` (when more releases follow) and `prev` (absent on the "
-                                            "first page); pagination extension")
+    links = serializers.DictField(required=False, help_text=(
+        "`next` (when more releases follow) and `prev` (absent on the first page); pagination extension. "
+        "Absent on a page with neither"))
 
 
 class RecordPackageOut(serializers.Serializer):

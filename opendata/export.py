@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 from typing import Iterable, Iterator
 
+from core.isotime import iso
 from tenders import cpv
-from tenders.serializers import LIST_VALUES, iso
+from tenders.serializers import LIST_VALUES
 
 COLUMNS = ["id", "status", "title", "cpv", "cpv_name", "buyer_id", "buyer", "estimated_amount", "currency",
            "clarification_deadline", "submission_deadline", "award_method", "min_bids", "bid_count",

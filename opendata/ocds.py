@@ -21,8 +21,8 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from procurement.errors import DomainError
-from procurement.isotime import iso
+from core.errors import DomainError
+from core.isotime import iso
 from tenders.models import Tender
 
 from .models import Release

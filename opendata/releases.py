@@ -47,7 +47,7 @@ from django.db import connection
 from bids.models import Bid
 from clarifications.models import Question
 from evaluation.models import Award, Qualification
-from procurement.isotime import iso
+from core.isotime import iso
 from tenders import cpv
 from tenders.models import AwardMethod, Status, Tender
 

@@ -18,7 +18,8 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from procurement import dbhealth, health, logs, uploads  # noqa: E402
+from core import dbhealth  # noqa: E402
+from procurement import health, logs, uploads  # noqa: E402
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -186,8 +187,8 @@ async def _send_unavailable(send):
 
 
 async def _lifespan(receive, send):
+    from core import scheduler
     from live import events
-    from procurement import scheduler
 
     stop, task, outbox = asyncio.Event(), None, None
     while True:

@@ -21,7 +21,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from procurement import dbhealth
+from core import dbhealth
 
 PATHS = ("/healthz", "/readyz")
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "core",
     "accounts",
     "tenders",
     "bids",
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "live",
     "scheduling",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +165,7 @@ if DATABASE_URL:
         # connection per request and leak it ("too many clients" under load).
         # A process-wide psycopg pool reuses connections across threads.
         _default_db["CONN_MAX_AGE"] = 0
-        from procurement.dbhealth import OutageAwareConnection
+        from core.dbhealth import OutageAwareConnection
 
         # Django's backend, its pool's waiters failing fast in an outage (procurement/pgpool/base.py).
         _default_db["ENGINE"] = "procurement.pgpool"
@@ -261,12 +263,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "procurement.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "procurement.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -311,7 +313,7 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "procurement.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
@@ -403,6 +405,15 @@ PROCUREMENT_SCHEDULER_RETRY_MAX = env_float("PROCUREMENT_SCHEDULER_RETRY_MAX", 3
 PROCUREMENT_SCHEDULER_STALE_AFTER = env_float("PROCUREMENT_SCHEDULER_STALE_AFTER", 30.0)
 # /readyz gives up on each of its checks (database, channel layer) after this many seconds.
 READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
+# The scheduler's jobs (core/scheduler.py runs them; the apps own them): each
+# takes the time and returns how many due items it handled. The scheduler
+# sleeps until the time PROCUREMENT_SCHEDULER_NEXT_DUE returns for the time
+# now (or a failed item's retry, whichever is earlier).
+PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due"]
+PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
+# Called by audit.append with (tender, entry), in the change's transaction:
+# the OCDS release of that moment, stored once (opendata sits above audit).
+PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record"]
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

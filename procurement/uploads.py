@@ -93,7 +93,7 @@ def declared_length(scope) -> int | None:
 async def send_too_large(send) -> None:
     import json
 
-    from procurement.errors import request_refusal
+    from core.errors import request_refusal
 
     status, body = request_refusal(too_large())
     payload = json.dumps(body).encode()

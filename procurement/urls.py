@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from procurement import errors
+from core import errors
 
 api = [
     path("auth/", include("accounts.urls")),

@@ -7,14 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer
-from procurement.errors import NotFound
+from core.errors import NotFound
 
 from . import selectors, services
 from .filters import TenderFilter
 from .models import TenderDocument
 from .serializers import (
     LIST_VALUES, AmendmentIn, AmendmentOut, CancelIn, DocumentIn, DocumentOut, TenderIn, TenderListOut,
-    TenderOut, TenderPatch, document_data, tender_data, tender_row,
+    TenderOut, TenderPatch, tender_row,
 )
 
 
@@ -22,7 +22,7 @@ def _detail(tender_id: int, user) -> dict:
     tender = selectors.tender_visible_to(user, tender_id)
     tender = type(tender).objects.select_related("buyer").prefetch_related(
         "criteria", "documents", "amendments").get(pk=tender.pk)
-    return tender_data(tender)
+    return TenderOut(tender).data
 
 
 class RegisterRows:
@@ -131,7 +131,7 @@ class DocumentListView(APIView):
     @extend_schema(responses={200: DocumentOut(many=True)}, tags=["documents"], summary="Tender documents")
     def get(self, request, tender_id: int):
         tender = selectors.tender_visible_to(request.user, tender_id)
-        return Response([document_data(d) for d in tender.documents.all()])
+        return Response(DocumentOut(tender.documents.all(), many=True).data)
 
     @extend_schema(request={"multipart/form-data": DocumentIn}, responses={201: DocumentOut},
                    tags=["documents"], summary="Upload a tender document (draft; or active, as an amendment)")
@@ -142,7 +142,7 @@ class DocumentListView(APIView):
                                          title=data.validated_data["title"],
                                          document_type=data.validated_data["document_type"],
                                          rationale=data.validated_data["rationale"])
-        return Response(document_data(document), status=status.HTTP_201_CREATED)
+        return Response(DocumentOut(document).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentDownloadView(APIView):

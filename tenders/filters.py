@@ -1,5 +1,4 @@
 import copy
-import re
 from datetime import UTC
 
 import django_filters
@@ -7,6 +6,8 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from rest_framework.exceptions import ValidationError
+
+from core.validators import CPV_PREFIX
 
 from .models import Status, Tender
 
@@ -43,7 +44,6 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-CPV_PREFIX = re.compile(r"^(\d{2,8})(-\d)?$")
 
 
 class TenderFilter(django_filters.FilterSet):

@@ -55,7 +55,7 @@ class Tender(models.Model):
     cancellation_reason = models.TextField(blank=True, default="")
 
     # Sealing keys, made at publication: bids are sealed to public_key; the
-    # private key is itself sealed under the platform key (bids.sealing).
+    # private key is itself sealed under the platform key (core.sealing).
     public_key = models.BinaryField(null=True, blank=True, editable=False)
     sealed_private_key = models.BinaryField(null=True, blank=True, editable=False)
 

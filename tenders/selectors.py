@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from procurement.errors import NotFound
+from core.errors import NotFound
 
 from .models import PUBLISHED_STATUSES, Status, Tender
 
@@ -31,3 +31,4 @@ def is_owner(user, tender: Tender) -> bool:
 
 def drafts_of(user) -> QuerySet[Tender]:
     return Tender.objects.filter(buyer_id=user.organisation_id, status=Status.DRAFT)
+

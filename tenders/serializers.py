@@ -1,13 +1,16 @@
-"""Shapes in and out. Output rows are built from ``.values()`` dicts by plain
-functions (no per-row queries, no ModelSerializer cost); the Serializer
-classes below document the same shapes for the OpenAPI schema."""
+"""Shapes in and out. The ``*Out`` serializers render a tender, its documents
+and amendments, and document them. The register's rows are the one
+exception: ``tender_row`` builds them from ``.values()`` dicts, the register
+being the hot public path (``bench/register.py``); the tests check every
+register response against ``TenderListOut`` in ``/api/schema/``."""
 
 
 from decimal import Decimal
 
 from rest_framework import serializers
 
-from procurement.isotime import iso
+from core.fields import IsoDateTime
+from core.isotime import iso
 
 from . import cpv
 from .models import AwardMethod, Language, Status
@@ -82,16 +85,19 @@ class TenderListOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     title = serializers.CharField()
     cpv = serializers.CharField()
-    cpv_name = serializers.CharField()
+    cpv_name = serializers.SerializerMethodField()
     buyer = BuyerOut()
     estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
     currency = serializers.CharField()
-    clarification_deadline = serializers.DateTimeField()
-    submission_deadline = serializers.DateTimeField()
+    clarification_deadline = IsoDateTime()
+    submission_deadline = IsoDateTime()
     award_method = serializers.ChoiceField(choices=AwardMethod.choices)
     min_bids = serializers.IntegerField()
     bid_count = serializers.IntegerField()
-    published_at = serializers.DateTimeField(allow_null=True)
+    published_at = IsoDateTime(allow_null=True)
+
+    def get_cpv_name(self, tender) -> str:
+        return cpv.name(tender.cpv)
 
 
 class DocumentOut(serializers.Serializer):
@@ -102,31 +108,42 @@ class DocumentOut(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
-    uploaded_at = serializers.DateTimeField()
-    url = serializers.CharField()
+    uploaded_at = IsoDateTime()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, document) -> str:
+        return f"/api/tenders/{document.tender_id}/documents/{document.pk}/download/"
 
 
 class AmendmentOut(serializers.Serializer):
     id = serializers.IntegerField()
-    at = serializers.DateTimeField()
+    at = IsoDateTime()
     rationale = serializers.CharField()
     changes = serializers.DictField()
     deadline_extended = serializers.BooleanField()
 
 
 class TenderOut(TenderListOut):
+    """The full tender (detail view); render it with buyer selected and
+    criteria, documents and amendments prefetched."""
     description = serializers.CharField()
     language = serializers.ChoiceField(choices=Language.choices)
-    cpv_name_ru = serializers.CharField()
+    cpv_name_ru = serializers.SerializerMethodField()
     price_weight = serializers.IntegerField()
     criteria = CriterionOut(many=True)
-    created_at = serializers.DateTimeField()
-    opened_at = serializers.DateTimeField(allow_null=True)
-    cancelled_at = serializers.DateTimeField(allow_null=True)
+    created_at = IsoDateTime()
+    opened_at = IsoDateTime(allow_null=True)
+    cancelled_at = IsoDateTime(allow_null=True)
     cancellation_reason = serializers.CharField()
-    public_key = serializers.CharField(allow_null=True, help_text="X25519 key bids are sealed to (hex)")
+    public_key = serializers.SerializerMethodField(help_text="X25519 key bids are sealed to (hex)")
     documents = DocumentOut(many=True)
     amendments = AmendmentOut(many=True)
+
+    def get_cpv_name_ru(self, tender) -> str:
+        return cpv.name(tender.cpv, "ru")
+
+    def get_public_key(self, tender) -> str | None:
+        return bytes(tender.public_key).hex() if tender.public_key else None
 
 
 LIST_VALUES = [
@@ -152,36 +169,4 @@ def tender_row(row: dict) -> dict:
         "min_bids": row["min_bids"],
         "bid_count": row["bid_count"],
         "published_at": iso(row["published_at"]),
-    }
-
-
-def document_data(document) -> dict:
-    return {
-        "id": document.pk, "title": document.title, "document_type": document.document_type,
-        "filename": document.filename, "content_type": document.content_type, "size": document.size,
-        "sha256": document.sha256, "uploaded_at": iso(document.uploaded_at),
-        "url": f"/api/tenders/{document.tender_id}/documents/{document.pk}/download/",
-    }
-
-
-def tender_data(tender) -> dict:
-    """The full tender (detail view); criteria, documents and amendments
-    should be prefetched."""
-    row = {field: getattr(tender, field) for field in LIST_VALUES if "__" not in field}
-    row["buyer__name"] = tender.buyer.name
-    return {
-        **tender_row(row),
-        "description": tender.description,
-        "language": tender.language,
-        "cpv_name_ru": cpv.name(tender.cpv, "ru"),
-        "price_weight": tender.price_weight,
-        "criteria": [{"id": c.pk, "name": c.name, "weight": c.weight} for c in tender.criteria.all()],
-        "created_at": iso(tender.created_at),
-        "opened_at": iso(tender.opened_at),
-        "cancelled_at": iso(tender.cancelled_at),
-        "cancellation_reason": tender.cancellation_reason,
-        "public_key": bytes(tender.public_key).hex() if tender.public_key else None,
-        "documents": [document_data(d) for d in tender.documents.all()],
-        "amendments": [{"id": a.pk, "at": iso(a.at), "rationale": a.rationale, "changes": a.changes,
-                        "deadline_extended": a.deadline_extended} for a in tender.amendments.all()],
     }

@@ -17,10 +17,14 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from accounts.models import User
 from audit import services as audit
+from core import sealing
+from core.db import db_now
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 
 from . import cpv, reference
 from .models import Amendment, AwardMethod, Criterion, Language, Status, Tender, TenderDocument
@@ -37,29 +41,14 @@ DRAFT_FIELDS = {
     "title", "description", "cpv", "estimated_amount", "currency", "clarification_deadline",
     "submission_deadline", "award_method", "price_weight", "min_bids", "language",
 }
+# A bid that counts (``bids.models.Bid.Status.SUBMITTED``; tests/test_layers.py
+# checks the two agree).
+LIVE_BID_STATUS = "submitted"
 AMENDABLE_FIELDS = {"title", "description", "estimated_amount", "clarification_deadline", "submission_deadline"}
 
 
 class DeadlinePassed(WrongState):
     code = "deadline_passed"
-
-
-def db_clock_sql() -> str:
-    """SQL for the database's wall clock, to read it inside a statement that
-    runs after a lock is held: on PostgreSQL ``clock_timestamp()`` (the real
-    time now, not ``now()``, the transaction's start); ``NULL`` where the
-    database has none (SQLite), for which ``timezone.now()`` stands in."""
-    return "clock_timestamp()" if connection.vendor == "postgresql" else "NULL"
-
-
-def db_now() -> datetime:
-    """The database's wall clock (``db_clock_sql``). Read it after taking a
-    lock so that time spent waiting for the lock counts."""
-    if connection.vendor != "postgresql":
-        return timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {db_clock_sql()}")
-        return cursor.fetchone()[0]
 
 
 def lock_tender(tender_id: int) -> Tender:
@@ -71,7 +60,7 @@ def lock_tender(tender_id: int) -> Tender:
         raise NotFound("No such tender.") from None
 
 
-def lock_own_tender(tender_id: int, *, by) -> Tender:
+def lock_own_tender(tender_id: int, *, by: User) -> Tender:
     """Lock a tender the officer's buyer owns. A stranger's draft does not
     exist for them (404); a stranger's published tender is refused (403)."""
     tender = lock_tender(tender_id)
@@ -82,7 +71,7 @@ def lock_own_tender(tender_id: int, *, by) -> Tender:
     return tender
 
 
-def transition(tender: Tender, to: str, *, now: datetime, event: str, by=None, role: str | None = None,
+def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User | None = None, role: str | None = None,
                data: dict | None = None, live_extra: dict | None = None) -> None:
     """Move a locked tender to ``to``, audit it and announce it after commit."""
     if to not in TRANSITIONS.get(tender.status, set()):
@@ -138,8 +127,8 @@ def _validate_periods(tender: Tender, now: datetime, *, minimum: int) -> None:
     if tender.submission_deadline < earliest:
         raise Invalid(
             f"The submission deadline must be at least {minimum} seconds after publication "
-            f"(not before {live.iso(earliest)}).",
-            code="submission_period_too_short", field="submission_deadline", earliest=live.iso(earliest),
+            f"(not before {iso(earliest)}).",
+            code="submission_period_too_short", field="submission_deadline", earliest=iso(earliest),
         )
 
 
@@ -168,7 +157,7 @@ def _terms(tender: Tender) -> dict[str, Any]:
 # --- drafting ---------------------------------------------------------------
 
 @transaction.atomic
-def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
+def create_draft(*, by: User, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
     now = now or timezone.now()
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
@@ -193,7 +182,7 @@ def create_draft(*, by, criteria: list[dict] | None = None, now: datetime | None
 
 
 @transaction.atomic
-def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now: datetime | None = None,
+def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None, now: datetime | None = None,
                  **fields) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
@@ -219,9 +208,7 @@ def update_draft(tender_id: int, *, by, criteria: list[dict] | None = None, now:
 
 
 @transaction.atomic
-def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender:
-    from bids import sealing
-
+def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.DRAFT:
@@ -235,20 +222,20 @@ def publish_tender(tender_id: int, *, by, now: datetime | None = None) -> Tender
     tender.published_at = now
     tender.save(update_fields=["public_key", "sealed_private_key", "published_at", "updated_at"])
     transition(tender, Status.ACTIVE, now=now, event="tender_published", by=by,
-               data={"submission_deadline": live.iso(tender.submission_deadline),
-                     "clarification_deadline": live.iso(tender.clarification_deadline),
+               data={"submission_deadline": iso(tender.submission_deadline),
+                     "clarification_deadline": iso(tender.clarification_deadline),
                      "award_method": tender.award_method, "price_weight": tender.price_weight,
                      "criteria": criteria, "estimated_amount": str(tender.estimated_amount),
                      "currency": tender.currency, "cpv": tender.cpv, "min_bids": tender.min_bids,
                      "public_key": tender.public_key.hex()},
                live_extra={"title": tender.title, "buyer": tender.buyer.name,
-                           "submission_deadline": live.iso(tender.submission_deadline)})
+                           "submission_deadline": iso(tender.submission_deadline)})
     notifications.tender_published(tender, now=now)
     return tender
 
 
 @transaction.atomic
-def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = None, **changes) -> Amendment:
+def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | None = None, **changes) -> Amendment:
     """Change an active tender's terms. The deadline is pushed out to leave at
     least PROCUREMENT_MIN_AMENDMENT_PERIOD, and existing bids must be
     confirmed again (unconfirmed bids are not opened)."""
@@ -257,7 +244,7 @@ def amend_tender(tender_id: int, *, by, rationale: str, now: datetime | None = N
     if tender.status != Status.ACTIVE:
         raise WrongState("Only an active tender can be amended.", code="not_active", status=tender.status)
     if now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.")
     unknown = set(changes) - AMENDABLE_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields {sorted(unknown)}")
@@ -296,14 +283,12 @@ def _extend_for_amendment(tender: Tender, diff: dict, *, now: datetime) -> bool:
     return True
 
 
-def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff: dict, extended: bool,
+def _record_amendment(tender: Tender, *, by: User, now: datetime, rationale: str, diff: dict, extended: bool,
                       terms_changed: bool) -> Amendment:
     """The shared end of every change to an active tender's terms: existing
     bids must be confirmed again when terms changed (unconfirmed bids are not
     opened); the amendment is recorded, audited, announced and notified."""
-    from bids.services import require_confirmation
-
-    flagged = require_confirmation(tender) if terms_changed else set()
+    flagged = _require_confirmation(tender) if terms_changed else set()
     diff_json = {f: {"from": _jsonable(d["from"]), "to": _jsonable(d["to"])} for f, d in diff.items()}
     amendment = Amendment.objects.create(tender=tender, at=now, rationale=rationale, changes=diff_json,
                                          deadline_extended=extended, by=by)
@@ -311,26 +296,36 @@ def _record_amendment(tender: Tender, *, by, now: datetime, rationale: str, diff
                  data={"amendment": amendment.pk, "rationale": rationale, "changes": diff_json,
                        "deadline_extended": extended, "bids_to_confirm": len(flagged)})
     live.emit(tender, "tender_amended", now=now, feed=True, changes=diff_json,
-              submission_deadline=live.iso(tender.submission_deadline),
-              clarification_deadline=live.iso(tender.clarification_deadline))
+              submission_deadline=iso(tender.submission_deadline),
+              clarification_deadline=iso(tender.clarification_deadline))
     if "submission_deadline" in diff or "clarification_deadline" in diff:
         live.emit(tender, "deadline_changed", now=now,
-                  submission_deadline=live.iso(tender.submission_deadline),
-                  clarification_deadline=live.iso(tender.clarification_deadline))
+                  submission_deadline=iso(tender.submission_deadline),
+                  clarification_deadline=iso(tender.clarification_deadline))
     notifications.tender_amended(tender, amendment, now=now, bidders=flagged)
     return amendment
 
 
+def _require_confirmation(tender: Tender) -> set[int]:
+    """Under the tender's lock: flag every live bid; the organisations whose
+    bids must now be confirmed. The bids are reached through the relation
+    (``tender.bids``): the bids app depends on this one, not the reverse."""
+    live_bids = tender.bids.filter(status=LIVE_BID_STATUS)
+    suppliers = set(live_bids.values_list("supplier_id", flat=True))
+    live_bids.update(needs_confirmation=True)
+    return suppliers
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return live.iso(value)
+        return iso(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
 
 
 @transaction.atomic
-def cancel_tender(tender_id: int, *, by, reason: str, now: datetime | None = None) -> Tender:
+def cancel_tender(tender_id: int, *, by: User, reason: str, now: datetime | None = None) -> Tender:
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if not reason.strip():
@@ -369,7 +364,7 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 
 
 @transaction.atomic
-def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
+def add_document(tender_id: int, *, by: User, upload: UploadedFile, title: str = "",
                  document_type: str = "biddingDocuments", rationale: str = "",
                  now: datetime | None = None) -> TenderDocument:
     """Attach a document. On an active tender a new document changes what
@@ -382,12 +377,12 @@ def add_document(tender_id: int, *, by, upload: UploadedFile, title: str = "",
         raise WrongState("Documents can be added to a draft or an active tender.", code="invalid_state",
                          status=tender.status)
     if tender.status == Status.ACTIVE and now >= tender.submission_deadline:
-        raise DeadlinePassed(f"The submission deadline was {live.iso(tender.submission_deadline)}.")
+        raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.")
     if tender.status == Status.ACTIVE and now >= tender.clarification_deadline:
         # As for any amendment: bidders must still be able to ask about it.
         raise WrongState("The clarification deadline has passed: amend the tender to move it first.",
                          code="clarification_deadline_past",
-                         clarification_deadline=live.iso(tender.clarification_deadline))
+                         clarification_deadline=iso(tender.clarification_deadline))
     if not reference.is_document_type(document_type):
         raise Invalid("Unknown document type (see the OCDS documentType codelist).",
                       code="document_type_unknown", field="document_type")

@@ -1,24 +1,40 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import taxid
-from accounts.models import Organisation, User
+from accounts.models import User
 from accounts.services import create_officer
 from tenders import services as tender_services
+from tests import schema_check
+from tests.factories import SupplierFactory
 
 _serial = count(1)
 
 
-def valid_tax_id() -> str:
-    while True:
-        candidate = taxid.complete(f"{next(_serial) + 10_000_000_000:011d}")
-        if candidate:
-            return candidate
+@pytest.fixture(autouse=True)
+def responses_match_the_schema(monkeypatch, request):
+    """Every JSON response a test gets from the API is checked against
+    /api/schema/ (tests/schema_check.py); ``@pytest.mark.no_schema_check``
+    for a test that sends requests the schema cannot describe."""
+    if request.node.get_closest_marker("no_schema_check"):
+        return
+    original = Client.request
+
+    def checked(self, **kwargs):
+        response = original(self, **kwargs)
+        if not getattr(response, "streaming", False) and response.get("Content-Type", "").startswith(
+                "application/json"):
+            schema_check.check(response.request["REQUEST_METHOD"], response.request["PATH_INFO"],
+                               response.status_code, json.loads(response.content or b"null"))
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
 
 
 @pytest.fixture(autouse=True)
@@ -48,13 +64,7 @@ def other_officer(make_officer) -> User:
 @pytest.fixture
 def make_supplier(db):
     def make(name: str | None = None) -> User:
-        n = next(_serial)
-        org = Organisation.objects.create(kind=Organisation.Kind.SUPPLIER, name=name or f"Supplier {n} LLP",
-                                          tax_id=valid_tax_id())
-        user = User(username=f"supplier{n}", organisation=org)
-        user.set_password("Str0ng-pass-phrase")
-        user.save()
-        return user
+        return SupplierFactory(**({"organisation__name": name} if name else {}))
     return make
 
 

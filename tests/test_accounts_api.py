@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
-from tests.conftest import valid_tax_id
+from tests.factories import valid_tax_id
 from tests.helpers import tender_json
 
 pytestmark = pytest.mark.django_db

@@ -271,3 +271,18 @@ def test_an_append_from_a_stale_instance_is_refused_and_writes_nothing(make_tend
     # then the chain did not fork and still verifies
     assert AuditEntry.objects.filter(tender=tender).count() == before
     assert audit.verify([tender.pk]) == []
+
+
+def test_an_append_returns_the_stored_entry_and_moves_the_head(make_tender):
+    # given
+    tender = make_tender()
+    with transaction.atomic():
+        locked = tender_services.lock_tender(tender.pk)
+        # when
+        entry = audit.append(locked, "note", now=timezone.now(), data={"n": 1})
+    # then the entry is the saved row, and the tender's head is its hash
+    assert AuditEntry.objects.get(pk=entry.pk).hash == entry.hash
+    tender.refresh_from_db()
+    assert (tender.audit_length, tender.audit_head) == (entry.seq, entry.hash) == (locked.audit_length,
+                                                                                    locked.audit_head)
+    assert audit.verify([tender.pk]) == []

@@ -7,7 +7,7 @@ from django.utils import timezone
 from bids import services
 from bids.models import Bid, BidVersion
 from bids.services import BidContent
-from procurement.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from tenders import services as tender_services
 from tenders.models import Status, Tender
 

@@ -24,7 +24,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection
 
-from procurement import dbhealth
+from core import dbhealth
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from bids.models import Bid
-from procurement.errors import WrongState
+from core.errors import WrongState
 from tenders import services
 from tenders.models import Amendment
 

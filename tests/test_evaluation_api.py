@@ -8,8 +8,8 @@ import pytest
 
 from audit import services as audit
 from audit.models import AuditEntry
+from core import scheduler
 from evaluation import services
-from procurement import scheduler
 
 from .evaluation_support import committee, make_opened  # noqa: F401  (fixtures)
 

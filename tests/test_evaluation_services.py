@@ -10,9 +10,9 @@ from django.utils import timezone
 from audit import services as audit
 from audit.models import AuditEntry
 from bids import services as bid_services
-from evaluation import services
+from core.errors import Forbidden, Invalid, NotFound, WrongState
+from evaluation import selectors, services
 from evaluation.models import Award, Complaint
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders import services as tender_services
 from tenders.models import Status
 
@@ -195,7 +195,7 @@ def test_best_value_ranking_combines_price_and_mean_quality(make_opened, committ
     members = committee(opened.tender)
     score_all(opened, members, {"a": ("10", "5"), "b": ("25", "15")})
     # when
-    report = services.report(opened.tender)
+    report = selectors.report(opened.tender)
     # then a = 60 + 10 + 5 = 75; b = 60*100/125 + 25 + 15 = 88
     rows = {r["bid"]: r for r in report["bids"]}
     assert rows[opened.bids["a"].pk]["total"] == "75.0000"
@@ -208,14 +208,14 @@ def test_lowest_price_ties_go_to_the_earlier_bid(make_opened, officer):
     # given equal prices, "first" submitted a minute earlier
     opened = make_opened({"first": "100.00", "second": "100.00", "cheap": "99.99"})
     qualify_all(opened, officer)
-    report = services.report(opened.tender)
+    report = selectors.report(opened.tender)
     assert report["ranking"] == [opened.bids[k].pk for k in ("cheap", "first", "second")]
 
 
 def test_disqualified_bids_are_reported_but_not_ranked(make_opened, officer):
     opened = make_opened({"a": "100.00", "b": "200.00"})
     qualify_all(opened, officer, except_=("a",))
-    report = services.report(opened.tender)
+    report = selectors.report(opened.tender)
     row = next(r for r in report["bids"] if r["bid"] == opened.bids["a"].pk)
     assert row["rank"] is None and row["qualification"]["reason"] == "Licence missing."
     assert report["ranking"] == [opened.bids["b"].pk]
@@ -229,9 +229,9 @@ def test_the_report_uses_a_constant_number_of_queries(make_opened, committee, of
         qualify_all(opened, officer)
         score_all(opened, committee(opened.tender), {label: ("10", "5") for label in opened.bids})
     with django_assert_num_queries(6):
-        services.report(small.tender)
+        selectors.report(small.tender)
     with django_assert_num_queries(6):
-        services.report(large.tender)
+        selectors.report(large.tender)
 
 
 # --- award ---------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def test_an_open_complaint_holds_completion_until_dismissed(awarded, officer):
 
 
 def test_the_scheduler_runs_completion(awarded):
-    from procurement import scheduler
+    from core import scheduler
 
     assert services.complete_due in scheduler.jobs()
     scheduler.run_once(awarded.award.standstill_ends_at + timedelta(seconds=1))

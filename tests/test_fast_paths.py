@@ -1,6 +1,6 @@
 """The paths made faster for bench/ keep their behaviour: the register's
 filters and count, the idempotency clash in submit_bid (no savepoint), and
-the plain-SQL row writes under the tender's lock (procurement.rows)."""
+the plain-SQL row writes under the tender's lock (core.rows)."""
 
 import threading
 from decimal import Decimal
@@ -16,13 +16,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from bids import services as bid_services
 from accounts.authentication import TokenAuthentication
 from accounts.models import User
 from audit.models import AuditEntry
+from bids import services as bid_services
 from bids.models import Bid, BidVersion, IdempotencyRecord
-from procurement import asgi, rows
-from procurement.errors import Unprocessable
+from core import rows
+from core.errors import Unprocessable
+from procurement import asgi
 from tenders.models import Tender
 
 
@@ -112,7 +113,7 @@ def test_opening_stores_every_decrypted_field(make_tender, make_supplier):
 
 
 def test_a_plain_sql_insert_stores_what_the_orm_would(make_tender):
-    # given the same audit entry written by the ORM and by procurement.rows
+    # given the same audit entry written by the ORM and by core.rows
     tender = make_tender()
     fields = dict(tender=tender, seq=90, at=timezone.now(), actor="Akimat «Астана»", role="officer", event="x",
                   data={"amount": "1.50", "nested": {"ключ": [1, None]}}, prev_hash="a" * 64, hash="b" * 64)

@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from django.test import override_settings
 from django.utils import timezone
 
-from procurement import dbhealth, scheduler
+from core import dbhealth, scheduler
 from scheduling.models import Heartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -63,7 +63,7 @@ async def test_a_new_socket_while_redis_is_down_is_closed_with_1013(redis_down, 
 
 
 async def test_a_new_socket_while_the_database_is_down_is_closed_with_1013(make_tender):
-    from procurement import dbhealth
+    from core import dbhealth
 
     tender = await sync_to_async(make_tender)()
     dbhealth.breaker.record_failure("test")

@@ -21,6 +21,7 @@ from bids.models import Bid
 from clarifications import services as clarifications
 from evaluation import services as evaluation
 from evaluation.models import Award
+from evaluation.selectors import report as evaluation_report
 from tenders import services as tender_services
 from tests.ocds_review import assert_feed_page, assert_record_package, assert_release_package, offline
 
@@ -127,7 +128,7 @@ def _full(lifecycle) -> None:
 
 
 def _ranked_first(lifecycle) -> str:
-    report = evaluation.report(lifecycle.tender)
+    report = evaluation_report(lifecycle.tender)
     top = next(b for b in report["bids"] if b["rank"] == 1)["bid"]
     return next(label for label, bid in lifecycle.bids.items() if bid.pk == top)
 

@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from bids import receipts, sealing
+from bids import receipts
 from bids import services as bid_services
 from bids.models import Bid, BidVersion
-from procurement import scheduler
-from procurement.errors import Invalid
+from core import scheduler, sealing
+from core.errors import Invalid
 from scheduling.models import Heartbeat, JobFailure
 from tenders.models import Status, Tender
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from bids import services as bid_services
 from bids.models import Bid
-from procurement import scheduler
+from core import scheduler
 from procurement.asgi import application
 from tenders.models import Status, Tender
 from tenders.services import DeadlinePassed

@@ -11,6 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.validation import validate_schema
 
+from tests import schema_check
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +112,17 @@ def test_the_notification_list_documents_its_page_envelope(schema, as_user, supp
     body = as_user(supplier).get("/api/notifications/").json()
     # then
     assert _documented_fields(schema, "/api/notifications/") == set(body) == {"count", "next", "previous", "results"}
+
+
+def test_the_response_check_refuses_a_body_the_schema_does_not_describe():
+    # the check every API test's responses go through (tests/conftest.py)
+    good = {"algorithm": "Ed25519", "public_key": "ab" * 32, "message": "m"}
+    schema_check.check("GET", "/api/receipts/public-key/", 200, good)
+    with pytest.raises(schema_check.SchemaMismatch, match="public_key"):
+        schema_check.check("GET", "/api/receipts/public-key/", 200, {**good, "public_key": 1})
+    with pytest.raises(schema_check.SchemaMismatch, match="unexpected"):
+        schema_check.check("GET", "/api/receipts/public-key/", 200, {**good, "extra": 1})
+    with pytest.raises(schema_check.SchemaMismatch, match="does not document"):
+        schema_check.check("GET", "/api/receipts/public-key/", 299, good)
+    with pytest.raises(schema_check.SchemaMismatch, match="code"):
+        schema_check.check("GET", "/api/receipts/public-key/", 418, {"detail": "no code"})

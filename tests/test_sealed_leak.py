@@ -233,7 +233,7 @@ def test_the_sealed_size_does_not_tell_the_price(make_tender, make_supplier, as_
 def test_a_box_sealed_before_padding_still_opens(make_tender):
     from nacl.public import PublicKey, SealedBox
 
-    from bids import sealing
+    from core import sealing
 
     tender = make_tender()
     legacy = bytes(SealedBox(PublicKey(bytes(tender.public_key))).encrypt(b'{"amount":"1.00"}'))

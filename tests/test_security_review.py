@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from bids import services as bid_services
 from bids.models import Bid, BidVersion
+from core import scheduler
 from evaluation import services as evaluation_services
-from procurement import scheduler
 from procurement.asgi import application
 from tenders.models import Status
 

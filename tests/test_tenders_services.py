@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from audit.services import verify
 from bids import services as bid_services
 from bids.models import Bid
-from procurement.errors import Forbidden, Invalid, NotFound, WrongState
+from core.errors import Forbidden, Invalid, NotFound, WrongState
 from tenders import services
 from tenders.models import Status, Tender
 from tests.conftest import tender_fields

@@ -15,7 +15,7 @@ import time
 
 from django.db.backends.postgresql import base
 
-from procurement import dbhealth
+from core import dbhealth
 
 SLICE = 0.25  # seconds
 

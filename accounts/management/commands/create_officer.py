@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import create_officer
-from procurement.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

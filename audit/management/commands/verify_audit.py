@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.services import verify
+from tenders.models import Tender
 
 
 class Command(BaseCommand):
@@ -11,8 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, tender=None, **options):
         if tender is not None:
-            from tenders.models import Tender
-
             if not Tender.objects.filter(pk=tender).exists():
                 raise CommandError(f"No tender {tender}.")
         problems = verify([tender] if tender is not None else None)

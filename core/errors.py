@@ -18,6 +18,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core import dbhealth
+
 logger = logging.getLogger(__name__)
 
 
@@ -151,8 +153,6 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         return Response(error_body(code, str(exc.detail)), status=exc.status_code, headers=headers)
-    from procurement import dbhealth
-
     if dbhealth.is_outage(exc):
         dbhealth.breaker.record_failure(exc)
         return Response(dbhealth.body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -172,8 +172,6 @@ def json_500(request):
     # Django calls this inside its except block: a database outage met in a
     # middleware or a non-API view is a 503 too.
     import sys
-
-    from procurement import dbhealth
 
     outage = dbhealth.outage_response(sys.exc_info()[1])
     if outage is not None:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from procurement import scheduler
+from core import scheduler
 
 
 class Command(BaseCommand):

@@ -31,6 +31,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from scheduling import services as scheduling
 
@@ -40,16 +41,9 @@ MIN_WAIT = 0.05
 
 
 def jobs() -> list[Callable[[datetime], int]]:
-    from bids.services import open_due
-
-    found = [open_due]
-    try:
-        from evaluation.services import complete_due
-    except ImportError:  # evaluation app not installed
-        pass
-    else:
-        found.append(complete_due)
-    return found
+    """The apps' timed jobs, named in ``PROCUREMENT_SCHEDULER_JOBS``: the
+    project's configuration knows the apps, this loop does not."""
+    return [import_string(path) for path in settings.PROCUREMENT_SCHEDULER_JOBS]
 
 
 def run_once(now: datetime | None = None) -> int:
@@ -64,16 +58,13 @@ def run_once(now: datetime | None = None) -> int:
 
 
 def next_wake(now: datetime) -> float:
-    """Seconds until the next submission deadline or retry of a failed item,
-    capped at the interval. A tender whose opening failed waits for its retry
-    time, not its (past) deadline: the loop does not spin on it."""
-    from bids.services import OPENING_JOB
-    from tenders.models import Status, Tender
-
+    """Seconds until the next due item (``PROCUREMENT_SCHEDULER_NEXT_DUE``,
+    e.g. the next submission deadline of a tender not waiting for a retry) or
+    the next retry of a failed item, capped at the interval. A tender whose
+    opening failed waits for its retry time, not its (past) deadline: the
+    loop does not spin on it."""
     interval = settings.PROCUREMENT_SCHEDULER_INTERVAL
-    deadline = (Tender.objects.filter(status=Status.ACTIVE)
-                .exclude(pk__in=scheduling.waiting(OPENING_JOB, now)).order_by("submission_deadline")
-                .values_list("submission_deadline", flat=True).first())
+    deadline = import_string(settings.PROCUREMENT_SCHEDULER_NEXT_DUE)(now)
     retry = scheduling.next_retry(now)
     wakes = [t for t in (deadline, retry) if t is not None]
     if not wakes:

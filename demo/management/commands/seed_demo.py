@@ -22,6 +22,7 @@ from accounts import taxid
 from accounts.models import User
 from accounts.services import create_officer, register_supplier
 from bids import services as bid_services
+from evaluation import selectors as evaluation_selectors
 from evaluation import services as evaluation
 from tenders import services
 from tenders.models import Tender
@@ -246,7 +247,7 @@ def _award_top(demo: Demo, spec: Spec, tender: Tender, *, at: datetime, award_at
         for i, bid in enumerate(bids):
             evaluation.score_bid(tender.pk, bid.pk, by=officer, now=at + timedelta(minutes=10), points={
                 c.pk: Decimal(max(0, c.weight - (i + j) % 4)) for j, c in enumerate(tender.criteria.all())})
-    top = evaluation.report(tender)["ranking"][0]
+    top = evaluation_selectors.report(tender)["ranking"][0]
     evaluation.award_bid(tender.pk, by=officer, bid_id=top, now=award_at)
 
 
