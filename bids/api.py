@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -147,3 +147,22 @@ class PublicKeyView(APIView):
     def get(self, request):
         return Response({"algorithm": "Ed25519", "public_key": receipts.public_key_hex(),
                          "message": "canonical JSON of {bid, received_at, sha256, tender}"})
+
+
+class OwnBidOut(BidOut):
+    tender = serializers.DictField(help_text="{id, title, status, submission_deadline}")
+
+
+class OwnBidsView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(responses={200: OwnBidOut(many=True)}, tags=["bids"],
+                   summary="The caller's organisation's bids on every tender, with their receipts")
+    def get(self, request):
+        rows = []
+        for bid in selectors.own_bids(request.user)[:200]:
+            data = bid_data(bid, versions=list(bid.versions.all()))
+            data["tender"] = {"id": bid.tender_id, "title": bid.tender.title, "status": bid.tender.status,
+                              "submission_deadline": receipts.iso(bid.tender.submission_deadline)}
+            rows.append(data)
+        return Response(rows)

@@ -51,3 +51,14 @@ def bid_document(user, tender, bid_id: int, position: int) -> tuple[dict, bytes]
     with stored.file.open("rb") as fh:
         content = sealing.Opener(tender.sealed_private_key).open(fh.read())
     return bid.documents[position], content
+
+
+def own_bids(user) -> QuerySet[Bid]:
+    """Every bid of the user's own (supplier) organisation, newest first, with
+    its tender and all its sealed versions' receipts prefetched."""
+    from django.db.models import Prefetch
+
+    return (Bid.objects.filter(supplier_id=user.organisation_id)
+            .select_related("supplier", "current", "tender")
+            .prefetch_related(Prefetch("versions", queryset=BidVersion.objects.order_by("number")))
+            .order_by("-updated_at", "-pk"))

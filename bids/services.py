@@ -316,7 +316,8 @@ def _audit_bid_event(tender: Tender, event: str, *, by: User, delta: int, now: d
         if delta:
             Tender.objects.filter(pk=tender.pk).update(bid_count=F("bid_count") + delta)
             tender.bid_count += delta
-    live.emit(tender, "bid_count_changed", now=now, bid_count=tender.bid_count)
+    # On the public feed too: the register shows each tender's count live.
+    live.emit(tender, "bid_count_changed", now=now, feed=True, bid_count=tender.bid_count)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    path("bids/mine/", api.OwnBidsView.as_view(), name="own-bids"),
     path("tenders/<int:tender_id>/bids/", api.BidListView.as_view(), name="bid-list"),
     path("tenders/<int:tender_id>/bids/<int:bid_id>/", api.BidDetailView.as_view(), name="bid-detail"),
     path("tenders/<int:tender_id>/bids/<int:bid_id>/withdraw/", api.WithdrawView.as_view(), name="bid-withdraw"),

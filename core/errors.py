@@ -98,7 +98,9 @@ _GENERIC_CODES = {
 
 
 def error_body(code: str, detail: str, **extra: Any) -> dict:
-    return {"code": code, "detail": detail, **extra}
+    from core.error_texts import localise
+
+    return {"code": code, "detail": localise(code, str(detail)), **extra}
 
 
 def request_refusal(exc: SuspiciousOperation) -> tuple[int, dict]:

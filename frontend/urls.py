@@ -2,4 +2,16 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("tenders/<int:tender_id>/", views.tender, name="tender"),
+    path("tenders/<int:tender_id>/bid/", views.bid, name="bid"),
+    path("stats/", views.stats, name="stats"),
+    path("receipts/verify/", views.receipts_verify, name="receipts-verify"),
+    path("register/", views.signup, name="signup"),
+    path("login/", views.login, name="login"),
+    path("account/", views.account, name="account"),
+    # The scripts' strings in the page's language (Django's gettext for JS).
+    path("jsi18n/<str:lang>/", views.js_catalog,
+         name="js-catalog"),
+]

@@ -1,17 +1,154 @@
+"""The browser's pages. Each view renders a page shell: the language, the
+title, the translated interface and the data its first paint needs (read
+through the same API views any client calls, embedded with ``json_script``),
+and one page module that enhances it through the API and the sockets."""
+
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.http import Http404, QueryDict
+from django.utils import translation
+from django.views.i18n import JavaScriptCatalog
 from django.shortcuts import render
+from django.test import RequestFactory
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
+
+from accounts.serializers import me_data
+from tenders import api as tenders_api
+
+from . import labels
+from .params import api_query
+
+
+def csp(response, request):
+    """Scripts and styles only from this site, no inline code; the page
+    talks only to this site's API and sockets (ws:/wss: named explicitly: not
+    every browser counts them as 'self')."""
+    host = request.get_host()
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _call_api(view, request, query: QueryDict | dict | None = None, **kwargs):
+    """The answer any client would get from an API view (status, JSON body),
+    for the same user and language: the page's first paint is API data."""
+    inner = RequestFactory().get("/api/", data=query or {})
+    inner.user = request.user
+    inner.session = request.session
+    inner.COOKIES = request.COOKIES
+    inner.META["HTTP_ACCEPT_LANGUAGE"] = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    inner._dont_enforce_csrf_checks = True
+    response = view(inner, **kwargs)
+    response.render()
+    return response.status_code, json.loads(response.content or b"null")
+
+
+def _page(request, template: str, module: str, title: str, data: dict | None = None, status: int = 200):
+    now = datetime.now(UTC)
+    page_data = {
+        "module": module,
+        "me": me_data(request.user),
+        "now": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
+        "document_types": settings.PROCUREMENT_DOCUMENT_TYPES,
+        **(data or {}),
+    }
+    response = render(request, template, {"title": title, "page": page_data, "module": module, **(data or {})},
+                      status=status)
+    return csp(response, request)
+
+
+_register_list = tenders_api.TenderListView.as_view()
+_tender_detail = tenders_api.TenderDetailView.as_view()
+_buyers = tenders_api.BuyerListView.as_view()
 
 
 @ensure_csrf_cookie
 def index(request):
-    response = render(request, "frontend/index.html")
-    # The page's script and style are files of this site; it talks only to this
-    # site's API and live feed (WebSocket connections are named explicitly:
-    # not every browser counts ws:/wss: to the same host as 'self').
-    host = request.get_host()
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    )
+    status, tenders = _call_api(_register_list, request, api_query(request.GET))
+    buyers = _call_api(_buyers, request)[1]
+    return _page(request, "frontend/index.html", "register", _("Public tenders"), {
+        "tenders": tenders if status == 200 else None,
+        "error": None if status == 200 else tenders,
+        "buyers": buyers,
+        "statuses": [(k, str(v)) for k, v in labels.STATUSES.items() if k != "draft"],
+        "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
+        "query": {key: request.GET.get(key, "") for key in request.GET},
+    })
+
+
+def _tender(request, tender_id: int) -> dict | None:
+    status, tender = _call_api(_tender_detail, request, tender_id=tender_id)
+    return tender if status == 200 else None
+
+
+@ensure_csrf_cookie
+def tender(request, tender_id: int):
+    data = _tender(request, tender_id)
+    if data is None:
+        return not_found(request)
+    return _page(request, "frontend/tender.html", "tender", data["title"], {"tender": data})
+
+
+@ensure_csrf_cookie
+def bid(request, tender_id: int):
+    data = _tender(request, tender_id)
+    if data is None:
+        return not_found(request)
+    return _page(request, "frontend/bid.html", "bid", _("Your bid: %(title)s") % {"title": data["title"]},
+                 {"tender": data})
+
+
+@ensure_csrf_cookie
+def stats(request):
+    return _page(request, "frontend/stats.html", "stats", _("Statistics"))
+
+
+@ensure_csrf_cookie
+def receipts_verify(request):
+    return _page(request, "frontend/verify.html", "verify", _("Check a receipt"))
+
+
+@ensure_csrf_cookie
+def signup(request):
+    return _page(request, "frontend/signup.html", "signup", _("Register your business"))
+
+
+@ensure_csrf_cookie
+def login(request):
+    return _page(request, "frontend/login.html", "login", _("Log in"),
+                 {"next": _safe_next(request.GET.get("next", ""))})
+
+
+@ensure_csrf_cookie
+def account(request):
+    return _page(request, "frontend/account.html", "account", _("Your account"))
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") else "/account/"
+
+
+def not_found(request, exception=None):
+    return _page(request, "frontend/404.html", "base", _("Page not found"), status=404)
+
+
+_catalog = JavaScriptCatalog.as_view(packages=["frontend"])
+
+
+def js_catalog(request, lang: str):
+    """The scripts' strings (Django's gettext for JavaScript) in the language
+    named in the URL, so that browsers and proxies may cache each one."""
+    if lang not in dict(settings.LANGUAGES):
+        raise Http404
+    with translation.override(lang):
+        response = _catalog(request)
+    response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +14,7 @@ from core.errors import Invalid, NotFound
 from tenders.filters import TenderFilter
 from tenders.selectors import tenders_public
 
-from . import export, ocds
+from . import export, ocds, stats
 from .bulk import ocds_bulk_path
 from .filters import ReleaseFilter
 from .models import Release
@@ -184,3 +185,10 @@ class TenderCsvView(generics.GenericAPIView):
                                          content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="tenders.csv"'
         return response
+
+
+class StatsView(APIView):
+    @extend_schema(responses={200: dict}, tags=["reference"], summary="Register statistics (public tenders)")
+    def get(self, request):
+        language = "ru" if get_language() in ("ru", "kk") else "en"
+        return Response(stats.register_stats(language))

@@ -3,6 +3,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    path("stats/", api.StatsView.as_view(), name="register-stats"),
     path("tenders/export.csv", api.TenderCsvView.as_view(), name="tender-export-csv"),
     path("tenders/<int:tender_id>/ocds/", api.TenderOcdsView.as_view(), name="tender-ocds"),
     path("tenders/<int:tender_id>/ocds/record/", api.TenderRecordView.as_view(), name="tender-ocds-record"),

@@ -20,6 +20,7 @@ api = [
 urlpatterns = [
     path("api/", include(api)),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]
 

@@ -1,6 +1,7 @@
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsOfficer
 from core.errors import NotFound
 
-from . import selectors, services
+from . import cpv, selectors, services
 from .filters import TenderFilter
 from .models import TenderDocument
 from .serializers import (
@@ -161,3 +162,34 @@ class AmendmentListView(APIView):
     @extend_schema(responses={200: AmendmentOut(many=True)}, tags=["tenders"], summary="Amendments")
     def get(self, request, tender_id: int):
         return Response(_detail(tender_id, request.user)["amendments"])
+
+
+# --- reference data and statistics for clients (the browser's filters and charts) ---
+
+class CpvMatchOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CpvSearchView(APIView):
+    @extend_schema(parameters=[
+        OpenApiParameter("q", str, description="Words of a CPV name, or the start of a code"),
+        OpenApiParameter("lang", str, enum=["en", "ru", "kk"],
+                         description="Language of the names (Kazakh gets the Russian names: CPV has no Kazakh)"),
+    ], responses={200: CpvMatchOut(many=True)}, tags=["reference"], summary="Find CPV codes by name or code")
+    def get(self, request):
+        query = request.query_params.get("q", "")[:100]
+        language = request.query_params.get("lang") or get_language() or "en"
+        return Response(cpv.search(query, language="ru" if language in ("ru", "kk") else "en"))
+
+
+class BuyerOutRow(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BuyerListView(APIView):
+    @extend_schema(responses={200: BuyerOutRow(many=True)}, tags=["reference"],
+                   summary="Buyers with a published tender (for the register's buyer filter)")
+    def get(self, request):
+        return Response(selectors.buyers_with_published_tenders())

@@ -25,3 +25,37 @@ def name(code: str, language: str = "en") -> str:
     if language != "en" and (value is None or value == code):  # a few Russian entries are untranslated
         return names("en").get(code, "")
     return value or ""
+
+
+def search(query: str, *, language: str = "en", limit: int = 20) -> list[dict]:
+    """CPV codes whose code starts with the query's digits, or whose name (in
+    ``language``, English where the Russian is missing) has every word of it."""
+    query = query.strip()
+    if not query:
+        return []
+    digits = query.replace("-", "")
+    results = []
+    if digits.isdigit():
+        for code in names("en"):
+            if code.replace("-", "").startswith(digits):
+                results.append({"code": code, "name": name(code, language)})
+                if len(results) >= limit:
+                    break
+        return results
+    words = query.casefold().split()
+    for code in names("en"):
+        label = name(code, language)
+        folded = label.casefold()
+        if all(word in folded for word in words):
+            results.append({"code": code, "name": label})
+            if len(results) >= limit:
+                break
+    return results
+
+
+def division_name(division: str, language: str = "en") -> str:
+    """The name of a two-digit CPV division (its ``NN000000-c`` code)."""
+    for code in names("en"):
+        if code.startswith(f"{division}000000"):
+            return name(code, language)
+    return ""

@@ -32,3 +32,10 @@ def is_owner(user, tender: Tender) -> bool:
 def drafts_of(user) -> QuerySet[Tender]:
     return Tender.objects.filter(buyer_id=user.organisation_id, status=Status.DRAFT)
 
+
+def buyers_with_published_tenders() -> list[dict]:
+    from accounts.models import Organisation
+
+    return list(Organisation.objects.filter(tenders__status__in=PUBLISHED_STATUSES).distinct()
+                .order_by("name").values("id", "name"))
+

@@ -81,7 +81,8 @@ def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User |
     tender.status = to
     Tender.objects.filter(pk=tender.pk).update(status=to, updated_at=now)
     audit.append(tender, event, by=by, role=role, now=now, data={"from": previous, "to": to, **(data or {})})
-    live.emit(tender, "status_changed", now=now, feed=True, previous=previous, **(live_extra or {}))
+    live.emit(tender, "status_changed", now=now, feed=True, previous=previous,
+              **{"bid_count": tender.bid_count, **(live_extra or {})})
 
 
 # --- validation ------------------------------------------------------------

@@ -3,6 +3,8 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    path("cpv/", api.CpvSearchView.as_view(), name="cpv-search"),
+    path("buyers/", api.BuyerListView.as_view(), name="buyer-list"),
     path("tenders/", api.TenderListView.as_view(), name="tender-list"),
     path("tenders/<int:tender_id>/", api.TenderDetailView.as_view(), name="tender-detail"),
     path("tenders/<int:tender_id>/publish/", api.PublishView.as_view(), name="tender-publish"),

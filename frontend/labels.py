@@ -1,0 +1,27 @@
+"""Interface words shared by the templates (the scripts have the same msgids
+in their own catalogue, djangojs)."""
+
+
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
+
+STATUSES = {
+    "draft": pgettext_lazy("tender status", "draft"),
+    "active": pgettext_lazy("tender status", "accepting bids"),
+    "evaluation": pgettext_lazy("tender status", "evaluation"),
+    "awarded": pgettext_lazy("tender status", "awarded"),
+    "complete": pgettext_lazy("tender status", "complete"),
+    "unsuccessful": pgettext_lazy("tender status", "unsuccessful"),
+    "cancelled": pgettext_lazy("tender status", "cancelled"),
+}
+
+ORDERINGS = [
+    ("", _("Newest first")),
+    ("submission_deadline", _("Deadline, soonest first")),
+    ("-submission_deadline", _("Deadline, latest first")),
+    ("-estimated_amount", _("Value, highest first")),
+    ("estimated_amount", _("Value, lowest first")),
+    ("-bid_count", _("Most bids first")),
+    ("title", _("Title, A to Z")),
+]
+
+

@@ -1,0 +1,2 @@
+// Pages with no script of their own (not found).
+import '../common.js';

@@ -1,0 +1,46 @@
+"""Amounts and times in the page's language (Babel's CLDR data, the same data
+the browser's Intl uses), for the server-rendered first paint."""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+def _locale() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+@register.filter
+def money(amount, currency="KZT"):
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, TypeError):
+        return ""
+    locale = Locale.parse(_locale())
+    pattern = locale.currency_formats["standard"].pattern
+    if value == value.to_integral_value():  # 2 400 000 000 ₸, as the browser's Intl writes it
+        pattern = pattern.replace("0.00", "0")
+    text = format_currency(value, currency or "KZT", locale=locale, format=pattern, currency_digits=False)
+    return text.replace("KZT", "₸") if currency == "KZT" else text
+
+
+@register.filter
+def when(value):
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return format_datetime(moment, "medium", tzinfo=moment.tzinfo, locale=_locale())
+
+
+@register.filter
+def status_label(status):
+    from frontend.labels import STATUSES
+
+    return STATUSES.get(status, status)
