@@ -24,6 +24,7 @@ TEXTS = {
     "conflict_declaration_required": _("File your conflict-of-interest declaration first."),
     "cpv_prefix_invalid": _("Give 2 to 8 digits of a CPV code."),
     "cpv_unknown": _("This is not a CPV 2008 code."),
+    "csrf_failed": _("The page's security token is missing or old: reload the page and try again."),
     "currency_mismatch": _("Bids on this tender are in another currency."),
     "deadline_passed": _("The submission deadline has passed: bids are no longer accepted."),
     "document_empty": _("The document is empty."),

@@ -70,7 +70,10 @@ def _field_errors(detail: Any) -> Any:
         return {key: _field_errors(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_field_errors(item) for item in detail]
-    return {"code": getattr(detail, "code", "invalid"), "detail": str(detail)}
+    from procurement.error_texts import localise
+
+    code = getattr(detail, "code", "invalid")
+    return {"code": code, "detail": localise(code, str(detail))}
 
 
 def _first_leaf(errors: Any) -> dict | None:

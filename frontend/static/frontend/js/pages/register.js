@@ -5,7 +5,7 @@ import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, f_, n_, statusLabel } from '../i18n.js';
+import { _, f_, ngettext, statusLabel } from '../i18n.js';
 import { money, timeEl } from '../format.js';
 
 const form = $('#filters');
@@ -62,7 +62,7 @@ function renderPager(count, pageNumber) {
 function render(data, pageNumber) {
   fill(rows, data.results.map(row));
   fill(summary, data.count
-    ? f_(n_('%(count)s tender', '%(count)s tenders', data.count), { count: data.count })
+    ? f_(ngettext('%(count)s tender', '%(count)s tenders', data.count), { count: data.count })
     : _('No tender matches these filters.'));
   renderPager(data.count, pageNumber);
 }

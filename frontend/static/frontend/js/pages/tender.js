@@ -6,7 +6,7 @@ import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, f_, n_, statusLabel } from '../i18n.js';
+import { _, f_, ngettext, statusLabel } from '../i18n.js';
 import { countdown, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
 import { canonical, sha256Hex } from '../canonical.js';
@@ -219,7 +219,7 @@ async function verifyAudit() {
     return;
   }
   result.className = 'ok';
-  result.textContent = f_(n_('All %(n)s entry verified: the chain is intact.', 'All %(n)s entries verified: the chain is intact.', audit.entries.length), { n: audit.entries.length });
+  result.textContent = f_(ngettext('All %(n)s entry verified: the chain is intact.', 'All %(n)s entries verified: the chain is intact.', audit.entries.length), { n: audit.entries.length });
 }
 $('#verify-audit').addEventListener('click', verifyAudit);
 
