@@ -1,89 +1,18 @@
-"""The public register page in a real browser: Debian's chromium, driven by
+"""The register page in a real browser: Debian's chromium, driven by
 Playwright, against the ASGI application served by uvicorn in this process.
 The page lists tenders from the API and follows the public live feed (a
 tender published, an amendment), under its Content-Security-Policy, and never
 shows a price before the opening."""
 
-import os
-import shutil
-import socket
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-
-import pytest
-import uvicorn
-from django.db import connections
 
 from bids import services as bid_services
 from tenders import services as tender_services
+from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PRICE = "73519864.21"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    # WhiteNoise serves the page's script and stylesheet with a synchronous
-    # iterator, which Django under ASGI reads in a thread and warns about.
-    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
-]
-
-
-def in_thread(fn, *args, **kwargs):
-    """Database work off the test's thread: Playwright's sync API keeps an
-    event loop on it, and Django refuses synchronous queries there."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: _closing(fn, *args, **kwargs)).result()
-
-
-def _closing(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        connections.close_all()
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server():
-    """uvicorn serving procurement.asgi on a free port of 127.0.0.1, with its
-    lifespan (the live-event outbox), in a thread of this process: it shares
-    the test database and the in-memory channel layer."""
-    from procurement.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uvicorn_server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="on",
-                                                   log_level="warning"))
-    thread = threading.Thread(target=uvicorn_server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=15)
-    for connection in connections.all():  # the pool's connections, so the test database can be dropped
-        if getattr(connection, "pool", None) is not None:
-            connection.close_pool()
+pytestmark = BROWSER_MARKS
 
 
 def test_the_register_page_follows_the_live_feed(make_tender, officer, supplier, server, browser):
@@ -107,7 +36,7 @@ def test_the_register_page_follows_the_live_feed(make_tender, officer, supplier,
     # when the officer publishes the draft
     in_thread(tender_services.publish_tender, draft.pk, by=officer)
     # then the feed announces it and the page lists it
-    page.locator("#live", has_text="status_changed").wait_for(timeout=10_000)
+    page.locator("#live", has_text="New tender published: School meals, district 4").wait_for(timeout=10_000)
     page.locator(f"#tender-{draft.pk}").wait_for(timeout=10_000)
 
     # when a supplier submits a sealed bid, and later an amendment is announced on the feed
@@ -116,7 +45,7 @@ def test_the_register_page_follows_the_live_feed(make_tender, officer, supplier,
     in_thread(tender_services.amend_tender, tender.pk, by=officer, rationale="Scope clarified",
               description="Resurfacing of 2.6 km of road, including markings.")
     # then the page shows the new count, and no price anywhere
-    page.locator("#live", has_text="tender_amended").wait_for(timeout=10_000)
+    page.locator("#live", has_text="Road repair, Kabanbay Batyr avenue was amended").wait_for(timeout=10_000)
     page.wait_for_function(f"() => ({bid_count})() === '1'", timeout=10_000)
     assert PRICE not in page.content() and PRICE.split(".")[0] not in page.content()
     assert problems == []  # no script error, no Content-Security-Policy violation

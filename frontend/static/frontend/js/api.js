@@ -12,9 +12,10 @@ export class ApiError extends Error {
     this.detail = body.detail || '';
     this.errors = body.errors || {};
     this.retryAfter = retryAfter;
+    this.message = this.describe(); // (Error's constructor set an own "message": replace it)
   }
   // A sentence for the reader.
-  get message() {
+  describe() {
     if (this.code === 'network') return _('The network is unreachable. Nothing you typed is lost: try again.');
     if (this.status >= 500) return _('The server failed. Nothing you typed is lost: try again in a moment.');
     if (this.code === 'throttled' && this.retryAfter) {
