@@ -311,3 +311,17 @@ def test_a_hostile_title_and_question_show_as_text_everywhere(make_tender, passw
     page.locator(f"#tender-{tender.pk} a", has_text="<script>").wait_for()
     assert page.evaluate("window.__xss") is None
     assert problems == []
+
+
+def test_the_pages_bin_check_digit_is_the_servers_rule(server, browser):
+    from accounts import taxid
+
+    page = new_page(browser)
+    page.goto(server + "/register/")
+    samples = [f"{n:011d}" for n in range(10_000_000_000, 10_000_000_500)] + ["00000000000", "99999999999"]
+    in_page = page.evaluate("""async (numbers) => {
+        const bin = await import('/static/frontend/js/bin.js');
+        return numbers.map((n) => bin.checkDigit(n));
+    }""", samples)
+    assert in_page == [taxid.check_digit(n) for n in samples]
+    assert None in in_page  # the sample includes numbers no check digit can complete

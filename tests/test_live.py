@@ -204,6 +204,10 @@ async def test_receipt_goes_only_to_the_bidders_own_sockets(make_tender, supplie
     for other in (rivals, public):
         assert (await other.receive_json_from())["type"] == "bid_count_changed"
         assert await other.receive_nothing(timeout=0.2)
+    # the public feed carries the count (the register shows it live), never the receipt
+    counted = await feed.receive_json_from()
+    assert (counted["type"], counted["tender"], counted["bid_count"]) == ("bid_count_changed", str(tender.pk), 1)
+    assert set(counted) == {"type", "tender", "status", "at", "bid_count"}
     assert await feed.receive_nothing(timeout=0.1)
 
 
@@ -300,7 +304,7 @@ async def test_deltas_arrive_in_commit_order(make_tender, supplier, make_supplie
     received = [await watcher.receive_json_from() for _ in range(3)]
     assert [(m["type"], m.get("bid_count"), m["status"]) for m in received] == [
         ("bid_count_changed", 1, "active"), ("bid_count_changed", 2, "active"),
-        ("status_changed", None, "cancelled")]
+        ("status_changed", 2, "cancelled")]
 
 
 # --- sealed bids -------------------------------------------------------------------------------
@@ -315,15 +319,15 @@ async def test_no_socket_sees_a_price_before_the_opening(make_tender, supplier, 
     await sync_to_async(bid_services.replace_bid)(tender.pk, receipt.bid, by=supplier,
                                                   content=content(PRICE + 1),
                                                   now=deadline - timedelta(seconds=10))
-    # two count messages to each watcher, and the bidder's two receipts on its own socket; nothing on the feed
+    # two count messages to each watcher and to the feed, and the bidder's two receipts on its own socket
     before = []
-    for socket, expected in zip(watchers + [feed], (2, 4, 2, 0)):
+    for socket, expected in zip(watchers + [feed], (2, 4, 2, 2)):
         before += [await socket.receive_from(timeout=3) for _ in range(expected)]
         assert await socket.receive_nothing(timeout=0.2)
     await sync_to_async(bid_services.open_tender)(tender.pk)
     after = [await watchers[0].receive_from(timeout=3) for _ in range(2)]
 
-    assert len(before) == 3 * 2 + 2
+    assert len(before) == 3 * 2 + 2 + 2
     for price in ("98765", "98766"):
         assert not any(price in text for text in before)
     assert "98766.43" in after[1]  # the same check does find the price once it is public
