@@ -35,7 +35,7 @@ function row(t) {
   const cells = [
     h('a', { href: `/tenders/${t.id}/` }, t.title),
     t.buyer.name,
-    h('span', { title: t.cpv_name }, t.cpv),
+    t.cpv,
     money(t.estimated_amount, t.currency),
     timeEl(t.submission_deadline),
     h('span', { class: `badge s-${t.status}` }, statusLabel(t.status)),
