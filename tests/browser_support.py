@@ -58,7 +58,16 @@ def server():
     """uvicorn serving procurement.asgi on a free port of 127.0.0.1, with its
     lifespan (the live-event outbox), in a thread of this process: it shares
     the test database and the in-memory channel layer."""
+    import asyncio
+
+    from django.conf import settings
+
+    from procurement import asgi
     from procurement.asgi import application
+
+    # The process-wide request slots bind to the first event loop that waits on
+    # them; each test's server runs a loop of its own (a real process has one).
+    asgi._http_slots = asyncio.Semaphore(settings.HTTP_CONCURRENCY)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

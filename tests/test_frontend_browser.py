@@ -17,6 +17,7 @@ from django.utils import timezone
 from bids import services as bid_services
 from bids.models import Bid, BidVersion
 from clarifications import services as clarification_services
+from tenders import services as tender_services
 from frontend.catalogues import LOCALE
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
 from tests.conftest import valid_tax_id
@@ -325,3 +326,46 @@ def test_the_pages_bin_check_digit_is_the_servers_rule(server, browser):
     }""", samples)
     assert in_page == [taxid.check_digit(n) for n in samples]
     assert None in in_page  # the sample includes numbers no check digit can complete
+
+
+def test_the_audit_chain_is_verified_in_the_browser_which_names_a_tampered_entry(make_tender, supplier, server,
+                                                                                 browser):
+    from audit.models import AuditEntry
+
+    tender = in_thread(make_tender)
+    in_thread(bid_services.submit_bid, tender.pk, by=supplier, content=bid_content())
+    page = new_page(browser)
+    problems = watch(page)
+    page.goto(f"{server}/tenders/{tender.pk}/")
+    page.click("#verify-audit")
+    page.locator("#audit-result", has_text="All 3 entries verified").wait_for()
+    # an edit in the database, as an insider could make it
+    in_thread(lambda: AuditEntry.objects.filter(tender=tender, seq=2).update(actor="Someone else"))
+    page.click("#verify-audit")
+    page.locator("#audit-result", has_text="broken at entry 2").wait_for()
+    assert problems == []
+
+
+def test_an_amendment_asks_for_confirmation_live_and_the_bidder_confirms(make_tender, officer, password_supplier,
+                                                                        server, browser):
+    tender = in_thread(make_tender)
+    in_thread(bid_services.submit_bid, tender.pk, by=password_supplier, content=bid_content())
+    page = new_page(browser)
+    problems = watch(page)
+    log_in(page, server, password_supplier.username)
+    page.goto(f"{server}/tenders/{tender.pk}/bid/")
+    page.locator("#bid-state", has_text="sealed and submitted").wait_for()
+    assert page.locator("#confirm-banner").is_hidden()
+    time.sleep(0.5)  # the socket
+    in_thread(tender_services.amend_tender, tender.pk, by=officer, rationale="Quantities corrected",
+              description="Resurfacing of 3.1 km of road.")
+    page.locator("#confirm-banner").wait_for(state="visible", timeout=10_000)
+    page.click("#confirm")
+    page.locator("#news", has_text="confirmed").wait_for()
+    page.locator("#confirm-banner").wait_for(state="hidden")
+    # and a withdrawal, confirmed in a dialog
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw")
+    page.locator("#bid-state", has_text="withdrawn").wait_for()
+    assert in_thread(lambda: Bid.objects.get(tender=tender).status) == "withdrawn"
+    assert problems == []
