@@ -44,3 +44,8 @@ def status_label(status):
     from frontend.labels import STATUSES
 
     return STATUSES.get(status, status)
+
+
+@register.filter
+def make_list_of_words(value: str) -> list[str]:
+    return value.split()

@@ -141,7 +141,7 @@ async function loadEvaluation() {
     chart,
     h('table', { class: 'plain wide-table' },
       h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'), _('Total')].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, report.bids.map((b) => h('tr', {},
+      h('tbody', {}, [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9)).map((b) => h('tr', {},
         h('td', {}, b.rank ?? '—'),
         h('td', {}, b.supplier.name),
         h('td', { class: 'num' }, money(b.amount, b.currency)),
