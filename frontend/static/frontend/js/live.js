@@ -17,13 +17,16 @@ export function connect(path, { onMessage, onOpen } = {}) {
   let attempt = 0;
   let closed = false;
   let timer = null;
+  let steady = null;
   const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path;
 
   function open() {
     socket = new WebSocket(url);
     socket.onopen = () => {
       if (attempt > 0) say('');
-      attempt = 0;
+      // the backoff starts again only once a socket holds (a server that
+      // accepts and closes at once is not retried in a tight loop)
+      steady = setTimeout(() => { attempt = 0; }, 5000);
       if (onOpen) onOpen();
     };
     socket.onmessage = (event) => {
@@ -31,8 +34,13 @@ export function connect(path, { onMessage, onOpen } = {}) {
       try { message = JSON.parse(event.data); } catch { return; }
       onMessage(message);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
+      clearTimeout(steady);
       if (closed) return;
+      // 4404: no such socket (an unknown tender); retrying cannot help. Any
+      // other close (1013 while the server's channel layer is down, 1012 on a
+      // restart, a lost network) is retried.
+      if (event.code === 4404) { closed = true; return; }
       attempt += 1;
       // 1 s, 2 s, 4 s … up to 30 s, with jitter so that a restarted server
       // is not hit by every page at once.
