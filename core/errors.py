@@ -70,7 +70,7 @@ def _field_errors(detail: Any) -> Any:
         return {key: _field_errors(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_field_errors(item) for item in detail]
-    from procurement.error_texts import localise
+    from core.error_texts import localise
 
     code = getattr(detail, "code", "invalid")
     return {"code": code, "detail": localise(code, str(detail))}
