@@ -20,7 +20,7 @@ from clarifications import services as clarification_services
 from tenders import services as tender_services
 from frontend.catalogues import LOCALE
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
-from tests.conftest import valid_tax_id
+from tests.factories import valid_tax_id
 
 pytestmark = BROWSER_MARKS
 SHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
