@@ -135,17 +135,21 @@ class VerifyReceiptView(APIView):
     def get(self, request):
         data = VerifyIn(data=request.query_params)
         data.is_valid(raise_exception=True)
-        valid = receipts.verify(tender_id=data.validated_data["tender"], bid_id=data.validated_data["bid"],
-                                sha256=data.validated_data["sha256"],
-                                received_at=data.validated_data["received_at"],
-                                signature=data.validated_data["signature"].lower())
-        return Response({"valid": valid, "public_key": receipts.public_key_hex()})
+        key = receipts.signer(tender_id=data.validated_data["tender"], bid_id=data.validated_data["bid"],
+                              sha256=data.validated_data["sha256"],
+                              received_at=data.validated_data["received_at"],
+                              signature=data.validated_data["signature"].lower(),
+                              key_id=data.validated_data.get("key_id"))
+        return Response({"valid": key is not None, "key_id": key.key_id if key is not None else None,
+                         "public_key": bytes(key.verify_key).hex() if key is not None else receipts.public_key_hex()})
 
 
 class PublicKeyView(APIView):
     @extend_schema(responses={200: PublicKeyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
     def get(self, request):
-        return Response({"algorithm": "Ed25519", "public_key": receipts.public_key_hex(),
+        keys = receipts.public_keys()
+        return Response({"algorithm": "Ed25519", "key_id": keys[0]["key_id"], "public_key": keys[0]["public_key"],
+                         "keys": keys,
                          "message": "canonical JSON of {bid, received_at, sha256, tender}"})
 
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
 
 from core import sealing
 from core.isotime import iso
@@ -70,15 +69,38 @@ def sign(*, tender_id: int, bid_id: int, sha256: str, received_at: datetime) -> 
 
 
 def public_key_hex() -> str:
+    """The current platform key's receipt-verification key."""
     return bytes(sealing.signing_key().verify_key).hex()
 
 
-def verify(*, tender_id: int, bid_id: int, sha256: str, received_at: str, signature: str) -> bool:
+def public_keys() -> list[dict]:
+    """Every key of the ring that verifies receipts, the current one first."""
+    ring = sealing.keyring()
+    return [{"key_id": k.key_id, "public_key": bytes(k.verify_key).hex(), "current": k is ring.current}
+            for k in ring.keys]
+
+
+def signer(*, tender_id: int, bid_id: int, sha256: str, received_at: str, signature: str,
+           key_id: str | None = None) -> sealing.PlatformKey | None:
+    """The key of the ring whose signature this is (only ``key_id`` when it is
+    given), or None: the receipt is not valid."""
     try:
         signature_bytes = bytes.fromhex(signature)
-        VerifyKey(bytes.fromhex(public_key_hex())).verify(
-            message(tender_id=tender_id, bid_id=bid_id, sha256=sha256, received_at=received_at), signature_bytes
-        )
-    except (BadSignatureError, ValueError, TypeError):
-        return False
-    return True
+    except (ValueError, TypeError):
+        return None
+    msg = message(tender_id=tender_id, bid_id=bid_id, sha256=sha256, received_at=received_at)
+    ring = sealing.keyring()
+    candidates = ring.keys if key_id is None else tuple(k for k in ring.keys if k.key_id == key_id)
+    for key in candidates:
+        try:
+            key.verify_key.verify(msg, signature_bytes)
+        except (BadSignatureError, ValueError, TypeError):
+            continue
+        return key
+    return None
+
+
+def verify(*, tender_id: int, bid_id: int, sha256: str, received_at: str, signature: str,
+           key_id: str | None = None) -> bool:
+    return signer(tender_id=tender_id, bid_id=bid_id, sha256=sha256, received_at=received_at,
+                  signature=signature, key_id=key_id) is not None

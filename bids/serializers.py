@@ -52,7 +52,8 @@ class ReceiptOut(serializers.Serializer):
     sha256 = serializers.CharField(help_text="SHA-256 of `content`")
     received_at = serializers.CharField(help_text="Server receive time, ISO 8601 UTC")
     signature = serializers.CharField(help_text="Ed25519 signature (hex) over the receipt message")
-    public_key = serializers.CharField(help_text="Platform Ed25519 public key (hex)")
+    key_id = serializers.CharField(help_text="Id of the platform key that signed it (see `/api/receipts/public-key/`)")
+    public_key = serializers.CharField(help_text="That key's Ed25519 public key (hex)")
     content = serializers.CharField(required=False, help_text=(
         "The canonical JSON that was sealed and hashed (absent when an idempotent retry is replayed)"))
 
@@ -112,16 +113,27 @@ class VerifyIn(serializers.Serializer):
     sha256 = serializers.RegexField(r"^[0-9a-f]{64}$")
     received_at = serializers.CharField(max_length=64)
     signature = serializers.RegexField(r"^[0-9a-fA-F]{128}$")
+    key_id = serializers.RegexField(r"^[0-9a-f]{16}$", required=False, help_text=(
+        "The receipt's `key_id`; without it every key of the platform's keyring is tried"))
 
 
 class VerifyOut(serializers.Serializer):
     valid = serializers.BooleanField()
-    public_key = serializers.CharField()
+    key_id = serializers.CharField(allow_null=True, help_text="The key that signed it (null when not valid)")
+    public_key = serializers.CharField(help_text="That key's public key (the current one when not valid)")
+
+
+class KeyOut(serializers.Serializer):
+    key_id = serializers.CharField()
+    public_key = serializers.CharField(help_text="Ed25519 public key (hex)")
+    current = serializers.BooleanField(help_text="Signs new receipts; the others verify older ones")
 
 
 class PublicKeyOut(serializers.Serializer):
     algorithm = serializers.CharField()
-    public_key = serializers.CharField(help_text="Platform Ed25519 public key (hex)")
+    key_id = serializers.CharField(help_text="The current key's id")
+    public_key = serializers.CharField(help_text="The current platform Ed25519 public key (hex)")
+    keys = KeyOut(many=True, help_text="Every key that verifies receipts (current first, then retired keys)")
     message = serializers.CharField(help_text="What a receipt's signature is over")
 
 

@@ -51,18 +51,28 @@ class Receipt:
     signature: str
     content: str  # the canonical JSON that was hashed, for the bidder to keep
     replayed: bool = False  # the answer to a retried Idempotency-Key
+    key_id: str = ""  # the platform key that signed it ("" = the current one)
 
     @classmethod
     def of(cls, version: BidVersion, content: bytes | None = None) -> "Receipt":
+        received_at = iso(version.received_at)
+        signer = receipts.signer(tender_id=version.bid.tender_id, bid_id=version.bid_id, sha256=version.sha256,
+                                 received_at=received_at, signature=version.signature)
         return cls(tender=version.bid.tender_id, bid=version.bid_id, version=version.number,
-                   sha256=version.sha256, received_at=iso(version.received_at),
-                   signature=version.signature, content=content.decode() if content is not None else "")
+                   sha256=version.sha256, received_at=received_at, signature=version.signature,
+                   content=content.decode() if content is not None else "",
+                   key_id=signer.key_id if signer is not None else "")
+
+    def signing_key(self) -> sealing.PlatformKey:
+        ring = sealing.keyring()
+        return (ring.get(self.key_id) if self.key_id else None) or ring.current
 
     def as_dict(self, *, with_content: bool = True) -> dict:
         """``with_content=False`` for the live receipt: no socket carries a price before opening."""
+        key = self.signing_key()
         data = {"tender": self.tender, "bid": self.bid, "version": self.version, "sha256": self.sha256,
                 "received_at": self.received_at, "signature": self.signature,
-                "public_key": receipts.public_key_hex()}
+                "key_id": key.key_id, "public_key": bytes(key.verify_key).hex()}
         if self.content and with_content:
             data["content"] = self.content
         return data
@@ -76,13 +86,15 @@ class BidContent:
     documents: list[UploadedFile]
 
 
-def fingerprint(action: str, tender_id: int, content: BidContent, document_hashes: list[str]) -> str:
+def fingerprints(action: str, tender_id: int, content: BidContent, document_hashes: list[str]) -> tuple[str, ...]:
     """What an Idempotency-Key's record remembers of the request, to refuse
     the key with another body: a keyed hash (a plain one of a tender id and a
-    price could be reversed by trying prices, from a database dump)."""
+    price could be reversed by trying prices, from a database dump). Under
+    every platform key of the ring, the current one first: a record written
+    before a key rotation still recognises its retry."""
     body = {"action": action, "tender": tender_id, "amount": f"{content.amount:.2f}",
             "currency": content.currency, "answers": content.answers, "documents": document_hashes}
-    return sealing.mac(b"idempotency-fp", json.dumps(body, sort_keys=True, default=str).encode())
+    return tuple(sealing.macs(b"idempotency-fp", json.dumps(body, sort_keys=True, default=str).encode()))
 
 
 def _check_open(tender: Tender, now: datetime) -> None:
@@ -153,7 +165,11 @@ class _Prepared:
     content: BidContent
     canonical: bytes
     sha256: str
-    fingerprint: str
+    fingerprints: tuple[str, ...]  # under the current platform key first
+
+    @property
+    def fingerprint(self) -> str:
+        return self.fingerprints[0]
 
 
 @dataclass(frozen=True)
@@ -197,7 +213,7 @@ def _prepare(tender_id: int, *, by: User, content: BidContent, action: str, key:
                                        answers=content.answers, documents=documents, nonce=_nonce(by, key))
     return _Prepared(content=content, canonical=canonical,
                      sha256=receipts.digest(canonical),
-                     fingerprint=fingerprint(action, tender_id, content, [h for _, h in hashes]))
+                     fingerprints=fingerprints(action, tender_id, content, [h for _, h in hashes]))
 
 
 def _lock_and_find(tender_id: int, *, by: User, key: str | None, now: datetime | None) -> tuple[Tender, _Found]:
@@ -222,7 +238,7 @@ def _lock_and_find(tender_id: int, *, by: User, key: str | None, now: datetime |
 
 
 def _replayed(found: _Found, prepared: _Prepared) -> Receipt:
-    if found.record_fingerprint != prepared.fingerprint:
+    if found.record_fingerprint not in prepared.fingerprints:
         raise Unprocessable("This Idempotency-Key was used for a different request.",
                             code="idempotency_key_reused")
     version = IdempotencyRecord.objects.select_related("version__bid").get(pk=found.record_id).version
@@ -288,7 +304,8 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: 
             raise RuntimeError(f"Sealed document {file.name} was stored under another name")
     logger.info("Sealed bid %s version %s stored on tender %s", bid.pk, number, tender.pk)
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
-                      received_at=iso(now), signature=signature, content=prepared.canonical.decode())
+                      received_at=iso(now), signature=signature, content=prepared.canonical.decode(),
+                      key_id=sealing.current_key_id())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
 

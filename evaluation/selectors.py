@@ -35,8 +35,11 @@ CONCLUDED = {Status.AWARDED, Status.COMPLETE, Status.UNSUCCESSFUL, Status.CANCEL
 def commitment_salt(tender_id: int) -> str:
     """The secret salt in each score commitment of a tender. Without it the
     points behind a commitment (at most a few thousand values per criterion)
-    could be found by trying them all; it is published with the report."""
-    return sealing.tender_secret(b"score-salt", tender_id)
+    could be found by trying them all; it is published with the report.
+    Derived from the tender's own private key, so a platform key rotation
+    does not change it."""
+    sealed = Tender.objects.filter(pk=tender_id).values_list("sealed_private_key", flat=True).first()
+    return sealing.tender_secret(b"score-salt", sealed)
 
 
 def _is_public(tender: Tender, *, awarded: bool) -> bool:

@@ -52,6 +52,10 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG el
 PROCUREMENT_PLATFORM_KEY = os.environ.get("PROCUREMENT_PLATFORM_KEY") or (
     _DEV_PLATFORM_KEY if DEBUG else ""
 )
+# Earlier platform keys (comma-separated base64), kept after a rotation: they
+# open tender keys not yet re-sealed (`manage.py rotate_platform_key`) and
+# verify the receipts they signed.
+PROCUREMENT_PLATFORM_RETIRED_KEYS = os.environ.get("PROCUREMENT_PLATFORM_RETIRED_KEYS", "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for a development run."
