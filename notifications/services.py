@@ -2,7 +2,8 @@
 optionally, buyers); when a matching tender is published, amended or a
 question on it answered, each subscribed organisation gets one in-app
 notification (written in the same transaction as the change, pushed to its
-own socket after commit) and an email sent only after the commit.
+own socket after commit) and an email, enqueued in that transaction and sent
+by the task worker (``notifications/tasks.py``) once it has committed.
 
 Called explicitly by the services that make those changes, with the tender
 row already locked."""
@@ -11,10 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +23,7 @@ from core.isotime import iso
 from core.validators import CPV_PREFIX
 from live import events as live
 
+from . import tasks
 from .models import Notification, Subscription
 
 logger = logging.getLogger(__name__)
@@ -152,27 +151,6 @@ def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, no
     for notification in notifications:
         live.emit(tender, "notification", now=now, org_id=notification.organisation_id, org_wide=True,
                   notification=notification_data(notification))
-    messages = _emails(org_ids, subject=subject, body=body)
-    if messages:
-        transaction.on_commit(partial(_send, messages))
+    # In this transaction: the e-mail is sent by the task worker only if the change commits.
+    tasks.send_notification_emails.enqueue(org_ids, subject, body)
     return len(notifications)
-
-
-def _emails(org_ids: list[int], *, subject: str, body: str) -> list[EmailMessage]:
-    addresses: dict[int, set[str]] = {}
-    for org_id, email in Organisation.objects.filter(pk__in=org_ids).exclude(email="").values_list("pk", "email"):
-        addresses.setdefault(org_id, set()).add(email)
-    for org_id, email in (User.objects.filter(organisation_id__in=org_ids, is_active=True).exclude(email="")
-                          .values_list("organisation_id", "email")):
-        addresses.setdefault(org_id, set()).add(email)
-    return [EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=sorted(to))
-            for _, to in sorted(addresses.items())]
-
-
-def _send(messages: list[EmailMessage]) -> None:
-    """After commit: the change stands whether or not the mail server answers."""
-    try:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:
-        logger.exception("Could not send %d notification email(s)", len(messages))

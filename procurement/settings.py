@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "core",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "tenders",
     "bids",
@@ -356,6 +358,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["procurement.uploads.MemoryOnlyUploadHandler"]
 
 # --- Email ----------------------------------------------------------------
+# Background tasks (notification e-mail): django-tasks' database backend, so a
+# task is enqueued in the transaction of the change that causes it; run by
+# `python manage.py db_worker` (bin/run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds to wait before each retry of a failed notification e-mail.
+try:
+    NOTIFICATION_EMAIL_RETRY_DELAYS = [
+        float(v) for v in os.environ.get("NOTIFICATION_EMAIL_RETRY_DELAYS", "60,300,1800,7200").split(",") if v.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured("NOTIFICATION_EMAIL_RETRY_DELAYS must be comma-separated seconds.") from exc
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -363,6 +376,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tenders@localhost")
+if os.environ.get("EMAIL_FILE_PATH"):  # for django.core.mail.backends.filebased.EmailBackend
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 
 # --- Procurement rules ----------------------------------------------------
 DAY = 24 * 3600

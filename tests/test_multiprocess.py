@@ -63,10 +63,10 @@ def processes():
            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "0",
            "PROCUREMENT_SCHEDULER_IN_PROCESS": "0", "LOG_LEVEL": "WARNING"}
 
-    def start(*args: str) -> subprocess.Popen:
+    def start(*args: str, **extra_env: str) -> subprocess.Popen:
         log = tempfile.TemporaryFile()
         logs.append(log)
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log,
+        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**env, **extra_env}, stdout=log,
                                    stderr=subprocess.STDOUT)
         started.append(process)
         return process
@@ -168,3 +168,24 @@ def test_events_cross_processes_within_a_second(processes, make_tender, officer,
     assert 0 <= changed_delay < 1.0 and record_delay < 1.0
     print(f"cross-process delays: request->socket {status_delay * 1000:.0f} ms, "
           f"deadline->status {changed_delay * 1000:.0f} ms, deadline->opening {record_delay * 1000:.0f} ms")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_process_sends_the_email_the_change_enqueued(processes, make_tender, make_supplier,
+                                                                    tmp_path):
+    # given a subscriber and a worker process (as bin/run and production run it)
+    from notifications import services as notifications
+    user = make_supplier()
+    user.email = "worker@builders.kz"
+    user.save(update_fields=["email"])
+    notifications.subscribe(by=user, cpv_prefix="45")
+    processes("manage.py", "db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay",
+              EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path))
+    # when a matching tender is published (committed)
+    tender = make_tender()
+    # then the worker process sends its e-mail
+    give_up, sent = time.monotonic() + 30, ""
+    while time.monotonic() < give_up and tender.title not in sent:
+        time.sleep(0.2)
+        sent = "".join(p.read_text() for p in tmp_path.iterdir())
+    assert "worker@builders.kz" in sent and tender.title in sent, processes.output()

@@ -1,12 +1,20 @@
 """Proactive notifications: CPV (and buyer) subscriptions, in-app
-notifications pushed to the supplier's own socket, emails after commit only."""
+notifications pushed to the supplier's own socket, emails sent by the task
+worker once the change has committed."""
+
+import smtplib
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from live.events import org_group
-from notifications import services
+from notifications import services, tasks
 from notifications.models import Notification, Subscription
 from tenders import services as tender_services
 from tests.transparency_helpers import Listener, amend, answer, ask
@@ -187,53 +195,130 @@ def test_an_answer_notifies_subscribers_and_the_asker(make_tender, subscriber, m
     assert notified(outsider) == []
 
 
-# --- email after commit --------------------------------------------------------------------
+# --- email through the task worker --------------------------------------------------
 
-def test_the_email_is_sent_only_after_commit(make_tender, subscriber, django_capture_on_commit_callbacks):
+def deliver() -> None:
+    """Run the real task worker (``manage.py db_worker``) until the queue is
+    empty. Transactional tests: the worker checks its connection between
+    tasks, which a test's wrapping transaction would not survive."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_is_enqueued_with_the_change_and_sent_by_the_worker(make_tender, subscriber):
     user = subscriber("45", email="bids@builders.kz")
     draft = make_tender(publish=False)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        tender_services.publish_tender(draft.pk, by=draft.created_by)
-        assert mail.outbox == []  # still inside the transaction
+    tender_services.publish_tender(draft.pk, by=draft.created_by)
 
+    assert mail.outbox == []  # not sent by the request
+    task = DBTaskResult.objects.get()
+    assert task.status == "READY" and task.task_path == "notifications.tasks.send_notification_emails"
+    deliver()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["bids@builders.kz"]
     assert draft.title in mail.outbox[0].subject
     assert notified(user) == ["tender_published"]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_a_rolled_back_change_sends_no_email_and_leaves_no_notification(make_tender, subscriber,
-                                                                        django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_sends_no_email_and_leaves_no_notification(make_tender, subscriber):
     user = subscriber("45")
     draft = make_tender(publish=False)
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):
         with transaction.atomic():
             tender_services.publish_tender(draft.pk, by=draft.created_by)
             raise RuntimeError("something later in the request failed")
 
+    assert not DBTaskResult.objects.exists()
+    deliver()
     assert mail.outbox == []
     assert notified(user) == []
 
 
-def test_a_non_matching_subscriber_gets_no_email(make_tender, subscriber, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_a_non_matching_subscriber_gets_no_email(make_tender, subscriber):
     subscriber("33")
-
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(make_tender)
-
+    publish(make_tender)
+    deliver()
     assert mail.outbox == []
 
 
-def test_an_amendment_email_names_the_change(make_tender, subscriber, officer, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_an_amendment_email_names_the_change(make_tender, subscriber, officer):
     tender = make_tender()
     subscriber("45")
-
-    with django_capture_on_commit_callbacks(execute=True):
-        amend(tender, officer)
-
+    amend(tender, officer)
+    deliver()
     assert len(mail.outbox) == 1 and "title" in mail.outbox[0].body
+
+
+class FlakyBackend(locmem.EmailBackend):
+    """Refuses the next ``failures[address]`` messages to an address."""
+    failures: dict[str, int] = {}
+
+    def send_messages(self, messages):
+        for message in messages:
+            for address in message.to:
+                if self.failures.get(address, 0) > 0:
+                    self.failures[address] -= 1
+                    raise smtplib.SMTPRecipientsRefused({address: (451, b"try again later")})
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_mail(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
+    settings.NOTIFICATION_EMAIL_RETRY_DELAYS = [0, 0]
+    FlakyBackend.failures = {}
+    yield FlakyBackend.failures
+    FlakyBackend.failures = {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_email_is_retried_for_that_organisation_only(make_tender, subscriber, flaky_mail):
+    subscriber("45", email="ok@builders.kz")
+    subscriber("45", email="flaky@builders.kz")
+    flaky_mail["flaky@builders.kz"] = 1
+    publish(make_tender)
+
+    deliver()
+
+    # one message each: the healthy address once, the flaky one on its retry
+    assert sorted(m.to[0] for m in mail.outbox) == ["flaky@builders.kz", "ok@builders.kz"]
+    attempts = list(DBTaskResult.objects.order_by("enqueued_at").values_list("status", "args_kwargs"))
+    assert [status for status, _ in attempts] == ["FAILED", "SUCCESSFUL"]
+    assert attempts[1][1]["args"][3] == 2 and len(attempts[1][1]["args"][0]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_stop_after_the_last_delay_and_the_failure_stays_recorded(make_tender, subscriber, flaky_mail):
+    subscriber("45", email="down@builders.kz")
+    flaky_mail["down@builders.kz"] = 99
+    publish(make_tender)
+
+    deliver()
+
+    assert mail.outbox == []
+    failed = DBTaskResult.objects.order_by("enqueued_at")
+    assert [t.status for t in failed] == ["FAILED"] * 3  # the first attempt and two retries
+    assert "SMTPRecipientsRefused" in failed.last().traceback
+
+
+def test_a_retry_waits_for_its_delay(make_tender, subscriber, flaky_mail, settings):
+    settings.NOTIFICATION_EMAIL_RETRY_DELAYS = [300]
+    subscriber("45", email="later@builders.kz")
+    flaky_mail["later@builders.kz"] = 1
+    publish(make_tender)
+    task = DBTaskResult.objects.get()
+
+    with pytest.raises(tasks.EmailNotSent):
+        tasks.send_notification_emails.call(*task.args_kwargs["args"])
+
+    retry = DBTaskResult.objects.exclude(pk=task.pk).get()
+    assert retry.run_after > timezone.now() + timedelta(seconds=290)
 
 
 # --- live push and the in-app inbox -------------------------------------------------------
