@@ -321,6 +321,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Error responses (and examples) for every operation: procurement/openapi.py
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "procurement.openapi.error_responses",
+    ],
 }
 
 # --- Security -------------------------------------------------------------

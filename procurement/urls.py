@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import errors
+from procurement import openapi  # noqa: F401  (openapi registers its schema extension)
 
 api = [
     path("auth/", include("accounts.urls")),

@@ -126,3 +126,44 @@ def test_the_response_check_refuses_a_body_the_schema_does_not_describe():
         schema_check.check("GET", "/api/receipts/public-key/", 299, good)
     with pytest.raises(schema_check.SchemaMismatch, match="code"):
         schema_check.check("GET", "/api/receipts/public-key/", 418, {"detail": "no code"})
+
+
+# --- errors and examples (procurement/openapi.py) ----------------------------------------
+
+def test_every_operation_documents_its_error_responses(schema):
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"code", "detail"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            errors = {s: r for s, r in operation["responses"].items() if s.startswith(("4", "5"))}
+            assert "401" in errors, f"{method.upper()} {path}"
+            for status, response in errors.items():
+                body = response["content"]["application/json"]
+                assert body["schema"] == {"$ref": "#/components/schemas/Error"}
+                assert body["examples"], f"{method.upper()} {path} {status} lists no codes"
+                assert all(e["value"]["code"] == name for name, e in body["examples"].items())
+
+
+def test_a_bid_documents_its_domain_errors(schema):
+    responses = schema["paths"]["/api/tenders/{tender_id}/bids/"]["post"]["responses"]
+    assert "deadline_passed" in responses["409"]["content"]["application/json"]["examples"]
+    assert "idempotency_key_reused" in responses["422"]["content"]["application/json"]["examples"]
+    assert "currency_mismatch" in responses["400"]["content"]["application/json"]["examples"]
+
+
+def test_the_money_pattern_matches_exactly_what_a_bid_accepts(schema):
+    from bids.serializers import BidIn
+    amount = schema["components"]["schemas"]["BidInRequest"]["properties"]["amount"]
+    currency = schema["components"]["schemas"]["BidInRequest"]["properties"]["currency"]
+    assert re.fullmatch(amount["pattern"], amount["example"]) and currency["example"] == "KZT"
+    for value in ["0.01", "0.1", "0.99", "1", "1.5", "1500.50", "9" * 16 + ".99", "10.00"]:
+        assert re.search(amount["pattern"], value), value
+        assert BidIn(data={"amount": value, "currency": "KZT"}).is_valid(), value
+    for value in ["", "-1", "-330143874174.15", "0", "0.00", ".", "1.", "1.234", "9" * 17, "00.5"]:
+        assert not re.search(amount["pattern"], value), value
+
+
+def test_documents_are_documented_in_their_own_content_types(schema, settings):
+    for path in ["/api/tenders/{tender_id}/documents/{document_id}/download/",
+                 "/api/tenders/{tender_id}/bids/{bid_id}/documents/{position}/"]:
+        assert set(schema["paths"][path]["get"]["responses"]["200"]["content"]) == \
+            set(settings.PROCUREMENT_DOCUMENT_TYPES)
