@@ -1,11 +1,11 @@
 import django_filters
 
-from tenders.filters import UtcDateTimeFilter
+from tenders.filters import StrictFilterSet, UtcDateTimeFilter
 
 from .models import Release
 
 
-class ReleaseFilter(django_filters.FilterSet):
+class ReleaseFilter(StrictFilterSet):
     # UtcDateTimeFilter: a time that does not exist in UTC (year 1 at -23:00)
     # is a 400 here, not a driver error.
     since = UtcDateTimeFilter(field_name="date", lookup_expr="gte",

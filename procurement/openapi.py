@@ -84,8 +84,11 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                                                            "not_in_evaluation"]},
     "tenders_bids_qualification_create": {400: ["reason_required"], 403: ["not_your_tender"],
                                           409: ["not_in_evaluation"]},
+    # points are JSON numbers: "at most 2 decimals" (max_digits, max_decimal_places) has no
+    # reliable OpenAPI 3.0 spelling for floats, so it is a rule of the operation here
     "tenders_bids_scores_create": {400: ["scores_invalid", "unknown_criterion", "points_required",
-                                         "points_out_of_range", "points_precision"],
+                                         "points_out_of_range", "points_precision", "max_digits",
+                                         "max_decimal_places"],
                                    403: ["not_evaluator", "conflict_declaration_required"],
                                    409: ["not_in_evaluation", "nothing_to_score", "bid_not_qualified"]},
     "tenders_evaluation_retrieve": {403: ["conflict_declaration_required", "evaluation_not_public"],
@@ -185,17 +188,72 @@ def _document_content(operation: dict) -> None:
                          for ctype in sorted(settings.PROCUREMENT_DOCUMENT_TYPES)}
 
 
+# Query parameters whose schema django-filter / DRF leave looser than what
+# the view accepts (by name; the same meaning wherever they appear).
+QUERY_PARAMETERS = {
+    "buyer": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    "q": {"type": "string", "maxLength": 200},
+    "cpv": {"type": "string", "pattern": r"^[0-9]{2,8}(-[0-9])?$"},
+    "value_min": {"type": "number", "minimum": -1e50, "maximum": 1e50},
+    "value_max": {"type": "number", "minimum": -1e50, "maximum": 1e50},
+    "page_size": {"type": "integer", "minimum": 1, "description": "At most 100 are served"},
+    "unread": {"type": "string", "description": "`1`, `true` or `yes`: only unread ones; anything else: all"},
+}
+
+
+def _query_parameters(operation: dict) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") in QUERY_PARAMETERS:
+            parameter["schema"] = {**parameter.get("schema", {}), **QUERY_PARAMETERS[parameter["name"]]}
+
+
+# A text field refuses NUL (DRF, and PostgreSQL could not store it), and a
+# required one refuses text that is only white space (DRF trims it, as
+# Python's str.strip does): the schema says so for every request string
+# without a pattern of its own.
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000\\u001c-\\u001f\\u0085][^\\u0000]*$"
+
+
+def _text_patterns(schema: dict) -> None:
+    for prop in schema.get("properties", {}).values():
+        if isinstance(prop, dict) and prop.get("type") == "string" and "pattern" not in prop \
+                and prop.get("format") in (None, "email", "uri"):
+            prop["pattern"] = NOT_BLANK if prop.get("minLength", 0) >= 1 else NO_NUL
+
+
+# Bodies drf-spectacular cannot see (the view parses them itself).
+REQUEST_BODIES = {
+    "tenders_bids_scores_create": {
+        "type": "object", "minProperties": 1,
+        "description": 'Points per criterion id: `{"<criterion id>": points}` (0 to the criterion\'s weight, '
+                       "at most 2 decimals)",
+        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 999.99},
+        "example": {"12": 17.5},
+    },
+}
+
+
 def error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: error responses for every operation."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     _currency_examples(schemas)
+    for name, component in schemas.items():
+        if name.endswith("Request") and isinstance(component, dict):
+            _text_patterns(component)
+    if "answers" in schemas.get("BidInRequest", {}).get("properties", {}):
+        schemas["BidInRequest"]["properties"]["answers"].update(type="object", example={"12": "36 months"})
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             if operation.get("operationId") in DOCUMENT_DOWNLOADS:
                 _document_content(operation)
+            _query_parameters(operation)
+            if operation.get("operationId") in REQUEST_BODIES:
+                operation["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": REQUEST_BODIES[operation["operationId"]]}}}
             for status, codes in sorted(error_codes(operation, method, path).items()):
                 listed = ", ".join(f"`{c}`" for c in sorted(codes))
                 operation["responses"].setdefault(str(status), {

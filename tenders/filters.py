@@ -33,6 +33,8 @@ class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
     at -23:00 does not, and the database driver would fail on it)."""
 
     def clean(self, value):
+        if isinstance(value, str) and not value.strip():  # `?until=`: not a time (absent is fine)
+            raise forms.ValidationError("Give an ISO 8601 time.", code="invalid")
         value = super().clean(value)
         try:
             return value.astimezone(UTC) if value is not None else None
@@ -44,9 +46,23 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
+class StrictFilterSet(django_filters.FilterSet):
+    """A parameter that is present but empty (``?cpv=``, ``?value_max=``) is
+    bad input (400), not silently "no filter": absent is the way to say that."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.filters:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+            if name in self.data and any(v is not None and not str(v).strip() for v in values):
+                self.form.add_error(name, forms.ValidationError("Give a value, or leave the parameter out.",
+                                                                code="invalid"))
+                valid = False
+        return valid
 
 
-class TenderFilter(django_filters.FilterSet):
+
+class TenderFilter(StrictFilterSet):
     status = StatusInFilter(choices=Status.choices, help_text="One status or several, comma-separated")
     buyer = IdFilter(field_name="buyer_id", help_text="Buyer organisation id")
     cpv = django_filters.CharFilter(method="filter_cpv", help_text=(
