@@ -194,8 +194,8 @@ QUERY_PARAMETERS = {
     "buyer": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "q": {"type": "string", "maxLength": 200},
     "cpv": {"type": "string", "pattern": r"^[0-9]{2,8}(-[0-9])?$"},
-    "value_min": {"type": "number", "minimum": -1e50, "maximum": 1e50},
-    "value_max": {"type": "number", "minimum": -1e50, "maximum": 1e50},
+    "value_min": {"type": "number", "maximum": 1e50},
+    "value_max": {"type": "number", "maximum": 1e50},
     "page_size": {"type": "integer", "minimum": 1, "description": "At most 100 are served"},
     "unread": {"type": "string", "description": "`1`, `true` or `yes`: only unread ones; anything else: all"},
 }
@@ -234,6 +234,30 @@ REQUEST_BODIES = {
 }
 
 
+# Operations that take files: multipart as well as JSON. Every other body is
+# documented as JSON only (the API's format; form encodings are accepted for
+# the browsable API but not part of the contract).
+MULTIPART = {"tenders_bids_create", "tenders_bids_update", "tenders_documents_create"}
+
+
+def _request_content(operation: dict, schemas: dict) -> None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if operation["operationId"] not in MULTIPART:
+        for media_type in [m for m in content if m != "application/json"]:
+            if "application/json" in content:
+                del content[media_type]
+        return
+    json_body = content.get("application/json", {}).get("schema", {})
+    ref = json_body.get("$ref", "")
+    component = schemas.get(ref.rsplit("/", 1)[-1]) if ref else None
+    if component and "documents" in component.get("properties", {}):
+        # files travel only in multipart; a JSON body has no `documents`
+        inline = {**component, "properties": {k: v for k, v in component["properties"].items() if k != "documents"}}
+        content["application/json"]["schema"] = inline
+    if component and "answers" in component.get("properties", {}) and "multipart/form-data" in content:
+        content["multipart/form-data"]["encoding"] = {"answers": {"contentType": "application/json"}}
+
+
 def error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: error responses for every operation."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -251,6 +275,7 @@ def error_responses(result, generator, request, public):
             if operation.get("operationId") in DOCUMENT_DOWNLOADS:
                 _document_content(operation)
             _query_parameters(operation)
+            _request_content(operation, schemas)
             if operation.get("operationId") in REQUEST_BODIES:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {
                     "schema": REQUEST_BODIES[operation["operationId"]]}}}

@@ -52,7 +52,9 @@ class StrictFilterSet(django_filters.FilterSet):
 
     def is_valid(self):
         valid = super().is_valid()
-        for name in self.filters:
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, (django_filters.BaseCSVFilter, django_filters.OrderingFilter)):
+                continue  # a list parameter: empty is the empty list
             values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
             if name in self.data and any(v is not None and not str(v).strip() for v in values):
                 self.form.add_error(name, forms.ValidationError("Give a value, or leave the parameter out.",
