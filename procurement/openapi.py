@@ -192,7 +192,7 @@ def _document_content(operation: dict) -> None:
 # the view accepts (by name; the same meaning wherever they appear).
 QUERY_PARAMETERS = {
     "buyer": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-    "q": {"type": "string", "maxLength": 200},
+    "q": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "NOT_BLANK"},
     "cpv": {"type": "string", "pattern": r"^[0-9]{2,8}(-[0-9])?$"},
     "value_min": {"type": "number", "maximum": 1e50},
     "value_max": {"type": "number", "maximum": 1e50},
@@ -204,7 +204,10 @@ QUERY_PARAMETERS = {
 def _query_parameters(operation: dict) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "query" and parameter.get("name") in QUERY_PARAMETERS:
-            parameter["schema"] = {**parameter.get("schema", {}), **QUERY_PARAMETERS[parameter["name"]]}
+            schema = {**parameter.get("schema", {}), **QUERY_PARAMETERS[parameter["name"]]}
+            if schema.get("pattern") == "NOT_BLANK":
+                schema["pattern"] = NOT_BLANK
+            parameter["schema"] = schema
 
 
 # A text field refuses NUL (DRF, and PostgreSQL could not store it), and a
@@ -254,6 +257,9 @@ def _request_content(operation: dict, schemas: dict) -> None:
         # files travel only in multipart; a JSON body has no `documents`
         inline = {**component, "properties": {k: v for k, v in component["properties"].items() if k != "documents"}}
         content["application/json"]["schema"] = inline
+    documents = (component or {}).get("properties", {}).get("documents", {})
+    if isinstance(documents.get("items"), dict):
+        documents["items"]["minLength"] = 1  # an empty file is refused
     if component and "answers" in component.get("properties", {}) and "multipart/form-data" in content:
         content["multipart/form-data"]["encoding"] = {"answers": {"contentType": "application/json"}}
 
