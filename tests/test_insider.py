@@ -1,9 +1,10 @@
 """An insider with write access to the database, but not the platform key,
 alters a sealed bid before the opening. Anyone can seal to a tender's public
 key, so the swap itself is possible; what holds is that it cannot go
-unnoticed: the bidder's signed receipt names the hash of what it sent, and
-after the opening the published amount, answers, documents and nonce let
-anyone rebuild each bid's canonical content and compare."""
+unnoticed: the opening checks each decrypted content against the hash in its
+bidder's signed receipt and sets a mismatch aside in public, and the
+published amount, answers, documents and nonce let anyone rebuild each
+opened bid's canonical content and compare."""
 
 import hashlib
 import json
@@ -45,14 +46,16 @@ def test_a_sealed_bid_swapped_in_the_database_is_exposed_by_the_public_record(ma
                                     nonce=original["nonce"])
     BidVersion.objects.filter(bid_id=receipt.bid).update(sealed=sealing.seal(tender.public_key, forged))
     assert services.open_tender(tender.pk, now=tender.submission_deadline)
-    assert Bid.objects.get(pk=receipt.bid).amount == Decimal("5000.00")  # the opening took the forgery
 
-    # but the public record gives it away: the published content does not hash to the published receipt hash
-    bids = {b["id"]: b for b in api.get(f"/api/tenders/{tender.pk}/bids/").json()}
+    # the opening does not take the forgery: the bid is set aside, in public, with the receipt's hash
+    forged_bid = Bid.objects.get(pk=receipt.bid)
+    assert forged_bid.amount is None and forged_bid.set_aside == "hash_mismatch"
     opening = api.get(f"/api/tenders/{tender.pk}/opening/").json()
+    assert "hash_mismatch" in json.dumps(opening) and receipt.sha256 in json.dumps(opening)
+    # the honest bid opens, and anyone can rebuild its hash from what is published
+    bids = {b["id"]: b for b in api.get(f"/api/tenders/{tender.pk}/bids/").json()}
+    assert Bid.objects.get(pk=kept.bid).amount == Decimal("900.00")
     assert rebuild(bids[kept.bid], tender.pk) == kept.sha256 == bids[kept.bid]["sha256"]
-    assert rebuild(bids[receipt.bid], tender.pk) != bids[receipt.bid]["sha256"] == receipt.sha256
-    assert receipt.sha256 in json.dumps(opening)
     # and the victim's receipt still verifies: the platform signed the original hash, not the forgery
     assert receipts.verify(tender_id=tender.pk, bid_id=receipt.bid, sha256=receipt.sha256,
                            received_at=receipt.received_at, signature=receipt.signature)
