@@ -186,7 +186,8 @@ def _unseal_private_key(sealed_private_key: bytes) -> bytes:
             return key.box.decrypt(sealed)
         except CryptoError:
             continue
-    raise ImproperlyConfigured("No platform key in the keyring opens this tender key.")
+    # authenticated encryption refused it under every key: damaged, or sealed under a key not in the ring
+    raise CryptoError("No platform key in the keyring opens this tender key.")
 
 
 def reseal_private_key(sealed_private_key: bytes) -> bytes | None:
