@@ -84,7 +84,7 @@ def test_schemathesis_finds_nothing(role, seeded, processes, tmp_path):  # noqa:
                "--workers", "1", "--request-timeout", "20", "--seed", os.environ.get("API_FUZZ_SEED", "1"),
                "--suppress-health-check", "all", "--no-color", "--output-truncate", "true",
                "--report", "junit", "--report-dir", str(tmp_path), *headers]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=int(seconds) * 3 + 300,
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=int(seconds) * 3 + 300,
                           env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT)})
     report = done.stdout[-20000:] + done.stderr[-5000:]
     assert done.returncode == 0, f"schemathesis as {role} found problems:\n{report}\n{processes.output()}"
