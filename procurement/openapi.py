@@ -36,7 +36,7 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "auth_login_create": {400: ["invalid_credentials"], 429: ["throttled"]},
     "auth_token_create": {400: ["invalid_credentials"], 429: ["throttled"]},
     "auth_register_create": {400: ["password_too_weak", "tax_id_checksum", "tax_id_format"],
-                             409: ["already_registered", "tax_id_taken", "username_taken"]},
+                             409: ["already_registered", "tax_id_taken", "username_taken"], 429: ["throttled"]},
     # notifications
     "subscriptions_create": {400: ["buyer_unknown", "cpv_prefix_invalid"], 409: ["already_subscribed"]},
     # tenders
@@ -65,12 +65,12 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                   "unknown_criterion", "document_empty", "document_too_large",
                                   "document_type_not_allowed"],
                             409: ["deadline_passed", "not_accepting_bids", "bid_exists"],
-                            422: ["idempotency_key_reused", "idempotency_conflict"]},
+                            422: ["idempotency_key_reused", "idempotency_conflict"], 429: ["throttled"]},
     "tenders_bids_update": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch",
                                   "unknown_criterion", "document_empty", "document_too_large",
                                   "document_type_not_allowed"],
                             409: ["deadline_passed", "not_accepting_bids", "already_withdrawn"],
-                            422: ["idempotency_key_reused", "idempotency_conflict"]},
+                            422: ["idempotency_key_reused", "idempotency_conflict"], 429: ["throttled"]},
     "tenders_bids_withdraw_create": {409: ["deadline_passed", "not_accepting_bids", "already_withdrawn"]},
     "tenders_bids_confirm_create": {409: ["deadline_passed", "not_accepting_bids", "bid_withdrawn",
                                           "confirmation_not_needed"]},
@@ -101,7 +101,8 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_complaints_resolve_create": {400: ["resolution_required"], 403: ["not_your_tender"],
                                           409: ["complaint_not_open", "not_awarded"]},
     # clarifications
-    "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"], 409: ["clarification_closed"]},
+    "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"], 409: ["clarification_closed"],
+                                 429: ["throttled"]},
     "tenders_questions_answer_create": {400: ["answer_empty"], 403: ["not_your_tender"],
                                         409: ["already_answered", "answer_closed"]},
 }
@@ -118,7 +119,9 @@ DESCRIPTIONS = {
     409: "The object is not in a state that allows this",
     415: "Unsupported request content type",
     422: "The request conflicts with an earlier one (Idempotency-Key)",
-    429: "Too many failed logins for this username from this address (see `Retry-After`)",
+    413: "The request body is larger than the platform accepts",
+    429: "Too many requests (or failed logins) from this address or account: wait `Retry-After` seconds",
+    503: "The database is unavailable: retry after `Retry-After` seconds (nothing was changed)",
 }
 
 ERROR_SCHEMA = {
@@ -142,17 +145,20 @@ def _needs_auth(operation: dict) -> bool:
 
 def error_codes(operation: dict, method: str, path: str) -> dict[int, set[str]]:
     """Every error code the operation can return, by status."""
-    codes: dict[int, set[str]] = {401: {"authentication_failed"}}
+    codes: dict[int, set[str]] = {401: {"authentication_failed"}, 503: {"service_unavailable"}}
     if _needs_auth(operation):
         codes[401].add("not_authenticated")
         codes[403] = {"permission_denied"}
     has_body = "requestBody" in operation
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
     if has_body or has_query:
-        codes[400] = set(VALIDATION_CODES)
+        codes[400] = set(VALIDATION_CODES) | {"too_many_fields"}
     if has_body:
         codes[400].add("malformed_request")
+        codes[413] = {"request_too_large"}
         codes[415] = {"unsupported_media_type"}
+        if "multipart/form-data" in operation["requestBody"].get("content", {}):
+            codes[400].add("too_many_files")
     if method not in ("get", "head", "options"):
         codes.setdefault(403, set()).add("csrf_failed")  # session-authenticated writes
     if "{" in path or operation["operationId"] in PAGINATED:
