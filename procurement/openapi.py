@@ -39,6 +39,9 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                              409: ["already_registered", "tax_id_taken", "username_taken"], 429: ["throttled"]},
     # notifications
     "subscriptions_create": {400: ["buyer_unknown", "cpv_prefix_invalid"], 409: ["already_subscribed"]},
+    # open data
+    "ocds_releases_retrieve": {400: ["invalid_cursor", "invalid_page_size"], 404: ["no_releases"]},
+    "ocds_bulk_latest.jsonl.gz_retrieve": {404: ["bulk_not_ready"]},
     # tenders
     "tenders_list": {400: ["cpv_prefix_invalid"]},
     "tenders_export_csv": {400: ["cpv_prefix_invalid"]},

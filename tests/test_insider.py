@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from bids import receipts, sealing, services
+from bids import receipts, services
+from core import sealing
 from bids.models import Bid, BidVersion
 
 pytestmark = pytest.mark.django_db

@@ -116,7 +116,8 @@ def test_the_notification_list_documents_its_page_envelope(schema, as_user, supp
 
 def test_the_response_check_refuses_a_body_the_schema_does_not_describe():
     # the check every API test's responses go through (tests/conftest.py)
-    good = {"algorithm": "Ed25519", "public_key": "ab" * 32, "message": "m"}
+    good = {"algorithm": "Ed25519", "key_id": "cd" * 8, "public_key": "ab" * 32, "message": "m",
+            "keys": [{"key_id": "cd" * 8, "public_key": "ab" * 32, "current": True}]}
     schema_check.check("GET", "/api/receipts/public-key/", 200, good)
     with pytest.raises(schema_check.SchemaMismatch, match="public_key"):
         schema_check.check("GET", "/api/receipts/public-key/", 200, {**good, "public_key": 1})
