@@ -210,10 +210,26 @@ QUERY_PARAMETERS = {
 }
 
 
+# The same for one operation's own parameter (before the table by name).
+OPERATION_QUERY_PARAMETERS = {
+    # the OCDS feed reads its own page_size: up to 6 digits, 0 meaning the default
+    ("ocds_releases_retrieve", "page_size"): {"type": "integer", "minimum": 0, "maximum": 999999},
+}
+
+
 def _query_parameters(operation: dict) -> None:
     for parameter in operation.get("parameters", []):
-        if parameter.get("in") == "query" and parameter.get("name") in QUERY_PARAMETERS:
-            schema = {**parameter.get("schema", {}), **QUERY_PARAMETERS[parameter["name"]]}
+        if parameter.get("in") != "query":
+            continue
+        name = parameter.get("name")
+        override = OPERATION_QUERY_PARAMETERS.get((operation.get("operationId"), name), QUERY_PARAMETERS.get(name))
+        schema = parameter.get("schema", {})
+        if override is None and schema.get("type") == "string" and "pattern" not in schema \
+                and "format" not in schema and "enum" not in schema:
+            # a text parameter refuses NUL too, and a required one blank text
+            schema["pattern"] = NOT_BLANK if parameter.get("required") else NO_NUL
+        if override is not None:
+            schema = {**parameter.get("schema", {}), **override}
             if schema.get("pattern") == "NOT_BLANK":
                 schema["pattern"] = NOT_BLANK
             parameter["schema"] = schema
