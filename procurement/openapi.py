@@ -40,7 +40,8 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # notifications
     "subscriptions_create": {400: ["buyer_unknown", "cpv_prefix_invalid"], 409: ["already_subscribed"]},
     # open data
-    "ocds_releases_retrieve": {400: ["invalid_cursor", "invalid_page_size"], 404: ["no_releases"]},
+    "ocds_releases_retrieve": {400: ["invalid_cursor", "invalid_page_size"], 404: ["no_releases"],
+                               503: ["feed_busy"]},
     "ocds_bulk_latest.jsonl.gz_retrieve": {404: ["bulk_not_ready"]},
     # tenders
     "tenders_list": {400: ["cpv_prefix_invalid"]},
@@ -124,7 +125,8 @@ DESCRIPTIONS = {
     422: "The request conflicts with an earlier one (Idempotency-Key)",
     413: "The request body is larger than the platform accepts",
     429: "Too many requests (or failed logins) from this address or account: wait `Retry-After` seconds",
-    503: "The database is unavailable: retry after `Retry-After` seconds (nothing was changed)",
+    503: "Unavailable for now (the database, or a busy feed): retry after `Retry-After` seconds "
+         "(nothing was changed)",
 }
 
 ERROR_SCHEMA = {
