@@ -216,6 +216,8 @@ QUERY_PARAMETERS = {
 OPERATION_QUERY_PARAMETERS = {
     # the OCDS feed reads its own page_size: up to 6 digits, 0 meaning the default
     ("ocds_releases_retrieve", "page_size"): {"type": "integer", "minimum": 0, "maximum": 999999},
+    # the CPV picker's words: blank gives no match, at most 100 characters
+    ("cpv_list", "q"): {"type": "string", "maxLength": 100, "pattern": "NO_NUL"},
 }
 
 
@@ -234,6 +236,8 @@ def _query_parameters(operation: dict) -> None:
             schema = {**parameter.get("schema", {}), **override}
             if schema.get("pattern") == "NOT_BLANK":
                 schema["pattern"] = NOT_BLANK
+            elif schema.get("pattern") == "NO_NUL":
+                schema["pattern"] = NO_NUL
             parameter["schema"] = schema
 
 

@@ -171,16 +171,22 @@ class CpvMatchOut(serializers.Serializer):
     name = serializers.CharField()
 
 
+class CpvQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                              help_text="Words of a CPV name, or the start of a code")
+    lang = serializers.ChoiceField(["en", "ru", "kk"], required=False, help_text=(
+        "Language of the names (Kazakh gets the Russian names: CPV has no Kazakh); the page's by default"))
+
+
 class CpvSearchView(APIView):
-    @extend_schema(parameters=[
-        OpenApiParameter("q", str, description="Words of a CPV name, or the start of a code"),
-        OpenApiParameter("lang", str, enum=["en", "ru", "kk"],
-                         description="Language of the names (Kazakh gets the Russian names: CPV has no Kazakh)"),
-    ], responses={200: CpvMatchOut(many=True)}, tags=["reference"], summary="Find CPV codes by name or code")
+    @extend_schema(parameters=[CpvQuery], responses={200: CpvMatchOut(many=True)}, tags=["reference"],
+                   summary="Find CPV codes by name or code")
     def get(self, request):
-        query = request.query_params.get("q", "")[:100]
-        language = request.query_params.get("lang") or get_language() or "en"
-        return Response(cpv.search(query, language="ru" if language in ("ru", "kk") else "en"))
+        query = CpvQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        language = query.validated_data.get("lang") or get_language() or "en"
+        return Response(cpv.search(query.validated_data.get("q", ""),
+                                   language="ru" if language in ("ru", "kk") else "en"))
 
 
 class BuyerOutRow(serializers.Serializer):

@@ -18,6 +18,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 BROWSER_MARKS = [
+    pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     # WhiteNoise serves the page's script and stylesheet with a synchronous
     # iterator, which Django under ASGI reads in a thread and warns about.
