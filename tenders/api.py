@@ -177,6 +177,13 @@ class CpvQuery(serializers.Serializer):
     lang = serializers.ChoiceField(["en", "ru", "kk"], required=False, help_text=(
         "Language of the names (Kazakh gets the Russian names: CPV has no Kazakh); the page's by default"))
 
+    def validate(self, attrs):
+        # DRF reads an empty optional query value as absent; the schema (an enum) refuses it
+        if "lang" in self.initial_data and "lang" not in attrs:
+            raise serializers.ValidationError({"lang": serializers.ErrorDetail(
+                "lang is en, ru or kk.", code="invalid_choice")})
+        return attrs
+
 
 class CpvSearchView(APIView):
     @extend_schema(parameters=[CpvQuery], responses={200: CpvMatchOut(many=True)}, tags=["reference"],

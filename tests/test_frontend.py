@@ -149,3 +149,11 @@ def test_own_bids_list_only_the_callers_organisation_and_no_sealed_content(as_us
     assert "73519864" not in json.dumps(rows)
     assert as_user(rival).get("/api/bids/mine/").json()[0]["id"] != receipt.bid
     assert as_user(make_supplier()).get("/api/bids/mine/").json() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["lang=", "lang=de", "q=%00", "q=" + "x" * 101])
+def test_the_cpv_search_refuses_what_its_schema_refuses(query, api):
+    response = api.get(f"/api/cpv/?{query}")
+
+    assert response.status_code == 400
