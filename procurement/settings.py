@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "procurement.openapi.error_responses",
     ],
+    # A tender's and a lot's statuses are two choice sets both named "status".
+    "ENUM_NAME_OVERRIDES": {"LotStatusEnum": "tenders.models.LotStatus", "TenderStatusEnum": "tenders.models.Status"},
 }
 
 # --- Security -------------------------------------------------------------

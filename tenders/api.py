@@ -22,7 +22,7 @@ from .serializers import (
 def _detail(tender_id: int, user) -> dict:
     tender = selectors.tender_visible_to(user, tender_id)
     tender = type(tender).objects.select_related("buyer").prefetch_related(
-        "criteria", "documents", "amendments").get(pk=tender.pk)
+        "criteria", "documents", "amendments", "lots").get(pk=tender.pk)
     return TenderOut(tender).data
 
 

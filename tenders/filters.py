@@ -5,11 +5,12 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from rest_framework.exceptions import ValidationError
 
 from core.validators import CPV_PREFIX
 
-from .models import Status, Tender
+from .models import Lot, Status, Tender
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -70,8 +71,10 @@ class TenderFilter(StrictFilterSet):
     cpv = django_filters.CharFilter(method="filter_cpv", help_text=(
         "CPV prefix: `45` (division), `4523` or `45230000` (trailing zeros mean the whole branch), "
         "or a full code `45233140-2`"))
-    value_min = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="gte")
-    value_max = django_filters.NumberFilter(field_name="estimated_amount", lookup_expr="lte")
+    value_min = django_filters.NumberFilter(method="filter_value", help_text=(
+        "The tender's estimated amount, or one of its lots', is at least this"))
+    value_max = django_filters.NumberFilter(method="filter_value", help_text=(
+        "The tender's estimated amount, or one of its lots', is at most this"))
     deadline_after = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
     deadline_before = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_q", max_length=200,
@@ -91,11 +94,28 @@ class TenderFilter(StrictFilterSet):
             raise ValidationError({"cpv": [_error("Give 2 to 8 digits of a CPV code.", "cpv_prefix_invalid")]})
         digits = match.group(1)
         if match.group(2) and len(digits) == 8:
-            return queryset.filter(cpv=value.strip())
-        prefix = digits.rstrip("0")
-        if len(prefix) < 2:
-            prefix = digits[:2]
-        return queryset.filter(cpv__startswith=prefix)
+            lookup = {"cpv": value.strip()}
+        else:
+            prefix = digits.rstrip("0")
+            if len(prefix) < 2:
+                prefix = digits[:2]
+            lookup = {"cpv__startswith": prefix}
+        # The tender's own CPV, or any of its lots' (a tender whose second lot is gloves).
+        return queryset.filter(Q(**lookup) | Exists(Lot.objects.filter(tender=OuterRef("pk"), **lookup)))
+
+    def filter_value(self, queryset, name, value):
+        """Both bounds at once (``filter_queryset`` calls this once): the
+        tender's total, or one lot's estimated amount, lies between them."""
+        low, high = self.form.cleaned_data.get("value_min"), self.form.cleaned_data.get("value_max")
+        if getattr(self, "_value_filtered", False) or (low is None and high is None):
+            return queryset
+        self._value_filtered = True
+        bounds = {}
+        if low is not None:
+            bounds["estimated_amount__gte"] = low
+        if high is not None:
+            bounds["estimated_amount__lte"] = high
+        return queryset.filter(Q(**bounds) | Exists(Lot.objects.filter(tender=OuterRef("pk"), **bounds)))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

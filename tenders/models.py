@@ -106,6 +106,48 @@ class Tender(models.Model):
         return self.opened_at is not None
 
 
+class LotStatus(models.TextChoices):
+    ACTIVE = "active"
+    EVALUATION = "evaluation"
+    AWARDED = "awarded"
+    COMPLETE = "complete"
+    UNSUCCESSFUL = "unsuccessful"
+    CANCELLED = "cancelled"
+
+
+MAX_LOTS = 200
+
+
+class Lot(models.Model):
+    """One thing bought under the tender's announcement, competed, evaluated
+    and awarded on its own (DESIGN.md "Lots"). A tender created from its flat
+    fields alone has exactly one lot made from them."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    cpv = models.CharField(max_length=10, db_index=True)
+    estimated_amount = models.DecimalField(max_digits=18, decimal_places=2)
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=50, blank=True, default="")
+    status = models.CharField(max_length=16, choices=LotStatus.choices, default=LotStatus.ACTIVE)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["tender_id", "position", "id"]
+        indexes = [models.Index(fields=["estimated_amount"], name="lot_amount")]
+        constraints = [
+            models.CheckConstraint(condition=Q(estimated_amount__gt=0), name="lot_amount_positive"),
+            models.CheckConstraint(condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                                   name="lot_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lot {self.pk} of tender {self.tender_id}: {self.title}"
+
+
 class Criterion(models.Model):
     """A non-price award criterion of a best-value tender; weight = max points."""
 

@@ -8,12 +8,13 @@ register response against ``TenderListOut`` in ``/api/schema/``."""
 from decimal import Decimal
 
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from core.fields import IsoDateTime
 from core.isotime import iso
 
 from . import cpv
-from .models import AwardMethod, Language, Status
+from .models import MAX_LOTS, AwardMethod, Language, LotStatus, Status
 
 
 class CriterionIn(serializers.Serializer):
@@ -21,11 +22,24 @@ class CriterionIn(serializers.Serializer):
     weight = serializers.IntegerField(min_value=1, max_value=100, help_text="Max points = weight")
 
 
+class LotIn(serializers.Serializer):
+    title = serializers.CharField(max_length=500)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    cpv = serializers.RegexField(r"^\d{8}-\d$", required=False, help_text="Default: the tender's CPV",
+                                 error_messages={"invalid": "A CPV code looks like 45233140-2."})
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=Decimal("0.001"),
+                                        required=False, allow_null=True)
+    unit = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
 class TenderIn(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     cpv = serializers.RegexField(r"^\d{8}-\d$", error_messages={"invalid": "A CPV code looks like 45233140-2."})
-    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
+                                                required=False, help_text=(
+                                                    "Required without `lots`; with them, their sum"))
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="KZT")
     clarification_deadline = serializers.DateTimeField()
     submission_deadline = serializers.DateTimeField()
@@ -37,6 +51,24 @@ class TenderIn(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False,
                                        help_text="The language the tender is written in (its open data "
                                                  "says so); default PROCUREMENT_DEFAULT_TENDER_LANGUAGE")
+    lots = LotIn(many=True, required=False, max_length=MAX_LOTS, allow_empty=False, help_text=(
+        f"The lots (at most {MAX_LOTS}); without them the tender is one lot made from its own fields"))
+
+
+    def to_internal_value(self, data):
+        """``estimated_amount`` is required of a tender without lots, named
+        with every other bad field."""
+        errors, value = {}, None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+        if (not self.partial and hasattr(data, "get") and data.get("lots") is None
+                and data.get("estimated_amount") is None and "estimated_amount" not in errors):
+            errors["estimated_amount"] = [ErrorDetail("This field is required.", code="required")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class TenderPatch(TenderIn):
@@ -78,6 +110,18 @@ class CriterionOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     weight = serializers.IntegerField()
+
+
+class LotOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    cpv = serializers.CharField()
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, allow_null=True)
+    unit = serializers.CharField()
+    status = serializers.ChoiceField(choices=LotStatus.choices)
+    cancellation_reason = serializers.CharField()
 
 
 class TenderListOut(serializers.Serializer):
@@ -138,6 +182,7 @@ class TenderOut(TenderListOut):
     public_key = serializers.SerializerMethodField(help_text="X25519 key bids are sealed to (hex)")
     documents = DocumentOut(many=True)
     amendments = AmendmentOut(many=True)
+    lots = LotOut(many=True)
 
     def get_cpv_name_ru(self, tender) -> str:
         return cpv.name(tender.cpv, "ru")

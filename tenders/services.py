@@ -27,7 +27,9 @@ from live import events as live
 from notifications import services as notifications
 
 from . import cpv, reference
-from .models import Amendment, AwardMethod, Criterion, Language, Status, Tender, TenderDocument
+from .models import (
+    MAX_LOTS, Amendment, AwardMethod, Criterion, Language, Lot, LotStatus, Status, Tender, TenderDocument,
+)
 
 # One table of allowed moves; _transition is the only place that changes status.
 TRANSITIONS: dict[str, set[str]] = {
@@ -80,9 +82,106 @@ def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User |
     previous = tender.status
     tender.status = to
     Tender.objects.filter(pk=tender.pk).update(status=to, updated_at=now)
+    _lots_follow(tender, to)
     audit.append(tender, event, by=by, role=role, now=now, data={"from": previous, "to": to, **(data or {})})
     live.emit(tender, "status_changed", now=now, feed=True, previous=previous,
               **{"bid_count": tender.bid_count, **(live_extra or {})})
+
+
+# --- lots ------------------------------------------------------------------
+
+# A lot still competing (its status may still change).
+OPEN_LOT_STATUSES = (LotStatus.ACTIVE, LotStatus.EVALUATION, LotStatus.AWARDED)
+
+
+def _lots_follow(tender: Tender, to: str) -> None:
+    """A whole-tender move, applied to its lots: a cancelled tender cancels
+    every lot still competing; the only lot of a single-lot tender has the
+    tender's status (a draft's lot is ``active``). A multi-lot tender's lots
+    are moved one by one by the evaluation (``set_lot_status``) and the
+    tender follows them (``derive_status``)."""
+    if to == Status.CANCELLED:
+        Lot.objects.filter(tender=tender, status__in=OPEN_LOT_STATUSES).update(status=LotStatus.CANCELLED)
+        return
+    lots = Lot.objects.filter(tender=tender)
+    if to in LotStatus.values and len(ids := list(lots.values_list("pk", flat=True)[:2])) == 1:
+        Lot.objects.filter(pk=ids[0]).update(status=to)
+
+
+def derive_status(lot_statuses: list[str]) -> str | None:
+    """An opened tender's status from its lots' (DESIGN.md "Lots"):
+    ``unsuccessful`` when every lot is unsuccessful or cancelled; ``complete``
+    when every lot is finished and at least one is complete; ``awarded``
+    when no lot is left in evaluation and at least one is awarded; else
+    ``evaluation``. None for no lots."""
+    if not lot_statuses:
+        return None
+    statuses = set(lot_statuses)
+    finished = {LotStatus.COMPLETE, LotStatus.UNSUCCESSFUL, LotStatus.CANCELLED}
+    if statuses <= {LotStatus.UNSUCCESSFUL, LotStatus.CANCELLED}:
+        return Status.UNSUCCESSFUL
+    if statuses <= finished:
+        return Status.COMPLETE
+    if LotStatus.EVALUATION not in statuses and LotStatus.ACTIVE not in statuses:
+        return Status.AWARDED
+    return Status.EVALUATION
+
+
+def _validate_lots(lots: list[dict], tender_cpv: str) -> None:
+    if not lots:
+        raise Invalid("A tender has at least one lot.", code="lots_required", field="lots")
+    if len(lots) > MAX_LOTS:
+        raise Invalid(f"A tender has at most {MAX_LOTS} lots.", code="too_many_lots", field="lots")
+    for i, lot in enumerate(lots):
+        code = lot.get("cpv") or tender_cpv
+        if not cpv.is_known(code):
+            raise Invalid(f"Lot {i + 1}: {code} is not a CPV 2008 code.", code="cpv_unknown", field=f"lots.{i}.cpv")
+        if lot["estimated_amount"] <= 0:
+            raise Invalid(f"Lot {i + 1}: the estimated amount must be positive.", code="amount_invalid",
+                          field=f"lots.{i}.estimated_amount")
+        if lot.get("quantity") is not None and lot["quantity"] <= 0:
+            raise Invalid(f"Lot {i + 1}: the quantity must be positive.", code="quantity_invalid",
+                          field=f"lots.{i}.quantity")
+
+
+def _lots_total(lots: list[dict]) -> Decimal:
+    return sum((lot["estimated_amount"] for lot in lots), Decimal(0))
+
+
+def _replace_lots(tender: Tender, lots: list[dict]) -> None:
+    tender.lots.all().delete()
+    Lot.objects.bulk_create(
+        Lot(tender=tender, position=i, title=lot["title"], description=lot.get("description", ""),
+            cpv=lot.get("cpv") or tender.cpv, estimated_amount=lot["estimated_amount"],
+            quantity=lot.get("quantity"), unit=lot.get("unit", "")) for i, lot in enumerate(lots))
+
+
+def _flat_lot(tender: Tender) -> dict:
+    return {"title": tender.title, "description": tender.description, "cpv": tender.cpv,
+            "estimated_amount": tender.estimated_amount}
+
+
+def _sync_single_lot(tender: Tender, before: dict, fields: dict) -> None:
+    """Flat edits of a single-lot tender reach its lot: CPV and amount always
+    (the tender's amount is its lots' sum), title and description when the
+    lot had the tender's own."""
+    lots = list(tender.lots.all()[:2])
+    if len(lots) != 1:
+        if "estimated_amount" in fields and fields["estimated_amount"] != before["estimated_amount"]:
+            raise Invalid("A multi-lot tender's estimated amount is the sum of its lots: change the lots.",
+                          code="lots_amount_mismatch", field="estimated_amount")
+        return
+    lot = lots[0]
+    changed = []
+    for field in ("title", "description", "cpv", "estimated_amount"):
+        if field not in fields:
+            continue
+        if field in ("title", "description") and getattr(lot, field) != before[field]:
+            continue
+        setattr(lot, field, getattr(tender, field))
+        changed.append(field)
+    if changed:
+        lot.save(update_fields=changed)
 
 
 # --- validation ------------------------------------------------------------
@@ -158,8 +257,22 @@ def _terms(tender: Tender) -> dict[str, Any]:
 # --- drafting ---------------------------------------------------------------
 
 @transaction.atomic
-def create_draft(*, by: User, criteria: list[dict] | None = None, now: datetime | None = None, **fields) -> Tender:
+def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dict] | None = None,
+                 now: datetime | None = None, **fields) -> Tender:
+    """A draft; with ``lots`` its estimated amount is their sum, without them
+    it gets one lot made from its flat fields."""
     now = now or timezone.now()
+    if lots is not None:
+        if "cpv" in fields:
+            _validate_lots(lots, fields["cpv"])
+        total = _lots_total(lots)
+        if fields.get("estimated_amount") not in (None, total):
+            raise Invalid(f"The estimated amount is the sum of the lots ({total:.2f}).",
+                          code="lots_amount_mismatch", field="estimated_amount")
+        fields["estimated_amount"] = total
+    elif "estimated_amount" not in fields:
+        raise Invalid("A tender without lots states its estimated amount.", code="estimated_amount_required",
+                      field="estimated_amount")
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields {sorted(unknown)}")
@@ -177,20 +290,31 @@ def create_draft(*, by: User, criteria: list[dict] | None = None, now: datetime 
     _validate_terms(fields, criteria)
     tender = Tender.objects.create(buyer=by.organisation, created_by=by, **fields)
     _replace_criteria(tender, criteria)
+    _replace_lots(tender, lots if lots is not None else [_flat_lot(tender)])
     _refresh_search(tender)
-    audit.append(tender, "tender_created", by=by, now=now, data={"title": tender.title})
+    audit.append(tender, "tender_created", by=by, now=now, data={"title": tender.title,
+                                                                  "lots": len(lots) if lots else 1})
     return tender
 
 
 @transaction.atomic
-def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None, now: datetime | None = None,
-                 **fields) -> Tender:
+def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None, lots: list[dict] | None = None,
+                 now: datetime | None = None, **fields) -> Tender:
+    """Edit a draft; ``lots`` replaces every lot (the amount becomes their sum)."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.DRAFT:
         raise WrongState("Only a draft can be edited; amend an active tender instead.", code="not_draft",
                          status=tender.status)
-    values = {**_terms(tender), **fields}
+    before = _terms(tender)
+    if lots is not None:
+        _validate_lots(lots, fields.get("cpv", tender.cpv))
+        total = _lots_total(lots)
+        if fields.get("estimated_amount") not in (None, total):
+            raise Invalid(f"The estimated amount is the sum of the lots ({total:.2f}).",
+                          code="lots_amount_mismatch", field="estimated_amount")
+        fields["estimated_amount"] = total
+    values = {**before, **fields}
     if values["award_method"] == AwardMethod.LOWEST_PRICE:
         values["price_weight"] = 100
     current = [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()]
@@ -202,9 +326,13 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
     tender.save()
     if criteria is not None:
         _replace_criteria(tender, criteria)
+    if lots is not None:
+        _replace_lots(tender, lots)
+    else:
+        _sync_single_lot(tender, before, fields)
     _refresh_search(tender)
     audit.append(tender, "tender_edited", by=by, now=now, data={"fields": sorted(fields) +
-                 (["criteria"] if criteria is not None else [])})
+                 (["criteria"] if criteria is not None else []) + (["lots"] if lots is not None else [])})
     return tender
 
 
@@ -260,8 +388,10 @@ def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | No
     if values["clarification_deadline"] <= now:
         raise Invalid("The clarification deadline must stay in the future.", code="clarification_deadline_past",
                       field="clarification_deadline")
+    before = _terms(tender)
     for field in changes:
         setattr(tender, field, values[field])
+    _sync_single_lot(tender, before, changes)
     extended = _extend_for_amendment(tender, diff, now=now)
     tender.save()
     _refresh_search(tender)
