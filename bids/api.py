@@ -22,7 +22,7 @@ IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, 
 def _content(request) -> services.BidContent:
     data = BidIn(data=request.data)
     data.is_valid(raise_exception=True)
-    return services.BidContent(**data.validated_data)
+    return services.BidContent(**{"amount": None, **data.validated_data})
 
 
 def _key(request) -> str | None:
@@ -126,7 +126,8 @@ class OpeningView(APIView):
                              submission_deadline=iso(tender.submission_deadline))
         return Response({"tender": tender.pk, "opened_at": iso(tender.opened_at),
                          "bids": services.opening_record(tender),
-                         "set_aside": services.set_aside_record(tender)})
+                         "set_aside": services.set_aside_record(tender),
+                         "lots": services.lot_opening_record(tender)})
 
 
 class VerifyReceiptView(APIView):

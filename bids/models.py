@@ -89,3 +89,22 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["supplier", "key"], name="idempotency_key_unique")]
+
+
+class Offer(models.Model):
+    """An opened bid's offer for one lot. Until the opening the lots a bid
+    covers exist only in its sealed content; the opening writes these rows
+    (all of a tender's, in bulk)."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="offers")
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="offers")
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.PROTECT, related_name="offers")
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["bid_id", "lot_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "lot"], name="one_offer_per_bid_and_lot"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="offer_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["lot", "bid"], name="offer_lot_bid")]

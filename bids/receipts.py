@@ -34,8 +34,8 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def canonical_bid(*, tender_id: int, supplier_tax_id: str, amount: Decimal, currency: str, answers: dict,
-                  documents: list[dict], nonce: str) -> bytes:
+def canonical_bid(*, tender_id: int, supplier_tax_id: str, amount: Decimal | None, currency: str, answers: dict,
+                  documents: list[dict], nonce: str, lots: list[tuple[int, Decimal]] | None = None) -> bytes:
     """The exact bytes that are sealed and hashed. A bidder can rebuild them:
     amount as a string with two decimals, answers keyed by criterion id (as
     strings), documents by name, size, content type and SHA-256, and the
@@ -43,16 +43,24 @@ def canonical_bid(*, tender_id: int, supplier_tax_id: str, amount: Decimal, curr
 
     Without the nonce the hash would be of guessable content (the tender, the
     bidder's tax id, a price): anyone holding it before the opening (a
-    database dump, the admin) could find the price by trying candidates."""
-    return canonical({
+    database dump, the admin) could find the price by trying candidates.
+
+    A bid by lots has ``"lots": [{"amount": "…", "lot": <id>}, …]`` (by lot
+    id) in place of ``"amount"``; a flat bid keeps the form above, so its
+    receipts stay as they were before lots existed."""
+    body = {
         "tender": tender_id,
         "supplier": supplier_tax_id,
-        "amount": f"{amount:.2f}",
         "currency": currency,
         "answers": {str(k): v for k, v in answers.items()},
         "documents": documents,
         "nonce": nonce,
-    })
+    }
+    if lots is None:
+        body["amount"] = f"{amount:.2f}"
+    else:
+        body["lots"] = [{"lot": lot, "amount": f"{value:.2f}"} for lot, value in sorted(lots)]
+    return canonical(body)
 
 
 def digest(content: bytes) -> str:

@@ -20,7 +20,7 @@ def opened_bids(tender) -> QuerySet[Bid]:
 
 def bids_visible_to(user, tender) -> QuerySet[Bid]:
     if tender.opened_at is not None:
-        return opened_bids(tender).select_related("supplier", "current").order_by("pk")
+        return opened_bids(tender).select_related("supplier", "current").prefetch_related("offers").order_by("pk")
     base = Bid.objects.filter(tender=tender).select_related("supplier", "current").order_by("pk")
     if getattr(user, "is_supplier", False):
         return base.filter(supplier_id=user.organisation_id)

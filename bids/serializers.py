@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from core.isotime import iso
 
+from tenders.models import MAX_LOTS
+
 from . import content, receipts
 
 
@@ -23,13 +25,61 @@ class AnswersField(serializers.JSONField):
         return super().to_internal_value(data)
 
 
+class OffersField(serializers.JSONField):
+    """A bid's offers by lot, ``[{"lot": <id>, "amount": "…"}, …]``: a JSON
+    array, or (multipart) a JSON string that parses to one. Returns
+    ``[(lot id, Decimal amount), …]``."""
+
+    default_error_messages = {"lots_invalid": "{problem}"}
+
+    def to_internal_value(self, data):
+        if getattr(data, "is_json_string", False) or isinstance(data, str):
+            try:
+                data = content.strict_loads(data)
+            except ValueError as exc:
+                self.fail("lots_invalid", problem=f"Lots are not valid JSON: {exc}.")
+        if not isinstance(data, list) or not data:
+            self.fail("lots_invalid", problem='Lots are a non-empty list of {"lot": id, "amount": "…"}.')
+        if len(data) > MAX_LOTS:
+            self.fail("lots_invalid", problem=f"A tender has at most {MAX_LOTS} lots.")
+        offers, seen = [], set()
+        for item in data:
+            if not isinstance(item, dict) or set(item) != {"lot", "amount"}:
+                self.fail("lots_invalid", problem='Each offer is {"lot": id, "amount": "…"}.')
+            lot, amount = item["lot"], item["amount"]
+            if isinstance(lot, bool) or not isinstance(lot, int) or not 0 < lot < 2**63:
+                self.fail("lots_invalid", problem="A lot is named by its id.")
+            if lot in seen:
+                self.fail("lots_invalid", problem=f"Lot {lot} is offered twice.")
+            seen.add(lot)
+            if isinstance(amount, bool) or not isinstance(amount, (str, int)):
+                self.fail("lots_invalid", problem="An amount is a decimal string, e.g. \"1250.00\".")
+            problem = content.amount_problem(amount)
+            if problem:
+                self.fail("lots_invalid", problem=f"Lot {lot}: {problem}.")
+            offers.append((lot, Decimal(amount)))
+        return offers
+
+
 class BidIn(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"), required=False,
+                                      help_text="The price, on a single-lot tender (or give `lots`)")
+    lots = OffersField(required=False, help_text=(
+        'Offers by lot, [{"lot": <id>, "amount": "…"}, …]: any subset of the tender\'s lots'))
     currency = serializers.RegexField(r"^[A-Z]{3}$")
     answers = AnswersField(required=False, default=dict,
                                     help_text='Answers keyed by criterion id, e.g. {"12": "24 months warranty"}')
     documents = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                       max_length=20, help_text="Files (multipart requests only)")
+
+    def validate(self, attrs):
+        if "amount" not in attrs and "lots" not in attrs:
+            raise serializers.ValidationError({"amount": [serializers.ErrorDetail(
+                "This field is required.", code="required")]})
+        if "amount" in attrs and "lots" in attrs:
+            raise serializers.ValidationError({"amount": [serializers.ErrorDetail(
+                'Give either "amount" (a single-lot tender) or "lots".', code="amount_or_lots")]})
+        return attrs
 
     def validate_answers(self, value):
         if not isinstance(value, dict):
@@ -71,6 +121,11 @@ class SupplierOut(serializers.Serializer):
     tax_id = serializers.CharField()
 
 
+class OfferOut(serializers.Serializer):
+    lot = serializers.IntegerField()
+    amount = serializers.CharField()
+
+
 class BidOut(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -80,7 +135,8 @@ class BidOut(serializers.Serializer):
     received_at = serializers.CharField()
     sha256 = serializers.CharField()
     versions = VersionOut(many=True, required=False, help_text="Own bid before opening: every receipt")
-    amount = serializers.CharField(required=False, help_text="After opening only")
+    amount = serializers.CharField(required=False, help_text="After opening only: the total of its offers")
+    lots = OfferOut(many=True, required=False, help_text="After opening only: the offer for each lot bid on")
     currency = serializers.CharField(required=False)
     answers = serializers.DictField(required=False)
     documents = serializers.ListField(child=serializers.DictField(), required=False)
@@ -99,10 +155,18 @@ class SetAsideOut(serializers.Serializer):
         "(`content_invalid`)"))
 
 
+class LotOpeningOut(serializers.Serializer):
+    lot = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField(help_text="`evaluation`, or `unsuccessful` with fewer than min_bids offers")
+    offers = serializers.ListField(child=serializers.DictField(), help_text='[{"bid", "amount"}] by bid')
+
+
 class OpeningOut(serializers.Serializer):
     tender = serializers.IntegerField()
     opened_at = serializers.CharField()
     bids = serializers.ListField(child=serializers.DictField())
+    lots = LotOpeningOut(many=True, help_text="Each lot's offers, as opened")
     set_aside = SetAsideOut(many=True, help_text=(
         "Bids that could not be opened: the tender opens without them (each bidder can check its hash)"))
 
@@ -137,6 +201,11 @@ class PublicKeyOut(serializers.Serializer):
     message = serializers.CharField(help_text="What a receipt's signature is over")
 
 
+def offers_of(bid) -> list[dict]:
+    """An opened bid's offers by lot (prefetch ``offers``)."""
+    return [{"lot": o.lot_id, "amount": f"{o.amount:.2f}"} for o in bid.offers.all()]
+
+
 def bid_data(bid, *, versions=None) -> dict:
     supplier = bid.supplier
     data = {
@@ -146,7 +215,7 @@ def bid_data(bid, *, versions=None) -> dict:
         "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
     }
     if bid.opened_at is not None:
-        data.update(amount=f"{bid.amount:.2f}", currency=bid.currency, answers=bid.answers, nonce=bid.nonce,
+        data.update(amount=f"{bid.amount:.2f}", lots=offers_of(bid), currency=bid.currency, answers=bid.answers, nonce=bid.nonce,
                     documents=[{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
                                for i, d in enumerate(bid.documents or [])])
     if versions is not None:

@@ -31,12 +31,12 @@ from core.errors import Invalid, NotFound, Unprocessable, WrongState
 from core.isotime import iso
 from live import events as live
 from scheduling import services as scheduling
-from tenders.models import Status, Tender
+from tenders.models import Lot, LotStatus, Status, Tender
 from tenders.services import DeadlinePassed, check_upload, lock_tender, transition
 
 from . import content as bid_content
 from . import receipts, selectors
-from .models import Bid, BidVersion, IdempotencyRecord, SealedDocument
+from .models import Bid, BidVersion, IdempotencyRecord, Offer, SealedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +80,13 @@ class Receipt:
 
 @dataclass(frozen=True)
 class BidContent:
-    amount: Decimal
+    """A bid: a flat ``amount`` (a single-lot tender's only lot) or ``lots``,
+    its offers ``[(lot id, amount), …]`` on any subset of the tender's lots."""
+    amount: Decimal | None
     currency: str
     answers: dict
     documents: list[UploadedFile]
+    lots: list[tuple[int, Decimal]] | None = None
 
 
 def fingerprints(action: str, tender_id: int, content: BidContent, document_hashes: list[str]) -> tuple[str, ...]:
@@ -91,9 +94,14 @@ def fingerprints(action: str, tender_id: int, content: BidContent, document_hash
     the key with another body: a keyed hash (a plain one of a tender id and a
     price could be reversed by trying prices, from a database dump). Under
     every platform key of the ring, the current one first: a record written
-    before a key rotation still recognises its retry."""
-    body = {"action": action, "tender": tender_id, "amount": f"{content.amount:.2f}",
-            "currency": content.currency, "answers": content.answers, "documents": document_hashes}
+    before a key rotation still recognises its retry. A flat bid's body is
+    as before lots; a bid by lots names its offers in place of the amount."""
+    body = {"action": action, "tender": tender_id, "currency": content.currency, "answers": content.answers,
+            "documents": document_hashes}
+    if content.lots is None:
+        body["amount"] = f"{content.amount:.2f}"
+    else:
+        body["lots"] = [[lot, f"{amount:.2f}"] for lot, amount in sorted(content.lots)]
     return tuple(sealing.macs(b"idempotency-fp", json.dumps(body, sort_keys=True, default=str).encode()))
 
 
@@ -111,7 +119,10 @@ def _check_content(tender: Tender, content: BidContent) -> None:
     if content.currency != tender.currency:
         raise Invalid(f"Bids on this tender are in {tender.currency}.", code="currency_mismatch",
                       field="currency")
-    if content.amount <= 0:
+    if content.lots is None and tender.lot_count != 1:
+        raise Invalid("This tender has several lots: give your offers as \"lots\".", code="lots_required",
+                      field="lots")
+    if content.amount is not None and content.amount <= 0:
         raise Invalid("The price must be positive.", code="amount_invalid", field="amount")
     if not content.answers:  # nothing to check against the criteria: spare the query under the lock
         return
@@ -146,7 +157,7 @@ def _lock_for_supplier(tender_id: int, by: User) -> tuple[Tender, datetime]:
 # (SQLite) the same statements run one by one.
 
 _TENDER_FIELDS = ["pk", "status", "submission_deadline", "currency", "public_key", "bid_count", "audit_length",
-                  "audit_head"]
+                  "audit_head", "lot_count"]
 
 # One row whatever matches: the clock (read after the lock), the supplier's
 # record of this Idempotency-Key, the supplier's bid on this tender and its
@@ -195,22 +206,47 @@ def _nonce(by: User, key: str | None) -> str:
 
 def _check_sealable(content: BidContent) -> None:
     """What the opening will need to store, checked before anything is sealed."""
-    problem = bid_content.amount_problem(content.amount)
-    if problem:
-        raise Invalid(f"Amount: {problem}.", code="amount_invalid", field="amount")
+    if (content.amount is None) == (content.lots is None):
+        raise Invalid('Give either "amount" (a single-lot tender) or "lots".', code="amount_or_lots",
+                      field="amount")
+    for lot, amount in content.lots or [(None, content.amount)]:
+        problem = bid_content.amount_problem(amount)
+        if problem:
+            raise Invalid(f"Amount: {problem}.", code="amount_invalid", field="amount" if lot is None else "lots")
+    if content.lots is not None:
+        if len({lot for lot, _ in content.lots}) != len(content.lots):
+            raise Invalid("Each lot is offered at most once.", code="lots_invalid", field="lots")
+        if bid_content.amount_problem(sum((amount for _, amount in content.lots), Decimal(0))):
+            raise Invalid("The offers' total is too large to store.", code="amount_invalid", field="lots")
     problem = bid_content.json_problem(content.answers)
     if problem:
         raise Invalid(f"Answers: {problem}.", code="answers_invalid", field="answers")
 
 
+def _check_lots(tender_id: int, content: BidContent) -> None:
+    """A bid by lots names lots of this tender, before the lock: a published
+    tender's lots never change (a lot is cancelled only after the opening),
+    so the query adds no time under the tender's lock, and a flat bid makes
+    none."""
+    if content.lots is None:
+        return
+    known = set(Lot.objects.filter(tender_id=tender_id).values_list("pk", flat=True))
+    unknown = sorted({lot for lot, _ in content.lots} - known)
+    if known and unknown:  # no lots at all: no such tender, the lock answers 404
+        raise Invalid(f"No such lots on this tender: {', '.join(map(str, unknown))}.", code="unknown_lot",
+                      field="lots")
+
+
 def _prepare(tender_id: int, *, by: User, content: BidContent, action: str, key: str | None) -> _Prepared:
     _check_sealable(content)
+    _check_lots(tender_id, content)
     hashes = [check_upload(upload) for upload in content.documents]
     documents = [{"name": upload.name.rsplit("/", 1)[-1], "size": upload.size, "content_type": ctype,
                   "sha256": sha} for upload, (ctype, sha) in zip(content.documents, hashes)]
     canonical = receipts.canonical_bid(tender_id=tender_id, supplier_tax_id=by.organisation.tax_id,
                                        amount=content.amount, currency=content.currency,
-                                       answers=content.answers, documents=documents, nonce=_nonce(by, key))
+                                       answers=content.answers, documents=documents, nonce=_nonce(by, key),
+                                       lots=content.lots)
     return _Prepared(content=content, canonical=canonical,
                      sha256=receipts.digest(canonical),
                      fingerprints=fingerprints(action, tender_id, content, [h for _, h in hashes]))
@@ -267,7 +303,8 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: 
     batch = rows.Batch()
     if bid._state.adding:
         batch.add(rows.insert_statement(bid, returning=False))
-    version = BidVersion(bid=bid, number=number, sealed=sealing.seal(tender.public_key, prepared.canonical),
+    version = BidVersion(bid=bid, number=number, sealed=sealing.seal(tender.public_key, prepared.canonical,
+                                                                     at_least=_lots_room(tender)),
                          sha256=prepared.sha256, received_at=now, signature=signature)
     batch.add(rows.insert_statement(version, returning=False))
     # The version's id is read in the database by (bid, number), unique.
@@ -308,6 +345,16 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: 
                       key_id=sealing.current_key_id())
     live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
     return receipt
+
+
+# The most one offer adds to a bid's canonical content (a 20-digit id, an
+# 18-digit amount): every sealed box of a multi-lot tender is padded to hold
+# an offer on every lot, so its size does not tell how many lots it covers.
+_OFFER_ROOM = len('{"amount":"9999999999999999.99","lot":99999999999999999999},')
+
+
+def _lots_room(tender: Tender) -> int:
+    return 1024 + tender.lot_count * _OFFER_ROOM if tender.lot_count > 1 else 0
 
 
 def _is_key_clash(exc: IntegrityError) -> bool:
@@ -423,7 +470,7 @@ def confirm_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None =
 # --- opening -----------------------------------------------------------------
 
 def opening_record(tender: Tender) -> list[dict]:
-    rows = (selectors.opened_bids(tender).select_related("supplier", "current")
+    rows = (selectors.opened_bids(tender).select_related("supplier", "current").prefetch_related("offers")
             .order_by("current__received_at", "pk"))
     return [opening_row(bid) for bid in rows]
 
@@ -435,9 +482,15 @@ def set_aside_record(tender: Tender) -> list[dict]:
 
 
 def opening_row(bid: Bid) -> dict:
+    """One opened bid in the opening record (``bid.opened_offers`` at the
+    opening, else its ``offers`` rows, prefetched)."""
+    offers = getattr(bid, "opened_offers", None)
+    if offers is None:
+        offers = [(o.lot_id, o.amount) for o in bid.offers.all()]
     return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
                                         "tax_id": bid.supplier.tax_id},
             "amount": f"{bid.amount:.2f}", "currency": bid.currency,
+            "lots": [{"lot": lot, "amount": f"{amount:.2f}"} for lot, amount in offers],
             "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "nonce": bid.nonce, "version": bid.current.number}
 
@@ -478,13 +531,16 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     opener = sealing.Opener(tender.sealed_private_key)  # a bad tender key fails the whole opening: retried
     bids = list(Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).select_related("current",
                                                                                                   "supplier"))
+    lots = list(Lot.objects.filter(tender=tender).order_by("position", "pk"))
+    lot_ids = {lot.pk for lot in lots}
+    only_lot = lots[0].pk if len(lots) == 1 else None
     opened, unconfirmed, set_aside = [], [], []
     for bid in bids:
         if bid.needs_confirmation:
             unconfirmed.append(bid.pk)
             continue
         try:
-            _fill_opened(bid, _unseal(opener, bid), now)
+            _fill_opened(bid, _unseal(opener, bid), now, lot_ids=lot_ids, only_lot=only_lot)
         except SetAside as reason:
             bid.set_aside = reason.code
             set_aside.append(bid)
@@ -493,14 +549,19 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     if set_aside:
         Bid.objects.bulk_update(set_aside, ["set_aside"])
     _write_opened(opened, now)
+    Offer.objects.bulk_create([Offer(tender_id=tender.pk, bid_id=bid.pk, lot_id=lot, amount=amount)
+                               for bid in opened for lot, amount in bid.opened_offers], batch_size=2000)
     tender.opened_at = now
     tender.save(update_fields=["opened_at", "updated_at"])
     opened.sort(key=lambda b: (b.current.received_at, b.pk))
     record = [opening_row(bid) for bid in opened]
     set_aside_record = [set_aside_row(bid) for bid in set_aside]
+    lot_record = _open_lots(tender, lots, opened)
     audit.append(tender, "bids_opened", role="system", now=now,
-                 data={"bids": record, "not_opened_unconfirmed": unconfirmed, "set_aside": set_aside_record})
-    if len(opened) < tender.min_bids:
+                 data={"bids": record, "not_opened_unconfirmed": unconfirmed, "set_aside": set_aside_record,
+                       "lots": lot_record})
+    going_on = [entry for entry in lot_record if entry["status"] == LotStatus.EVALUATION]
+    if not going_on:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system")
         transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", role="system",
                    data={"reason": "too_few_bids", "bids": len(opened), "min_bids": tender.min_bids})
@@ -508,8 +569,46 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
         transition(tender, Status.EVALUATION, now=now, event="evaluation_started", role="system",
                    data={"bids": len(opened)})
     # After the transitions, so the message carries the status the tender is left in.
-    live.emit(tender, "opening", now=now, opened_at=iso(now), bids=record, set_aside=set_aside_record)
+    live.emit(tender, "opening", now=now, opened_at=iso(now), bids=record, set_aside=set_aside_record,
+              lots=lot_record)
     return True
+
+
+def _open_lots(tender: Tender, lots: list[Lot], opened: list[Bid]) -> list[dict]:
+    """Every lot at once: ``min_bids`` applies per lot; a lot with fewer
+    offers is unsuccessful, the others go to evaluation. Each lot's entry
+    of the opening record lists its offers (opened bids in opening order)."""
+    offers: dict[int, list[dict]] = {lot.pk: [] for lot in lots}
+    for bid in opened:
+        for lot, amount in bid.opened_offers:
+            offers[lot].append({"bid": bid.pk, "amount": f"{amount:.2f}"})
+    record, by_status = [], {LotStatus.EVALUATION: [], LotStatus.UNSUCCESSFUL: []}
+    for lot in lots:
+        status = LotStatus.EVALUATION if len(offers[lot.pk]) >= tender.min_bids else LotStatus.UNSUCCESSFUL
+        by_status[status].append(lot.pk)
+        record.append({"lot": lot.pk, "title": lot.title, "status": status, "offers": offers[lot.pk]})
+    for status, ids in by_status.items():
+        if ids:
+            Lot.objects.filter(pk__in=ids).update(status=status)
+    return record
+
+
+def lot_opening_record(tender: Tender) -> list[dict]:
+    """The opening record's lots, as published (from the opening's audit entry's
+    data being the same rows: rebuilt here from the offers)."""
+    lots = list(Lot.objects.filter(tender=tender).order_by("position", "pk"))
+    order = {pk: i for i, pk in enumerate(selectors.opened_bids(tender).order_by("current__received_at", "pk")
+                                          .values_list("pk", flat=True))}
+    offers: dict[int, list] = {lot.pk: [] for lot in lots}
+    for offer in Offer.objects.filter(tender=tender).only("bid_id", "lot_id", "amount"):
+        offers[offer.lot_id].append(offer)
+    record = []
+    for lot in lots:
+        rows_ = sorted(offers[lot.pk], key=lambda o: order.get(o.bid_id, 0))
+        status = LotStatus.UNSUCCESSFUL if len(rows_) < tender.min_bids else LotStatus.EVALUATION
+        record.append({"lot": lot.pk, "title": lot.title, "status": status,
+                       "offers": [{"bid": o.bid_id, "amount": f"{o.amount:.2f}"} for o in rows_]})
+    return record
 
 
 # Why a bid was set aside at the opening: it is not opened, the others are.
@@ -546,19 +645,46 @@ def _unseal(opener: sealing.Opener, bid: Bid) -> dict:
     return content
 
 
+def _valid_offers(content: dict) -> bool:
+    """A flat ``amount`` or a non-empty ``lots`` list of distinct lots, each a valid price."""
+    if "lots" not in content:
+        return isinstance(content.get("amount"), str) and bid_content.amount_problem(content["amount"]) is None
+    offers = content["lots"]
+    return (isinstance(offers, list) and bool(offers) and "amount" not in content
+            and all(isinstance(o, dict) and isinstance(o.get("lot"), int) and not isinstance(o["lot"], bool)
+                    and isinstance(o.get("amount"), str) and bid_content.amount_problem(o["amount"]) is None
+                    for o in offers)
+            and len({o["lot"] for o in offers}) == len(offers))
+
+
 def _valid_opened(content) -> bool:
     if not isinstance(content, dict):
         return False
     answers, documents, nonce = content.get("answers"), content.get("documents"), content.get("nonce", "")
-    return (isinstance(content.get("amount"), str) and bid_content.amount_problem(content["amount"]) is None
+    return (_valid_offers(content)
             and isinstance(content.get("currency"), str) and len(content["currency"]) == 3
             and isinstance(answers, dict) and isinstance(documents, list)
             and all(isinstance(d, dict) for d in documents)
             and isinstance(nonce, str) and len(nonce) <= 32)
 
 
-def _fill_opened(bid: Bid, content: dict, now: datetime) -> None:
-    bid.amount = Decimal(content["amount"])
+def _fill_opened(bid: Bid, content: dict, now: datetime, *, lot_ids: set[int], only_lot: int | None) -> None:
+    """The opened fields, and ``bid.opened_offers`` ``[(lot, amount)]``: a
+    flat amount is an offer for the only lot; offers on lots the tender does
+    not have set the bid aside. ``amount`` is the total of the offers."""
+    if "lots" in content:
+        offers = sorted((o["lot"], Decimal(o["amount"])) for o in content["lots"])
+    elif only_lot is not None:
+        offers = [(only_lot, Decimal(content["amount"]))]
+    else:
+        raise SetAside("content_invalid")
+    if any(lot not in lot_ids for lot, _ in offers):
+        raise SetAside("content_invalid")
+    total = sum((amount for _, amount in offers), Decimal(0))
+    if bid_content.amount_problem(total):
+        raise SetAside("content_invalid")
+    bid.opened_offers = offers
+    bid.amount = total
     bid.currency = content["currency"]
     bid.answers = content["answers"]
     bid.documents = content["documents"]

@@ -218,10 +218,10 @@ _PADDED = b"PADv1\0"
 _HEADER = len(_PADDED) + 4
 
 
-def _pad(content: bytes) -> bytes:
-    size = _HEADER + len(content)
+def _pad(content: bytes, at_least: int = 0) -> bytes:
+    size = max(_HEADER + len(content), at_least)
     grain = 1024 if size <= 65536 else 65536
-    return _PADDED + len(content).to_bytes(4, "big") + content + bytes(-size % grain)
+    return _PADDED + len(content).to_bytes(4, "big") + content + bytes(size - _HEADER - len(content) + (-size % grain))
 
 
 def _unpad(plain: bytes) -> bytes:
@@ -231,8 +231,11 @@ def _unpad(plain: bytes) -> bytes:
     return plain[_HEADER:_HEADER + length]
 
 
-def seal(public_key: bytes, content: bytes) -> bytes:
-    return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(_pad(content)))
+def seal(public_key: bytes, content: bytes, *, at_least: int = 0) -> bytes:
+    """Seal ``content`` padded to at least ``at_least`` bytes (then to the
+    grain above): a caller whose content's length would tell something (how
+    many lots a bid covers) pads every box to the largest it could be."""
+    return bytes(SealedBox(PublicKey(bytes(public_key))).encrypt(_pad(content, at_least)))
 
 
 class Unreadable(Exception):

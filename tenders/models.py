@@ -62,6 +62,9 @@ class Tender(models.Model):
     # Kept by the bid services under the tender's row lock, so that the
     # register never counts bids row by row.
     bid_count = models.PositiveIntegerField(default=0)
+    # How many lots the tender has (kept by the tender services): a bid's
+    # check that a flat ``amount`` names the only lot costs no query.
+    lot_count = models.PositiveSmallIntegerField(default=1)
 
     # Head of the audit hash chain (audit.services), so that a deleted last
     # entry is detected too.

@@ -150,6 +150,8 @@ def _lots_total(lots: list[dict]) -> Decimal:
 
 def _replace_lots(tender: Tender, lots: list[dict]) -> None:
     tender.lots.all().delete()
+    tender.lot_count = len(lots)
+    Tender.objects.filter(pk=tender.pk).update(lot_count=len(lots))
     Lot.objects.bulk_create(
         Lot(tender=tender, position=i, title=lot["title"], description=lot.get("description", ""),
             cpv=lot.get("cpv") or tender.cpv, estimated_amount=lot["estimated_amount"],
