@@ -1,16 +1,18 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer, IsSupplier
+from core.errors import Invalid
+from tenders.serializers import LotOut
 from tenders.selectors import tender_visible_to
 
 from . import selectors, services
 from .serializers import (
-    AwardIn, AwardOut, CommitteeIn, ComplaintIn, ComplaintOut, DeclarationIn, DeclarationOut, EvaluatorOut,
+    AwardIn, AwardOut, CommitteeIn, ComplaintIn, ComplaintOut, DeclarationIn, DeclarationOut, EvaluatorOut, LotCancelIn,
     QualificationIn, QualificationOut, ReportOut, ResolveIn, ScoreOut, parse_points,
 )
 
@@ -56,7 +58,8 @@ class QualificationView(APIView):
     def post(self, request, tender_id: int, bid_id: int):
         data = QualificationIn(data=request.data)
         data.is_valid(raise_exception=True)
-        q = services.qualify_bid(tender_id, bid_id, by=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        q = services.qualify_bid(tender_id, bid_id, by=request.user, lot_id=values.pop("lot", None), **values)
         return Response(QualificationOut(q).data)
 
 
@@ -73,12 +76,25 @@ class ScoresView(APIView):
         return Response(ScoreOut(scores).data)
 
 
+def _lot_param(request) -> int | None:
+    value = request.query_params.get("lot")
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+        raise Invalid("A lot is named by its id.", code="lot_invalid", field="lot")
+    return int(value)
+
+
+LOT_PARAM = OpenApiParameter("lot", int, required=False,
+                             description="The lot (required on a tender with several lots)")
+
+
 class EvaluationView(APIView):
-    @extend_schema(responses={200: ReportOut}, tags=TAGS,
+    @extend_schema(parameters=[LOT_PARAM], responses={200: ReportOut}, tags=TAGS,
                    summary="The evaluation report (owner and declared evaluators; public once awarded)")
     def get(self, request, tender_id: int):
-        tender = selectors.evaluation_visible_to(request.user, tender_id)
-        return Response(selectors.report(tender))
+        tender, lot = selectors.evaluation_visible_to(request.user, tender_id, _lot_param(request))
+        return Response(selectors.report(tender, lot))
 
 
 class AwardView(APIView):
@@ -90,7 +106,8 @@ class AwardView(APIView):
         data = AwardIn(data=request.data)
         data.is_valid(raise_exception=True)
         award = services.award_bid(tender_id, by=request.user, bid_id=data.validated_data["bid"],
-                                   justification=data.validated_data["justification"])
+                                   justification=data.validated_data["justification"],
+                                   lot_id=data.validated_data.get("lot"))
         return Response(AwardOut(award).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,7 +125,8 @@ class ComplaintListView(APIView):
     def post(self, request, tender_id: int):
         data = ComplaintIn(data=request.data)
         data.is_valid(raise_exception=True)
-        complaint = services.file_complaint(tender_id, by=request.user, text=data.validated_data["text"])
+        complaint = services.file_complaint(tender_id, by=request.user, text=data.validated_data["text"],
+                                            lot_id=data.validated_data.get("lot"))
         return Response(ComplaintOut(complaint).data, status=status.HTTP_201_CREATED)
 
 
@@ -122,3 +140,15 @@ class ResolveComplaintView(APIView):
         data.is_valid(raise_exception=True)
         complaint = services.resolve_complaint(tender_id, complaint_id, by=request.user, **data.validated_data)
         return Response(ComplaintOut(complaint).data)
+
+
+class LotCancelView(APIView):
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=LotCancelIn, responses={200: LotOut}, tags=TAGS,
+                   summary="Cancel one lot, with a public reason (after the opening)")
+    def post(self, request, tender_id: int, lot_id: int):
+        data = LotCancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        lot = services.cancel_lot(tender_id, lot_id, by=request.user, reason=data.validated_data["reason"])
+        return Response(LotOut(lot).data)

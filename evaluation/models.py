@@ -37,14 +37,19 @@ class ConflictDeclaration(models.Model):
 
 
 class Qualification(models.Model):
-    """The officer's decision on one opened bid, with its public reason. The
-    latest decision counts; every decision is in the audit chain."""
+    """The officer's decision on one opened bid's offer for one lot, with its
+    public reason. The latest decision counts; every decision is in the
+    audit chain."""
 
-    bid = models.OneToOneField("bids.Bid", on_delete=models.CASCADE, related_name="qualification")
+    bid = models.ForeignKey("bids.Bid", on_delete=models.CASCADE, related_name="qualifications")
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.CASCADE, related_name="qualifications")
     qualified = models.BooleanField()
     reason = models.TextField()
     decided_at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bid", "lot"], name="one_qualification_per_offer")]
 
 
 class Score(models.Model):
@@ -74,6 +79,7 @@ class Award(models.Model):
         CANCELLED = "cancelled"  # annulled by an upheld complaint
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="awards")
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.PROTECT, related_name="awards")
     bid = models.ForeignKey("bids.Bid", on_delete=models.PROTECT, related_name="awards")
     awarded_at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -86,7 +92,7 @@ class Award(models.Model):
     class Meta:
         ordering = ["tender_id", "awarded_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["tender"], condition=Q(status="active"), name="one_active_award"),
+            models.UniqueConstraint(fields=["lot"], condition=Q(status="active"), name="one_active_award_per_lot"),
         ]
         indexes = [models.Index(fields=["status", "standstill_ends_at"], name="award_status_standstill")]
 
@@ -112,6 +118,6 @@ class Complaint(models.Model):
     class Meta:
         ordering = ["tender_id", "filed_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["tender", "supplier"], condition=Q(status="open"),
-                                    name="one_open_complaint_per_supplier"),
+            models.UniqueConstraint(fields=["award", "supplier"], condition=Q(status="open"),
+                                    name="one_open_complaint_per_supplier_and_award"),
         ]

@@ -13,23 +13,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from bids.models import Offer
 from bids.selectors import opened_bids
 from core import sealing
-from core.errors import Forbidden, WrongState
+from core.errors import Forbidden, Invalid, NotFound, WrongState
 from core.isotime import iso
-from tenders.models import Criterion, Status, Tender
+from tenders.models import Criterion, Lot, LotStatus, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
-from .models import Award, Complaint, ConflictDeclaration, Evaluator, Score
+from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
 from .serializers import AwardOut
 
-AWARD_FIELDS = ("id", "tender_id", "bid_id", "awarded_at", "justification", "top_ranked", "status",
+AWARD_FIELDS = ("id", "tender_id", "lot_id", "bid_id", "awarded_at", "justification", "top_ranked", "status",
                 "standstill_ends_at", "cancelled_at")
 
 # After these, the evaluation is over and the report is public (awarded,
 # complete, unsuccessful or cancelled after the opening).
 CONCLUDED = {Status.AWARDED, Status.COMPLETE, Status.UNSUCCESSFUL, Status.CANCELLED}
+
+
+# A lot whose evaluation is over (its report is public).
+LOT_CONCLUDED = {LotStatus.AWARDED, LotStatus.COMPLETE, LotStatus.UNSUCCESSFUL, LotStatus.CANCELLED}
+
+
+def resolve_lot(tender: Tender, lot_id: int | None) -> Lot:
+    """The lot an evaluation request is about: the one named, or, when none
+    is, a single-lot tender's only lot (single-lot clients never name it)."""
+    if lot_id is None:
+        lots = list(Lot.objects.filter(tender=tender)[:2])
+        if len(lots) != 1:
+            raise Invalid("This tender has several lots: name the lot.", code="lot_required", field="lot")
+        return lots[0]
+    lot = Lot.objects.filter(tender=tender, pk=lot_id).first()
+    if lot is None:
+        raise NotFound("No such lot on this tender.")
+    return lot
 
 
 def commitment_salt(tender_id: int) -> str:
@@ -49,9 +68,14 @@ def _is_public(tender: Tender, *, awarded: bool) -> bool:
     return tender.opened_at is not None and (tender.status in CONCLUDED or awarded)
 
 
-def report_is_public(tender: Tender) -> bool:
+def report_is_public(tender: Tender, lot: Lot | None = None) -> bool:
+    """Public once the tender is concluded or has an award; with ``lot``,
+    once that lot's evaluation is over or it has had an award."""
     if tender.opened_at is None:
         return False
+    if lot is not None:
+        return _is_public(tender, awarded=lot.status in LOT_CONCLUDED
+                          or Award.objects.filter(lot=lot).exists())
     return _is_public(tender, awarded=tender.status in CONCLUDED or Award.objects.filter(tender=tender).exists())
 
 
@@ -64,7 +88,7 @@ def membership(tender: Tender, user) -> tuple[bool, bool]:
     return member, declared
 
 
-def evaluation_visible_to(user, tender_id: int) -> Tender:
+def evaluation_visible_to(user, tender_id: int, lot_id: int | None = None) -> tuple[Tender, Lot]:
     """The tender whose evaluation ``user`` may read, or a 403/404/409.
 
     Public once concluded; before that, the owning officer and the committee
@@ -73,13 +97,14 @@ def evaluation_visible_to(user, tender_id: int) -> Tender:
     tender = tender_visible_to(user, tender_id)
     if tender.opened_at is None:
         raise WrongState("The bids have not been opened yet.", code="not_opened", status=tender.status)
-    if report_is_public(tender):
-        return tender
+    lot = resolve_lot(tender, lot_id)
+    if report_is_public(tender, lot):
+        return tender, lot
     member, declared = membership(tender, user)
     if member and not declared:
         raise Forbidden("File your conflict-of-interest declaration first.", code="conflict_declaration_required")
     if declared or is_owner(user, tender):
-        return tender
+        return tender, lot
     raise Forbidden("The evaluation is public once the tender is awarded.", code="evaluation_not_public")
 
 
@@ -144,8 +169,10 @@ class EvaluatedBid:
 
 @dataclass(frozen=True)
 class EvaluationState:
-    """Everything the award rules decide on and the report shows, read once."""
+    """Everything the award rules decide on and the report shows, read once,
+    for one lot (a single-lot tender's only lot)."""
     tender: Tender
+    lot: Lot
     criteria: list[CriterionRow]
     committee: list[Member]
     bids: list[EvaluatedBid]
@@ -194,24 +221,29 @@ def committee(tender: Tender | int) -> list[dict]:
     return [_member_row(m) for m in members(tender)]
 
 
-def evaluation_state(tender: Tender) -> EvaluationState:
-    """The evaluation as it stands: every qualification decision, every
-    evaluator's points per bid per criterion, the computed scores and
-    ranking, the awards. Six queries, whatever the number of bids."""
+def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
+    """The evaluation of one lot as it stands: every qualification decision
+    on its offers, every evaluator's points per bid per criterion, the
+    computed scores and ranking within the lot, its awards. Eight queries,
+    whatever the number of bids or lots."""
+    lot = lot or resolve_lot(tender, None)
     criteria = [CriterionRow(*row) for row in Criterion.objects.filter(tender=tender).order_by("position", "id")
                 .values_list("id", "name", "weight")]
     committee_members = members(tender)  # 2 queries
-    rows = list(opened_bids(tender).order_by("id").values_list(
-        "id", "supplier_id", "supplier__name", "supplier__tax_id", "amount", "currency",
-        "current__received_at", "current__sha256", "qualification__qualified", "qualification__reason",
-        "qualification__decided_at"))
+    # The bids with an offer on the lot, at the offer's price, with the lot's qualification.
+    rows = list(Offer.objects.filter(lot=lot, bid__opened_at__isnull=False).order_by("bid_id").values_list(
+        "bid_id", "bid__supplier_id", "bid__supplier__name", "bid__supplier__tax_id", "amount", "bid__currency",
+        "bid__current__received_at", "bid__current__sha256"))
+    decisions = {bid_id: (qualified, reason, decided_at) for bid_id, qualified, reason, decided_at in
+                 Qualification.objects.filter(lot=lot).values_list("bid_id", "qualified", "reason", "decided_at")}
+    rows = [row + decisions.get(row[0], (None, None, None)) for row in rows]
     # bid -> criterion -> evaluator -> points
     points: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for bid_id, cid, uid, value in (Score.objects.filter(tender=tender)
+    for bid_id, cid, uid, value in (Score.objects.filter(tender=tender, bid__offers__lot=lot)
                                     .values_list("bid_id", "criterion_id", "evaluator_id", "points")
                                     .iterator(chunk_size=20_000)):
         points[bid_id][cid][uid] = value
-    awards = list(Award.objects.filter(tender=tender).order_by("awarded_at", "id").only(*AWARD_FIELDS))
+    awards = list(Award.objects.filter(lot=lot).order_by("awarded_at", "id").only(*AWARD_FIELDS))
     candidates = [
         scoring.Candidate(bid=row[0], amount=row[4], received_at=row[6],
                           points={cid: list(by_evaluator.values()) for cid, by_evaluator in points[row[0]].items()})
@@ -226,8 +258,9 @@ def evaluation_state(tender: Tender) -> EvaluationState:
                          result=results.get(bid_id))
             for (bid_id, supplier_id, name, tax_id, amount, currency, received_at, sha256, qualified, reason,
                  decided_at) in rows]
-    return EvaluationState(tender=tender, criteria=criteria, committee=committee_members, bids=bids,
-                           awards=awards, public=_is_public(tender, awarded=bool(awards)))
+    return EvaluationState(tender=tender, lot=lot, criteria=criteria, committee=committee_members, bids=bids,
+                           awards=awards, public=_is_public(tender, awarded=bool(awards)
+                                                            or lot.status in LOT_CONCLUDED))
 
 
 def _bid_row(bid: EvaluatedBid) -> dict:
@@ -255,6 +288,7 @@ def format_report(state: EvaluationState) -> dict:
     return {
         "tender": tender.pk,
         "status": tender.status,
+        "lot": {"id": state.lot.pk, "title": state.lot.title, "status": state.lot.status},
         "award_method": tender.award_method,
         "price_weight": tender.price_weight,
         "currency": tender.currency,
@@ -271,6 +305,6 @@ def format_report(state: EvaluationState) -> dict:
     }
 
 
-def report(tender: Tender) -> dict:
-    """The evaluation report (see ``evaluation_state``)."""
-    return format_report(evaluation_state(tender))
+def report(tender: Tender, lot: Lot | None = None) -> dict:
+    """The evaluation report of one lot (see ``evaluation_state``)."""
+    return format_report(evaluation_state(tender, lot))

@@ -41,14 +41,18 @@ class DeclarationOut(serializers.Serializer):
 class QualificationIn(serializers.Serializer):
     qualified = serializers.BooleanField()
     reason = serializers.CharField(max_length=5000)
+    lot = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text=(
+        "The lot (required on a tender with several lots)"))
 
 
 class QualificationOut(serializers.Serializer):
     bid = serializers.IntegerField(source="bid_id")
+    lot = serializers.IntegerField(source="lot_id")
     qualified = serializers.BooleanField()
     reason = serializers.CharField()
     decided_at = IsoDateTime()
     tender_status = serializers.CharField(source="bid.tender.status")
+    lot_status = serializers.CharField(source="lot.status")
 
 
 def parse_points(data) -> dict[int, Decimal]:
@@ -80,10 +84,13 @@ class ScoreOut(serializers.Serializer):
 class AwardIn(serializers.Serializer):
     bid = serializers.IntegerField(min_value=1)
     justification = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    lot = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text=(
+        "The lot (required on a tender with several lots)"))
 
 
 class AwardOut(serializers.Serializer):
     id = serializers.IntegerField()
+    lot = serializers.IntegerField(source="lot_id")
     bid = serializers.IntegerField(source="bid_id")
     awarded_at = IsoDateTime()
     justification = serializers.CharField()
@@ -93,9 +100,16 @@ class AwardOut(serializers.Serializer):
     cancelled_at = IsoDateTime(allow_null=True)
 
 
+class ReportLotOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+
+
 class ReportOut(serializers.Serializer):
     tender = serializers.IntegerField()
     status = serializers.CharField()
+    lot = ReportLotOut(help_text="The lot this report is about (`?lot=`; a single-lot tender's only lot)")
     award_method = serializers.CharField()
     price_weight = serializers.IntegerField()
     currency = serializers.CharField()
@@ -116,6 +130,8 @@ class ReportOut(serializers.Serializer):
 
 class ComplaintIn(serializers.Serializer):
     text = serializers.CharField(max_length=20000)
+    lot = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text=(
+        "The lot whose award is complained about (required on a tender with several lots)"))
 
 
 class ResolveIn(serializers.Serializer):
@@ -131,9 +147,14 @@ class ComplainantOut(serializers.Serializer):
 class ComplaintOut(serializers.Serializer):
     id = serializers.IntegerField()
     award = serializers.IntegerField(source="award_id")
+    lot = serializers.IntegerField(source="award.lot_id")
     supplier = ComplainantOut()
     text = serializers.CharField()
     status = serializers.CharField()
     resolution = serializers.CharField()
     filed_at = IsoDateTime()
     resolved_at = IsoDateTime(allow_null=True)
+
+
+class LotCancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)

@@ -27,13 +27,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bids.models import Bid
+from django.db.models import Exists, OuterRef
+
+from bids.models import Bid, Offer
 from core.errors import Forbidden, Invalid, NotFound, WrongState
 from core.isotime import iso
 from live import events as live
 from scheduling import services as scheduling
-from tenders.models import AwardMethod, Status, Tender
-from tenders.services import lock_own_tender, lock_tender, transition
+from tenders.models import AwardMethod, Lot, LotStatus, Status, Tender
+from tenders.services import lock_own_tender, lock_tender, move_lot
 
 from . import selectors
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
@@ -117,28 +119,44 @@ def declare_no_conflict(tender_id: int, *, by: User, statement: str = "", now: d
 
 # --- qualification -------------------------------------------------------------
 
+def _require_lot(lot: Lot, *allowed: str, code: str, action: str) -> None:
+    if lot.status not in allowed:
+        raise WrongState(f"The lot is {lot.status}: {action} is not possible now.", code=code, status=lot.status,
+                         lot=lot.pk)
+
+
 @transaction.atomic
-def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reason: str,
+def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reason: str, lot_id: int | None = None,
                 now: datetime | None = None) -> Qualification:
-    """Qualify or disqualify an opened bid, with a public reason. When fewer
-    bids than ``min_bids`` remain not disqualified, the tender is unsuccessful."""
+    """Qualify or disqualify an opened bid's offer for one lot (a single-lot
+    tender's only lot when none is named), with a public reason. When fewer
+    offers than ``min_bids`` remain not disqualified on the lot, the lot is
+    unsuccessful (and the tender follows its lots)."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="qualification")
     if not reason.strip():
         raise Invalid("A qualification decision states its public reason.", code="reason_required", field="reason")
+    lot = selectors.resolve_lot(tender, lot_id)
+    _require_lot(lot, LotStatus.EVALUATION, code="not_in_evaluation", action="qualification")
     bid = _opened_bid(tender, bid_id)
+    if not Offer.objects.filter(bid=bid, lot=lot).exists():
+        raise NotFound("This bid has no offer for this lot.")
     qualification, _ = Qualification.objects.update_or_create(
-        bid=bid, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
+        bid=bid, lot=lot, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
+    qualification.lot = lot
     audit.append(tender, "bid_qualified" if qualified else "bid_disqualified", by=by, now=now,
-                 data={"bid": bid.pk, "supplier": bid.supplier.name, "qualified": qualified, "reason": reason})
-    live.emit(tender, "qualification", now=now, bid=bid.pk, qualified=qualified, reason=reason)
+                 data={"bid": bid.pk, "lot": lot.pk, "supplier": bid.supplier.name, "qualified": qualified,
+                       "reason": reason})
+    live.emit(tender, "qualification", now=now, bid=bid.pk, lot=lot.pk, qualified=qualified, reason=reason)
     if not qualified:
-        remaining = (Bid.objects.filter(tender=tender, opened_at__isnull=False)
-                     .exclude(qualification__qualified=False).count())
+        disqualified = Qualification.objects.filter(bid=OuterRef("bid"), lot=lot, qualified=False)
+        remaining = (Offer.objects.filter(lot=lot, bid__opened_at__isnull=False)
+                     .exclude(Exists(disqualified)).count())
         if remaining < tender.min_bids:
-            transition(tender, Status.UNSUCCESSFUL, now=now, event="tender_unsuccessful", by=by,
-                       data={"reason": "too_few_qualified_bids", "bids": remaining, "min_bids": tender.min_bids})
+            move_lot(tender, lot, LotStatus.UNSUCCESSFUL, now=now, event="lot_unsuccessful", by=by,
+                     tender_events={Status.UNSUCCESSFUL: "tender_unsuccessful"},
+                     data={"reason": "too_few_qualified_bids", "bids": remaining, "min_bids": tender.min_bids})
     return qualification
 
 
@@ -186,7 +204,8 @@ def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decima
         if value != value.quantize(Decimal("0.01")):
             raise Invalid("Points have at most 2 decimal places.", code="points_precision", field=str(cid))
     bid = _opened_bid(tender, bid_id)
-    if not Qualification.objects.filter(bid=bid, qualified=True).exists():
+    # Qualified for a lot still in evaluation (the tender's criteria are scored once per bid).
+    if not Qualification.objects.filter(bid=bid, qualified=True, lot__status=LotStatus.EVALUATION).exists():
         raise WrongState("Only a qualified bid is scored.", code="bid_not_qualified")
     stored = []
     for cid in sorted(points):
@@ -221,18 +240,21 @@ def _check_ready(state: selectors.EvaluationState) -> None:
 
 
 @transaction.atomic
-def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
+def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "", lot_id: int | None = None,
               now: datetime | None = None) -> Award:
-    """Award the tender to a qualified bid. Any bid but the top-ranked needs a
-    public written justification. Starts the standstill period."""
+    """Award one lot (a single-lot tender's only lot when none is named) to a
+    bid qualified on it. Any bid but the lot's top-ranked needs a public
+    written justification. Starts the lot's standstill period."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
     _require_status(tender, Status.EVALUATION, code="not_in_evaluation", action="an award")
-    state = selectors.evaluation_state(tender)
+    lot = selectors.resolve_lot(tender, lot_id)
+    _require_lot(lot, LotStatus.EVALUATION, code="not_in_evaluation", action="an award")
+    state = selectors.evaluation_state(tender, lot)
     _check_ready(state)
     bid = state.bid(bid_id)
     if bid is None:
-        raise NotFound("No such opened bid on this tender.")
+        raise NotFound("No such opened bid on this lot.")
     if bid.rank is None:
         raise WrongState("Only a qualified bid can be awarded.", code="bid_not_qualified")
     top = bid.rank == 1
@@ -242,16 +264,17 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
                       "written justification.", code="justification_required", field="justification",
                       top_ranked=state.ranking[0])
     award = Award.objects.create(
-        tender=tender, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
+        tender=tender, lot=lot, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
     amount = f"{bid.amount:.2f}"
-    summary = {"award": award.pk, "bid": bid_id, "supplier": bid.supplier_name, "amount": amount,
+    summary = {"award": award.pk, "lot": lot.pk, "bid": bid_id, "supplier": bid.supplier_name, "amount": amount,
                "currency": bid.currency, "rank": bid.rank, "top_ranked": top,
                "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
                "ranking": [{"bid": b, "total": str(state.bid(b).result.total)} for b in state.ranking]}
-    transition(tender, Status.AWARDED, now=now, event="tender_awarded", by=by, data=summary,
-               live_extra={"bid": bid_id, "supplier": bid.supplier_name})
-    live.emit(tender, "awarded", now=now, award=award.pk, bid=bid_id, supplier=bid.supplier_name,
+    move_lot(tender, lot, LotStatus.AWARDED, now=now, event="lot_awarded", by=by, data=summary,
+             tender_events={Status.AWARDED: "tender_awarded"},
+             live_extra={"bid": bid_id, "supplier": bid.supplier_name})
+    live.emit(tender, "awarded", now=now, award=award.pk, lot=lot.pk, bid=bid_id, supplier=bid.supplier_name,
               amount=amount, currency=bid.currency, top_ranked=top, justification=justification,
               standstill_ends_at=iso(award.standstill_ends_at))
     return award
@@ -260,31 +283,40 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
 # --- complaints --------------------------------------------------------------------
 
 @transaction.atomic
-def file_complaint(tender_id: int, *, by: User, text: str, now: datetime | None = None) -> Complaint:
-    """A supplier whose opened bid lost complains about the award, during the standstill."""
+def file_complaint(tender_id: int, *, by: User, text: str, lot_id: int | None = None,
+                   now: datetime | None = None) -> Complaint:
+    """A supplier whose opened bid lost a lot complains about that lot's
+    award (a single-lot tender's only lot when none is named), during its
+    standstill."""
     now = now or timezone.now()
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
         raise NotFound("No such tender.")
     if not text.strip():
         raise Invalid("A complaint states its grounds.", code="text_required", field="text")
-    _require_status(tender, Status.AWARDED, code="not_awarded", action="a complaint")
-    award = Award.objects.select_related("bid").get(tender=tender, status=Award.Status.ACTIVE)
-    own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False).first()
+    lot = selectors.resolve_lot(tender, lot_id)
+    if lot.status != LotStatus.AWARDED:
+        raise WrongState(f"The lot is {lot.status}: a complaint is not possible now.", code="not_awarded",
+                         status=tender.status, lot=lot.pk)
+    award = Award.objects.select_related("bid").get(lot=lot, status=Award.Status.ACTIVE)
+    own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False,
+                             offers__lot=lot).first()
     if own is None:
-        raise Forbidden("Only a bidder whose bid was opened on this tender can complain.", code="not_a_bidder")
+        raise Forbidden("Only a bidder whose bid on this lot was opened can complain.", code="not_a_bidder")
     if own.pk == award.bid_id:
         raise Forbidden("The winning bidder cannot complain about its own award.", code="winner_cannot_complain")
     if now >= award.standstill_ends_at:
         raise WrongState(f"The standstill period ended at {iso(award.standstill_ends_at)}.",
                          code="standstill_over")
-    if Complaint.objects.filter(tender=tender, supplier_id=by.organisation_id, status=Complaint.Status.OPEN).exists():
-        raise WrongState("Your organisation already has an open complaint on this tender.", code="complaint_open")
+    if Complaint.objects.filter(award=award, supplier_id=by.organisation_id, status=Complaint.Status.OPEN).exists():
+        raise WrongState("Your organisation already has an open complaint about this award.",
+                         code="complaint_open")
     complaint = Complaint.objects.create(tender=tender, award=award, supplier_id=by.organisation_id, filed_by=by,
                                          text=text, filed_at=now)
     audit.append(tender, "complaint_filed", by=by, now=now,
-                 data={"complaint": complaint.pk, "award": award.pk, "supplier": by.organisation.name, "text": text})
-    live.emit(tender, "complaint_filed", now=now, complaint=complaint.pk, award=award.pk,
+                 data={"complaint": complaint.pk, "award": award.pk, "lot": lot.pk, "supplier": by.organisation.name,
+                       "text": text})
+    live.emit(tender, "complaint_filed", now=now, complaint=complaint.pk, award=award.pk, lot=lot.pk,
               supplier=by.organisation.name)
     return complaint
 
@@ -297,22 +329,27 @@ def resolve_complaint(tender_id: int, complaint_id: int, *, by: User, upheld: bo
     continues, and the tender completes once it has ended with no open complaint."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
-    complaint = Complaint.objects.select_for_update().filter(pk=complaint_id, tender=tender).first()
+    complaint = (Complaint.objects.select_for_update(of=("self",)).select_related("award__lot")
+                 .filter(pk=complaint_id, tender=tender).first())
     if complaint is None:
         raise NotFound("No such complaint on this tender.")
     if not resolution.strip():
         raise Invalid("A resolution states its public reasons.", code="resolution_required", field="resolution")
     if complaint.status != Complaint.Status.OPEN:
         raise WrongState(f"This complaint is already {complaint.status}.", code="complaint_not_open")
-    _require_status(tender, Status.AWARDED, code="not_awarded", action="resolving complaints")
+    lot = complaint.award.lot
+    if lot.status != LotStatus.AWARDED:
+        raise WrongState(f"The lot is {lot.status}: resolving complaints is not possible now.", code="not_awarded",
+                         status=tender.status, lot=lot.pk)
     complaint.status = Complaint.Status.UPHELD if upheld else Complaint.Status.DISMISSED
     complaint.resolution = resolution
     complaint.resolved_at = now
     complaint.resolved_by = by
     complaint.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
     audit.append(tender, "complaint_resolved", by=by, now=now,
-                 data={"complaint": complaint.pk, "upheld": upheld, "resolution": resolution})
-    live.emit(tender, "complaint_resolved", now=now, complaint=complaint.pk, upheld=upheld, resolution=resolution)
+                 data={"complaint": complaint.pk, "lot": lot.pk, "upheld": upheld, "resolution": resolution})
+    live.emit(tender, "complaint_resolved", now=now, complaint=complaint.pk, lot=lot.pk, upheld=upheld,
+              resolution=resolution)
     if upheld:
         award = Award.objects.select_for_update().get(pk=complaint.award_id)
         award.status = Award.Status.CANCELLED
@@ -323,8 +360,9 @@ def resolve_complaint(tender_id: int, complaint_id: int, *, by: User, upheld: bo
         Complaint.objects.filter(pk__in=moot).update(
             status=Complaint.Status.DISMISSED, resolved_at=now, resolved_by=by,
             resolution=f"Closed without a decision: the award was annulled on complaint {complaint.pk}.")
-        transition(tender, Status.EVALUATION, now=now, event="award_annulled", by=by,
-                   data={"award": award.pk, "complaint": complaint.pk, "moot_complaints": moot})
+        move_lot(tender, lot, LotStatus.EVALUATION, now=now, event="award_annulled", by=by,
+                 tender_events={Status.EVALUATION: "award_annulled"},
+                 data={"award": award.pk, "complaint": complaint.pk, "moot_complaints": moot})
     return complaint
 
 
@@ -334,30 +372,70 @@ COMPLETION_JOB = "complete_tender"
 
 
 def due_for_completion(now: datetime, *, skip: set[int] = frozenset()) -> list[int]:
-    return list(Award.objects.filter(status=Award.Status.ACTIVE, tender__status=Status.AWARDED,
-                                     standstill_ends_at__lte=now)
-                .exclude(complaints__status=Complaint.Status.OPEN)
-                .exclude(tender_id__in=skip).exclude(tender_id__in=scheduling.waiting(COMPLETION_JOB, now))
-                .order_by("standstill_ends_at").values_list("tender_id", flat=True)[:50])
+    """Tenders with a lot whose standstill has ended with no open complaint."""
+    tender_ids = (Award.objects.filter(status=Award.Status.ACTIVE, lot__status=LotStatus.AWARDED,
+                                       standstill_ends_at__lte=now)
+                  .exclude(complaints__status=Complaint.Status.OPEN)
+                  .exclude(tender_id__in=skip).exclude(tender_id__in=scheduling.waiting(COMPLETION_JOB, now))
+                  .order_by("standstill_ends_at").values_list("tender_id", flat=True)[:50])
+    return list(dict.fromkeys(tender_ids))
 
 
 @transaction.atomic
 def complete_tender(tender_id: int, *, now: datetime | None = None) -> bool:
-    """Complete an awarded tender whose standstill has ended with no open
-    complaint. A tender another scheduler holds is skipped (SKIP LOCKED)."""
+    """Complete each awarded lot of a tender whose standstill has ended with
+    no open complaint; the tender completes with its last lot. A tender
+    another scheduler holds is skipped (SKIP LOCKED)."""
     now = now or timezone.now()
     tender = (Tender.objects.select_for_update(skip_locked=True, of=("self",)).select_related("buyer")
-              .filter(pk=tender_id, status=Status.AWARDED).first())
+              .filter(pk=tender_id, status__in=[Status.EVALUATION, Status.AWARDED]).first())
     if tender is None:
         return False
-    award = Award.objects.filter(tender=tender, status=Award.Status.ACTIVE).first()
-    if award is None or now < award.standstill_ends_at:
-        return False
-    if Complaint.objects.filter(award=award, status=Complaint.Status.OPEN).exists():
-        return False
-    transition(tender, Status.COMPLETE, now=now, event="tender_completed", role="system",
-               data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": iso(award.standstill_ends_at)})
-    return True
+    awards = list(Award.objects.filter(tender=tender, status=Award.Status.ACTIVE, lot__status=LotStatus.AWARDED,
+                                       standstill_ends_at__lte=now)
+                  .exclude(complaints__status=Complaint.Status.OPEN).select_related("lot").order_by("lot_id"))
+    for award in awards:
+        move_lot(tender, award.lot, LotStatus.COMPLETE, now=now, event="lot_completed", role="system",
+                 tender_events={Status.COMPLETE: "tender_completed"},
+                 data={"award": award.pk, "bid": award.bid_id, "standstill_ended_at": iso(award.standstill_ends_at)})
+    return bool(awards)
+
+
+# --- lot cancellation ---------------------------------------------------------------------
+
+@transaction.atomic
+def cancel_lot(tender_id: int, lot_id: int, *, by: User, reason: str, now: datetime | None = None) -> Lot:
+    """Cancel one lot after the opening, with a public reason; the others go
+    on. An awarded lot's award is cancelled with it (its open complaints
+    close as moot). The tender follows its lots."""
+    now = now or timezone.now()
+    tender = lock_own_tender(tender_id, by=by)
+    if not reason.strip():
+        raise Invalid("A cancellation states its public reason.", code="reason_required", field="reason")
+    lot = Lot.objects.filter(tender=tender, pk=lot_id).first()
+    if lot is None:
+        raise NotFound("No such lot on this tender.")
+    if tender.opened_at is None or lot.status not in (LotStatus.EVALUATION, LotStatus.AWARDED):
+        raise WrongState(f"A {lot.status} lot cannot be cancelled (only after the opening, before it completes).",
+                         code="invalid_transition", status=lot.status)
+    award = Award.objects.select_for_update().filter(lot=lot, status=Award.Status.ACTIVE).first()
+    moot = []
+    if award is not None:
+        award.status = Award.Status.CANCELLED
+        award.cancelled_at = now
+        award.save(update_fields=["status", "cancelled_at"])
+        moot = list(Complaint.objects.filter(award=award, status=Complaint.Status.OPEN).values_list("pk", flat=True))
+        Complaint.objects.filter(pk__in=moot).update(
+            status=Complaint.Status.DISMISSED, resolved_at=now, resolved_by=by,
+            resolution=f"Closed without a decision: lot {lot.pk} was cancelled.")
+    lot.cancelled_at = now
+    lot.cancellation_reason = reason
+    Lot.objects.filter(pk=lot.pk).update(cancelled_at=now, cancellation_reason=reason)
+    move_lot(tender, lot, LotStatus.CANCELLED, now=now, event="lot_cancelled", by=by,
+             tender_events={Status.UNSUCCESSFUL: "tender_unsuccessful", Status.COMPLETE: "tender_completed"},
+             data={"reason": reason, "award": award.pk if award else None, "moot_complaints": moot},
+             live_extra={"reason": reason})
+    return lot
 
 
 def complete_due(now: datetime | None = None) -> int:

@@ -35,8 +35,11 @@ from .models import (
 TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.ACTIVE, Status.CANCELLED},
     Status.ACTIVE: {Status.EVALUATION, Status.CANCELLED},
-    Status.EVALUATION: {Status.AWARDED, Status.UNSUCCESSFUL, Status.CANCELLED},
-    Status.AWARDED: {Status.COMPLETE, Status.EVALUATION, Status.CANCELLED},
+    # A multi-lot tender follows its lots (derive_status): its last lot in
+    # evaluation cancelled can complete it, its last awarded lot cancelled
+    # can leave it unsuccessful.
+    Status.EVALUATION: {Status.AWARDED, Status.UNSUCCESSFUL, Status.CANCELLED, Status.COMPLETE},
+    Status.AWARDED: {Status.COMPLETE, Status.EVALUATION, Status.CANCELLED, Status.UNSUCCESSFUL},
 }
 
 DRAFT_FIELDS = {
@@ -74,7 +77,7 @@ def lock_own_tender(tender_id: int, *, by: User) -> Tender:
 
 
 def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User | None = None, role: str | None = None,
-               data: dict | None = None, live_extra: dict | None = None) -> None:
+               data: dict | None = None, live_extra: dict | None = None, lots_follow: bool = True) -> None:
     """Move a locked tender to ``to``, audit it and announce it after commit."""
     if to not in TRANSITIONS.get(tender.status, set()):
         raise WrongState(f"A tender cannot go from {tender.status} to {to}.", code="invalid_transition",
@@ -82,7 +85,8 @@ def transition(tender: Tender, to: str, *, now: datetime, event: str, by: User |
     previous = tender.status
     tender.status = to
     Tender.objects.filter(pk=tender.pk).update(status=to, updated_at=now)
-    _lots_follow(tender, to)
+    if lots_follow:
+        _lots_follow(tender, to)
     audit.append(tender, event, by=by, role=role, now=now, data={"from": previous, "to": to, **(data or {})})
     live.emit(tender, "status_changed", now=now, feed=True, previous=previous,
               **{"bid_count": tender.bid_count, **(live_extra or {})})
@@ -125,6 +129,40 @@ def derive_status(lot_statuses: list[str]) -> str | None:
     if LotStatus.EVALUATION not in statuses and LotStatus.ACTIVE not in statuses:
         return Status.AWARDED
     return Status.EVALUATION
+
+
+LOT_TRANSITIONS: dict[str, set[str]] = {
+    LotStatus.ACTIVE: {LotStatus.EVALUATION, LotStatus.UNSUCCESSFUL, LotStatus.CANCELLED},
+    LotStatus.EVALUATION: {LotStatus.AWARDED, LotStatus.UNSUCCESSFUL, LotStatus.CANCELLED},
+    LotStatus.AWARDED: {LotStatus.COMPLETE, LotStatus.EVALUATION, LotStatus.CANCELLED},
+}
+
+
+def move_lot(tender: Tender, lot: Lot, to: str, *, now: datetime, event: str, tender_events: dict[str, str],
+             by: User | None = None, role: str | None = None, data: dict | None = None,
+             live_extra: dict | None = None) -> None:
+    """Move one lot of a locked tender to ``to``; the tender follows its lots
+    (``derive_status``). When the tender's status changes, that transition
+    is the audit entry (named by ``tender_events``, else ``event``) and it
+    names the lot; otherwise the lot's move is its own entry, ``event``.
+    Every entry and live event names the lot."""
+    if to not in LOT_TRANSITIONS.get(lot.status, set()):
+        raise WrongState(f"A lot cannot go from {lot.status} to {to}.", code="invalid_transition",
+                         status=lot.status)
+    previous = lot.status
+    lot.status = to
+    Lot.objects.filter(pk=lot.pk).update(status=to)
+    data = {"lot": lot.pk, **(data or {})}
+    target = derive_status(list(Lot.objects.filter(tender=tender).values_list("status", flat=True)))
+    if target is not None and target != tender.status:
+        transition(tender, target, now=now, event=tender_events.get(target, event), by=by, role=role, data=data,
+                   live_extra={"lot": lot.pk, **(live_extra or {})}, lots_follow=False)
+    else:
+        audit.append(tender, event, by=by, role=role, now=now,
+                     data={"lot_from": previous, "lot_to": to, **data})
+    if tender.lot_count > 1:
+        live.emit(tender, "lot_status_changed", now=now, lot=lot.pk, lot_status=to, previous=previous,
+                  **(live_extra or {}))
 
 
 def _validate_lots(lots: list[dict], tender_cpv: str) -> None:
