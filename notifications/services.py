@@ -92,8 +92,12 @@ def mark_all_read(*, by: User, now: datetime | None = None) -> int:
 # --- fan-out --------------------------------------------------------------------
 
 def subscribers(tender) -> set[int]:
-    """Organisations with a subscription matching the tender's CPV code and buyer."""
-    return set(Subscription.objects.filter(cpv_prefix__in=cpv_prefixes(tender.cpv))
+    """Organisations with a subscription matching the tender's CPV code, or
+    one of its lots' (reached through the relation ``tender.lots``: the
+    tenders app depends on this one), and its buyer."""
+    codes = {tender.cpv, *tender.lots.values_list("cpv", flat=True)}
+    prefixes = sorted({prefix for code in codes for prefix in cpv_prefixes(code)})
+    return set(Subscription.objects.filter(cpv_prefix__in=prefixes)
                .filter(Q(buyer__isnull=True) | Q(buyer_id=tender.buyer_id))
                .values_list("organisation_id", flat=True).distinct())
 

@@ -31,6 +31,8 @@ from .releases import FEED_LOCK, dumps, ocid
 OCDS_VERSION = "1.1"
 BID_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
                  "v1.1.5/extension.json")
+LOTS_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
+                  "v1.1.5/extension.json")
 PAGINATION_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
                         "ocds_pagination_extension/master/extension.json")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -51,11 +53,12 @@ def _merge_patch(target: Any, patch: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def release_schema() -> dict:
-    """The 1.1.5 release schema with the bid extension applied (both vendored)."""
-    core = json.loads((SCHEMA_DIR / "release-schema.json").read_text(encoding="utf-8"))
-    bids = json.loads((SCHEMA_DIR / "extensions" / "ocds_bid_extension-v1.1.5" / "release-schema.json")
-                      .read_text(encoding="utf-8"))
-    return _merge_patch(core, bids)
+    """The 1.1.5 release schema with the bid and lots extensions applied (all vendored)."""
+    schema = json.loads((SCHEMA_DIR / "release-schema.json").read_text(encoding="utf-8"))
+    for extension in ("ocds_bid_extension-v1.1.5", "ocds_lots_extension-v1.1.5"):
+        patch = json.loads((SCHEMA_DIR / "extensions" / extension / "release-schema.json").read_text(encoding="utf-8"))
+        schema = _merge_patch(schema, patch)
+    return schema
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +89,7 @@ def release_package_text(rows: list[tuple[str, Any]], *, uri: str, links: dict[s
     a page with neither neighbour leaves ``links`` out (no empty object)."""
     if published is None:
         published = max((date for _, date in rows), default=None)
-    extensions = [BID_EXTENSION] + ([PAGINATION_EXTENSION] if links is not None else [])
+    extensions = [BID_EXTENSION, LOTS_EXTENSION] + ([PAGINATION_EXTENSION] if links is not None else [])
     head = _metadata(uri=uri, published=iso(published or timezone.now()), extensions=extensions)
     tail = {"links": links} if links else {}
     body = dumps(head)[:-1] + ',"releases":[' + ",".join(text for text, _ in rows) + "]"
@@ -111,7 +114,7 @@ def record_package(tender: Tender, *, uri: str, package_uri: str) -> dict:
         "compiledRelease": merger.create_compiled_release(copy.deepcopy(releases)),
         "versionedRelease": merger.create_versioned_release(copy.deepcopy(releases)),
     }
-    head = _metadata(uri=uri, published=releases[-1]["date"] if releases else None, extensions=[BID_EXTENSION])
+    head = _metadata(uri=uri, published=releases[-1]["date"] if releases else None, extensions=[BID_EXTENSION, LOTS_EXTENSION])
     return {**head, "packages": [package_uri], "records": [record]}
 
 

@@ -22,7 +22,18 @@ tender_awarded         award                  an ``active`` award
 award_annulled         awardCancellation      the award ``cancelled``
 tender_completed       contract               a ``contracts`` entry, status complete
 tender_cancelled       tenderCancellation     tender status ``cancelled``
+lot_unsuccessful       tenderUpdate           a lot ``unsuccessful``
+lot_cancelled          tenderUpdate           a lot ``cancelled`` (and its award)
+lot_awarded            award                  an ``active`` award of a lot
+lot_completed          contract               a lot's ``contracts`` entry
 =====================  =====================  ===================================
+
+Lots (the lots extension): every tender has ``tender.lots`` and one item
+per lot (``items.relatedLot``); awards name their lot (``relatedLots``).
+A single-lot tender's bids are one detail each, as before, with
+``relatedLots``; a multi-lot tender's bids are one detail per offer
+(``<bid>-<lot>``, the offer's price, its lot's qualification), since a bid
+detail has one value.
 
 Every release holds the whole state at its moment, except a qualification
 decision's: it holds only that bid's new status (and the count of valid
@@ -44,12 +55,12 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from bids.models import Bid
+from bids.models import Bid, Offer
 from clarifications.models import Question
 from evaluation.models import Award, Qualification
 from core.isotime import iso
 from tenders import cpv
-from tenders.models import AwardMethod, Status, Tender
+from tenders.models import AwardMethod, Lot, LotStatus, Status, Tender
 
 from .models import Release
 
@@ -64,6 +75,10 @@ TAGS = {
     "award_annulled": "awardCancellation",
     "tender_completed": "contract",
     "tender_cancelled": "tenderCancellation",
+    "lot_unsuccessful": "tenderUpdate",
+    "lot_cancelled": "tenderUpdate",
+    "lot_awarded": "award",
+    "lot_completed": "contract",
 }
 
 PARTIAL_EVENTS = {"bid_qualified", "bid_disqualified"}
@@ -75,6 +90,14 @@ TENDER_STATUS = {
     Status.COMPLETE: "complete",
     Status.UNSUCCESSFUL: "unsuccessful",
     Status.CANCELLED: "cancelled",
+}
+LOT_STATUS = {
+    LotStatus.ACTIVE: "active",
+    LotStatus.EVALUATION: "active",
+    LotStatus.AWARDED: "complete",
+    LotStatus.COMPLETE: "complete",
+    LotStatus.UNSUCCESSFUL: "unsuccessful",
+    LotStatus.CANCELLED: "cancelled",
 }
 AWARD_CRITERIA = {AwardMethod.LOWEST_PRICE: "priceOnly", AwardMethod.BEST_VALUE: "ratedCriteria"}
 IDENTIFIER_SCHEME = "KZ-BIN"  # org-id.guide: Kazakhstan Business Identification Number
@@ -207,6 +230,11 @@ class _Builder:
     def release(self) -> dict:
         tender = self.tender
         opened = tender.opened_at is not None
+        self.lots = list(Lot.objects.filter(tender_id=tender.pk).order_by("position", "pk"))
+        self.single = len(self.lots) == 1
+        # (bid, lot) -> offer amount
+        self.offers = ({(bid, lot): amount for bid, lot, amount in Offer.objects.filter(tender_id=tender.pk)
+                        .values_list("bid_id", "lot_id", "amount")} if opened else {})
         bids = self._opened_bids() if opened else []
         self.set_aside = self._set_aside_bids() if opened else []
         awards = list(Award.objects.filter(tender_id=tender.pk).select_related("bid__supplier")
@@ -232,17 +260,20 @@ class _Builder:
             release["bids"] = self._bids(bids)
         if awards:
             release["awards"] = [self._award(a, award_status[a.pk]) for a in awards]
-        if tender.status == Status.COMPLETE:
-            active = [a for a in awards if award_status[a.pk] == "active"]
-            if active:
-                release["contracts"] = [self._contract(a) for a in active]
+        complete = {lot.pk for lot in self.lots if lot.status == LotStatus.COMPLETE}
+        active = [a for a in awards if award_status[a.pk] == "active" and a.lot_id in complete]
+        if active:
+            release["contracts"] = [self._contract(a) for a in active]
         return release
 
     def qualification(self) -> dict:
         """A qualification decision's partial release: the bid's status and the valid-bid count."""
         bid_id = self.entry.data["bid"]
-        valid = Qualification.objects.filter(bid__tender_id=self.tender.pk, qualified=True,
-                                             bid__opened_at__isnull=False).count()
+        lot_id = self.entry.data.get("lot")
+        single = self.tender.lot_count == 1
+        valid = (Qualification.objects.filter(bid__tender_id=self.tender.pk, qualified=True,
+                                              bid__opened_at__isnull=False)
+                 .values("bid_id" if single else "pk").distinct().count())
         return {
             "ocid": self.ocid,
             "id": self.id,
@@ -251,7 +282,7 @@ class _Builder:
             "initiationType": "tender",
             "language": self.language,
             "bids": {"statistics": [{"id": "validBids", "measure": "validBids", "value": valid}],
-                     "details": [{"id": str(bid_id),
+                     "details": [{"id": str(bid_id) if single or lot_id is None else f"{bid_id}-{lot_id}",
                                   "status": "valid" if self.entry.data["qualified"] else "disqualified"}]},
         }
 
@@ -264,8 +295,8 @@ class _Builder:
             "title": tender.title,
             "status": TENDER_STATUS[tender.status],
             "procuringEntity": _reference(tender.buyer),
-            "items": [{"id": "1", "description": tender.title,
-                       "classification": {"scheme": "CPV", "id": tender.cpv, "description": cpv.name(tender.cpv)}}],
+            "items": self._items(),
+            "lots": [self._lot(lot) for lot in self.lots],
             "value": {"amount": _amount(tender.estimated_amount), "currency": tender.currency},
             "procurementMethod": "open",
             "procurementMethodDetails": "Open tender with sealed electronic bids",
@@ -291,6 +322,27 @@ class _Builder:
             if submitted:
                 section["tenderers"] = [_reference(b.supplier) for b in submitted]
         return section
+
+    def _items(self) -> list[dict]:
+        """One item per lot (a single-lot tender's is described by the tender's title, as before lots)."""
+        items = []
+        for i, lot in enumerate(self.lots):
+            item = {"id": str(i + 1), "description": self.tender.title if self.single else lot.title,
+                    "classification": {"scheme": "CPV", "id": lot.cpv, "description": cpv.name(lot.cpv)},
+                    "relatedLot": str(lot.pk)}
+            if lot.quantity is not None:
+                item["quantity"] = float(lot.quantity)
+            if lot.unit:
+                item["unit"] = {"name": lot.unit}
+            items.append(item)
+        return items
+
+    def _lot(self, lot: Lot) -> dict:
+        data = {"id": str(lot.pk), "title": lot.title, "status": LOT_STATUS[lot.status],
+                "value": {"amount": _amount(lot.estimated_amount), "currency": self.tender.currency}}
+        if lot.description:
+            data["description"] = lot.description
+        return data
 
     def _criteria_details(self) -> str:
         tender = self.tender
@@ -336,20 +388,35 @@ class _Builder:
                     .select_related("supplier", "current").order_by("current__received_at", "pk"))
 
     def _bids(self, bids: list[Bid]) -> dict:
-        qualified = dict(Qualification.objects.filter(bid__tender_id=self.tender.pk)
-                         .values_list("bid_id", "qualified"))
+        # (bid, lot) -> the qualification decision on that offer
+        decisions = {(b, lot): q for b, lot, q in Qualification.objects.filter(bid__tender_id=self.tender.pk)
+                     .values_list("bid_id", "lot_id", "qualified")}
         withdrawn = list(Bid.objects.filter(tender_id=self.tender.pk, status=Bid.Status.WITHDRAWN)
                          .order_by("pk").values_list("pk", flat=True))
         opened_at = iso(self.tender.opened_at)
         statistics = [{"id": "bids", "measure": "bids", "value": len(bids) + len(self.set_aside), "date": opened_at}]
-        if qualified:
-            statistics.append({"id": "validBids", "measure": "validBids",
-                               "value": sum(1 for b in bids if qualified.get(b.pk) is True)})
-        details = [{"id": str(bid.pk), "date": iso(bid.current.received_at),
-                    "status": {None: "pending", True: "valid", False: "disqualified"}[qualified.get(bid.pk)],
-                    "tenderers": [_reference(bid.supplier)],
-                    "value": {"amount": _amount(bid.amount), "currency": bid.currency}}
-                   for bid in bids]
+        status = {None: "pending", True: "valid", False: "disqualified"}
+        offers = sorted(((b, lot) for b, lot in self.offers), key=lambda key: key[1])
+        by_bid: dict[int, list[int]] = {}
+        for b, lot in offers:
+            by_bid.setdefault(b, []).append(lot)
+        if decisions:
+            valid = sum(1 for q in decisions.values() if q is True) if not self.single else \
+                sum(1 for b in bids if decisions.get((b.pk, self.lots[0].pk)) is True)
+            statistics.append({"id": "validBids", "measure": "validBids", "value": valid})
+        if self.single:
+            details = [{"id": str(bid.pk), "date": iso(bid.current.received_at),
+                        "status": status[decisions.get((bid.pk, self.lots[0].pk))],
+                        "tenderers": [_reference(bid.supplier)],
+                        "value": {"amount": _amount(bid.amount), "currency": bid.currency},
+                        "relatedLots": [str(self.lots[0].pk)]}
+                       for bid in bids]
+        else:  # one detail per offer: a bid detail has one value
+            details = [{"id": f"{bid.pk}-{lot}", "date": iso(bid.current.received_at),
+                        "status": status[decisions.get((bid.pk, lot))], "tenderers": [_reference(bid.supplier)],
+                        "value": {"amount": _amount(self.offers[(bid.pk, lot)]), "currency": bid.currency},
+                        "relatedLots": [str(lot)]}
+                       for bid in bids for lot in by_bid.get(bid.pk, [])]
         # A bid withdrawn before the deadline was never opened: only that it was withdrawn is public.
         # A bid set aside at the opening (its sealed content unreadable or invalid) was never
         # opened: it was received, from a public bidder, and could not be evaluated.
@@ -366,11 +433,16 @@ class _Builder:
             return "cancelled"
         return "active"
 
+    def _offer_amount(self, award: Award) -> Decimal:
+        return self.offers.get((award.bid_id, award.lot_id), award.bid.amount)
+
     def _award(self, award: Award, status: str) -> dict:
         bid = award.bid
         data = {"id": str(award.pk), "status": status, "date": iso(award.awarded_at),
-                "value": {"amount": _amount(bid.amount), "currency": bid.currency},
-                "suppliers": [_reference(bid.supplier)], "relatedBid": str(bid.pk)}
+                "value": {"amount": _amount(self._offer_amount(award)), "currency": bid.currency},
+                "suppliers": [_reference(bid.supplier)],
+                "relatedBid": str(bid.pk) if self.single else f"{bid.pk}-{award.lot_id}",
+                "relatedLots": [str(award.lot_id)]}
         if award.justification:
             data["description"] = award.justification
         return data
@@ -378,5 +450,5 @@ class _Builder:
     def _contract(self, award: Award) -> dict:
         bid = award.bid
         return {"id": str(award.pk), "awardID": str(award.pk), "title": self.tender.title, "status": "active",
-                "value": {"amount": _amount(bid.amount), "currency": bid.currency},
+                "value": {"amount": _amount(self._offer_amount(award)), "currency": bid.currency},
                 "dateSigned": iso(self.entry.at)}

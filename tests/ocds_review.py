@@ -35,6 +35,7 @@ SCHEMA = Path(opendata.__file__).resolve().parent / "schema"
 EXTENSIONS = {
     ocds.BID_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_bid_extension-v1.1.5",
     ocds.PAGINATION_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_pagination_extension-master",
+    ocds.LOTS_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_lots_extension-v1.1.5",
 }
 # The standard's own files, where a schema refers to another by URL (the record
 # package schema to the versioned release validation schema).
@@ -44,6 +45,8 @@ ARCHIVES = {
         SCHEMA / "extensions" / "ocds_bid_extension-v1.1.5",
     "https://github.com/open-contracting-extensions/ocds_pagination_extension/archive/master.zip":
         SCHEMA / "extensions" / "ocds_pagination_extension-master",
+    "https://github.com/open-contracting-extensions/ocds_lots_extension/archive/v1.1.5.zip":
+        SCHEMA / "extensions" / "ocds_lots_extension-v1.1.5",
 }
 
 
@@ -233,8 +236,10 @@ def assert_record_package(package: dict) -> None:
     """libcoveocds finds no schema error and no additional field in the
     releases and the compiled release. It checks the versioned release
     against the core versioned-release validation schema without the
-    extensions (unlike the releases), so the bid extension's fields there
-    (``bids``, ``awards/relatedBid``) are its only additional fields; the
+    extensions (unlike the releases), so the bid and lots extensions' fields
+    there (``bids``, ``awards/relatedBid``; ``tender/lots``,
+    ``tender/items/relatedLot``, ``awards/relatedLots``) are its only
+    additional fields; the
     versioned release is validated here against the versioned schema that the
     OCP's ``ocdsextensionregistry`` derives from the extended release schema."""
     from jsonschema import Draft4Validator
@@ -243,8 +248,10 @@ def assert_record_package(package: dict) -> None:
 
     result = review(package)
     extra = [(f["path"], f["field"]) for f in result["additional_fields"]]
-    assert set(extra) <= {("/records/versionedRelease", "bids"), ("/records/versionedRelease/awards", "relatedBid")}, \
-        extra
+    assert set(extra) <= {("/records/versionedRelease", "bids"), ("/records/versionedRelease/awards", "relatedBid"),
+                          ("/records/versionedRelease/tender", "lots"),
+                          ("/records/versionedRelease/tender/items", "relatedLot"),
+                          ("/records/versionedRelease/awards", "relatedLots")}, extra
     result["additional_fields"] = []
     found = problems(result)
     assert not found, "\n".join(found[:30])

@@ -16,8 +16,23 @@ from evaluation import services as evaluation
 from tenders import services as tender_services
 from tenders.models import LotStatus, Status
 from tests.conftest import tender_fields
+from tests.ocds_review import assert_record_package, assert_release_package, offline
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    offline(monkeypatch)
+
+
+def assert_ocds_valid(api, tender) -> dict:
+    """The release package and the record package, valid under libcoveocds
+    (and the versioned release under the extended versioned schema)."""
+    releases = api.get(f"/api/tenders/{tender.pk}/ocds/").json()
+    assert_release_package(releases)
+    assert_record_package(api.get(f"/api/tenders/{tender.pk}/ocds/record/").json())
+    return releases
 
 
 def statuses(tender):
@@ -57,6 +72,15 @@ def test_a_three_lot_tender_from_opening_to_completion(three_lots, officer, as_u
     # the opening: gloves had one offer for min_bids 2
     assert tender.status == Status.EVALUATION
     assert statuses(tender) == {"Roads": "evaluation", "Gloves": "unsuccessful", "Bridge": "evaluation"}
+
+    releases = assert_ocds_valid(api, tender)
+    opened = releases["releases"][-1]
+    assert [lot["status"] for lot in opened["tender"]["lots"]] == ["active", "unsuccessful", "active"]
+    assert [i["relatedLot"] for i in opened["tender"]["items"]] == [str(lot.pk) for lot in lots.values()]
+    assert {d["id"] for d in opened["bids"]["details"]} == {
+        f"{bids['alpha']}-{lots['roads'].pk}", f"{bids['alpha']}-{lots['bridge'].pk}",
+        f"{bids['beta']}-{lots['roads'].pk}", f"{bids['beta']}-{lots['gloves'].pk}",
+        f"{bids['gamma']}-{lots['roads'].pk}", f"{bids['gamma']}-{lots['bridge'].pk}"}
 
     # a multi-lot tender's evaluation names its lot
     response = client.post(base + f"bids/{bids['alpha']}/qualification/", {"qualified": True, "reason": "ok"},
@@ -125,6 +149,15 @@ def test_a_three_lot_tender_from_opening_to_completion(three_lots, officer, as_u
     assert ("lot_cancelled", lots["bridge"].pk) in events
     assert ("tender_completed", roads) in events
     assert verify([tender.pk]) == []
+    # every release package along the way is valid OCDS; the awards name their lots
+    releases = assert_ocds_valid(api, tender)
+    tags = [r["tag"][0] for r in releases["releases"]]
+    assert tags[-6:] == ["award", "awardCancellation", "tenderUpdate", "award", "tenderUpdate", "contract"], tags
+    final = releases["releases"][-1]
+    assert {a["relatedLots"][0] for a in final["awards"]} == {str(roads)}
+    assert [a["status"] for a in final["awards"]] == ["cancelled", "active"]
+    assert final["awards"][1]["value"]["amount"] == 950.0
+    assert final["contracts"][0]["value"]["amount"] == 950.0
     # once the roads are awarded their report is public; the bridge's is public too (cancelled)
     assert api.get(base + f"evaluation/?lot={roads}").status_code == 200
 
