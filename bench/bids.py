@@ -70,22 +70,32 @@ def make_suppliers(n: int):
     return users, [t.key for t in tokens]
 
 
-def make_tender(officer, *, deadline: dt.datetime, title: str):
+def make_tender(officer, *, deadline: dt.datetime, title: str, lots: int = 0):
+    """A published tender; with ``lots``, that many lots (else the flat, single-lot form)."""
+    from decimal import Decimal
+
     from django.utils import timezone
 
     from tenders import services
 
     now = timezone.now()
+    shape = ({"lots": [{"title": f"Lot {i + 1}", "estimated_amount": Decimal("5000000.00")} for i in range(lots)]}
+             if lots else {"estimated_amount": Decimal("950000000.00")})
     tender = services.create_draft(
-        by=officer, title=title, description="Benchmark tender.", cpv="45233140-2",
-        estimated_amount=__import__("decimal").Decimal("950000000.00"), currency="KZT",
+        by=officer, title=title, description="Benchmark tender.", cpv="45233140-2", currency="KZT",
         clarification_deadline=min(now + dt.timedelta(seconds=2), deadline - dt.timedelta(seconds=1)),
-        submission_deadline=deadline)
+        submission_deadline=deadline, **shape)
     return services.publish_tender(tender.pk, by=officer)
 
 
 def amount_for(i: int) -> str:
     return f"{900_000_000 + i * 1_003 + 0.37:.2f}"
+
+
+def offers_for(i: int, lot_ids: list[int], per_bid: int) -> list[dict]:
+    """Supplier ``i``'s offers: ``per_bid`` consecutive lots from a place that depends on ``i``."""
+    return [{"lot": lot_ids[(i * 7 + k) % len(lot_ids)], "amount": f"{1_000_000 + i * 13 + k + 0.37:.2f}"}
+            for k in range(per_bid)]
 
 
 # --- the HTTP client -------------------------------------------------------------
@@ -153,7 +163,9 @@ def pct(values: list[float], p: float) -> float:
 
 # --- phases ------------------------------------------------------------------------
 
-def run_burst(server, officer, users, tokens, args) -> dict:
+def run_burst(server, officer, users, tokens, args, *, lots: int = 0, lots_per_bid: int = 0) -> dict:
+    """The burst; with ``lots``, on a tender of that many lots, each supplier
+    bidding on ``lots_per_bid`` of them."""
     from django.db import connection
     from django.utils import timezone
 
@@ -164,10 +176,12 @@ def run_burst(server, officer, users, tokens, args) -> dict:
 
     n = args.suppliers
     deadline = timezone.now() + dt.timedelta(seconds=args.window + 4)
-    tender = make_tender(officer, deadline=deadline, title="Bench: 500 suppliers at the deadline")
+    tender = make_tender(officer, deadline=deadline, title="Bench: 500 suppliers at the deadline", lots=lots)
+    lot_ids = list(tender.lots.order_by("position").values_list("pk", flat=True))
     # No "answers": this lowest-price tender has no criteria.
-    bodies = [json.dumps({"amount": amount_for(i), "currency": "KZT"}).encode() for i in range(n)]
-    requests = [_request(server.port, tender.pk, tokens[i], f"bench-{i}", bodies[i]) for i in range(n)]
+    sent = [{"lots": offers_for(i, lot_ids, lots_per_bid)} if lots else {"amount": amount_for(i)} for i in range(n)]
+    bodies = [json.dumps({**sent[i], "currency": "KZT"}).encode() for i in range(n)]
+    requests = [_request(server.port, tender.pk, tokens[i], f"bench-{tender.pk}-{i}", bodies[i]) for i in range(n)]
     fire_at = deadline.timestamp() - args.window
     connection.close()
     log(f"{n} suppliers connected; all send at deadline - {args.window:g} s")
@@ -190,8 +204,11 @@ def run_burst(server, officer, users, tokens, args) -> dict:
         receipts_by_bid[receipt["bid"]] = (r["index"], receipt)
         if hashlib.sha256(receipt["content"].encode()).hexdigest() != receipt["sha256"]:
             problems.append(f"receipt of request {r['index']}: sha256 does not match its content")
-        if json.loads(receipt["content"])["amount"] != amount_for(r["index"]):
-            problems.append(f"receipt of request {r['index']}: not the amount that was sent")
+        content = json.loads(receipt["content"])
+        expected = sent[r["index"]]
+        if (content.get("amount") != expected.get("amount")
+                or content.get("lots") != (sorted(expected["lots"], key=lambda o: o["lot"]) if lots else None)):
+            problems.append(f"receipt of request {r['index']}: not the amount or offers that were sent")
         if not receipts.verify(tender_id=receipt["tender"], bid_id=receipt["bid"], sha256=receipt["sha256"],
                                received_at=receipt["received_at"], signature=receipt["signature"]):
             problems.append(f"receipt of request {r['index']}: signature does not verify")
