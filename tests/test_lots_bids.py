@@ -167,3 +167,33 @@ def test_nothing_of_a_bids_lots_shows_before_the_opening(make_lots_tender, make_
             assert '"lots":[{"lot"' not in body.replace(" ", ""), path
             assert f'"lot": {b}' not in body and f'"lot":{b}' not in body, path
     assert not Offer.objects.exists()
+
+
+def test_an_idempotent_retry_of_a_bid_by_lots_returns_the_same_receipt(make_lots_tender, supplier, as_user):
+    tender = make_lots_tender()
+    a, b, _ = lot_ids(tender)
+    body = {"lots": offers((a, "10.00"), (b, "20.00")), "currency": "KZT"}
+    client = as_user(supplier)
+    first = client.post(f"/api/tenders/{tender.pk}/bids/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    # the same offers in another order are the same request
+    again = client.post(f"/api/tenders/{tender.pk}/bids/", {**body, "lots": list(reversed(body["lots"]))},
+                        format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert (again.json()["sha256"], again.json()["content"]) == (first.json()["sha256"], first.json()["content"])
+    other = client.post(f"/api/tenders/{tender.pk}/bids/", {**body, "lots": offers((a, "10.01"))}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="k-1")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert BidVersion.objects.count() == 1
+
+
+def test_a_bid_by_lots_at_the_deadline_is_refused(make_lots_tender, supplier):
+    from tenders.services import DeadlinePassed
+
+    tender = make_lots_tender()
+    a, *_ = lot_ids(tender)
+    with pytest.raises(DeadlinePassed):
+        services.submit_bid(tender.pk, by=supplier, now=tender.submission_deadline,
+                            content=services.BidContent(amount=None, currency="KZT", answers={}, documents=[],
+                                                        lots=[(a, Decimal(5))]))
+    assert not Bid.objects.exists()

@@ -284,3 +284,91 @@ def test_no_admin_page_tells_who_bid_or_asked_before_the_opening(sealed_tender, 
         named = [mark for mark in identity if mark in page]
         about = [mark for mark in tender_marks if mark in page]
         assert not (named and about), f"admin {path} names {named} with {about}"
+
+
+# --- lots: not even which lots a supplier bid on, nor how many ---------------------------------
+
+LOT_PRICE = "918273645.11"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_tells_which_lots_a_bid_covers_before_the_opening(officer, make_supplier, staff, as_user, app_log):
+    from notifications.models import Notification
+    from opendata.models import Release
+    from tenders import services as tenders
+    from tests.conftest import tender_fields
+
+    now = timezone.now()
+    fields = tender_fields(now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
+                           clarification_deadline=now + timedelta(minutes=5))
+    fields.pop("estimated_amount")
+    draft = tenders.create_draft(by=officer, lots=[{"title": f"Lot {i}", "estimated_amount": Decimal(1000)}
+                                                   for i in range(5)], **fields)
+    tender = tenders.publish_tender(draft.pk, by=officer, now=now - timedelta(hours=2))
+    lot_ids = list(tender.lots.order_by("position").values_list("pk", flat=True))
+    chosen = lot_ids[3]
+    bidder, rival = make_supplier("Lot Bidder LLP"), make_supplier("Lot Rival LLP")
+    received = []
+
+    async def listen():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        for group in [events.FEED_GROUP, events.tender_group(tender.pk), events.org_group(rival.organisation_id),
+                      events.private_group(tender.pk, rival.organisation_id)]:
+            await layer.group_add(group, channel)
+
+        def submit():
+            response = as_user(bidder).post(f"/api/tenders/{tender.pk}/bids/",
+                                            {"lots": [{"lot": chosen, "amount": LOT_PRICE}], "currency": "KZT"},
+                                            format="json")
+            assert response.status_code == 201
+            bid = Bid.objects.get()
+            response = as_user(bidder).put(f"/api/tenders/{tender.pk}/bids/{bid.pk}/",
+                                           {"lots": [{"lot": chosen, "amount": LOT_PRICE},
+                                                     {"lot": lot_ids[1], "amount": LOT_PRICE}], "currency": "KZT"},
+                                           format="json")
+            assert response.status_code == 201
+        await sync_to_async(submit)()
+        while True:
+            try:
+                async with asyncio.timeout(0.5):
+                    received.append((await layer.receive(channel))["text"])
+            except TimeoutError:
+                return
+
+    async_to_sync(listen)()
+    bid = Bid.objects.get()
+
+    def assert_silent(text: str, where: str) -> None:
+        compact = text.replace(" ", "")
+        assert LOT_PRICE not in text and "918273645" not in text, f"a price leaked through {where}"
+        for lot in (chosen, lot_ids[1]):
+            assert f'"lot":{lot}' not in compact, f"the lot choice leaked through {where}"
+        assert '"lots":[{"lot"' not in compact and '"lots":[{"amount"' not in compact, \
+            f"offers leaked through {where}"
+
+    for text in received:
+        assert_silent(text, "a public or rival socket")
+    for user in [None, rival, officer, staff, bidder]:
+        for path in every_view(tender, bid) + [f"/api/tenders/{tender.pk}/ocds/",
+                                               f"/api/tenders/{tender.pk}/ocds/record/"]:
+            response = as_user(user).get(path)
+            assert response.status_code < 500, path
+            body = b"".join(response) if response.streaming else response.content
+            assert_silent(body.decode(errors="replace"), f"GET {path} as {user}")
+    admin = Client()
+    admin.force_login(staff)
+    for path in admin_pages(admin):
+        response = admin.get(path)
+        assert response.status_code < 500, path
+        assert_silent(response.content.decode(errors="replace"), f"admin {path}")
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    assert_silent(dump.getvalue(), "dumpdata")
+    for text in Release.objects.filter(tender=tender).values_list("text", flat=True):
+        assert_silent(text, "a stored OCDS release")
+    for subject, body in Notification.objects.values_list("subject", "body"):
+        assert_silent(subject + body, "a notification")
+    assert_silent(app_log.getvalue(), "the log")
+    # every sealed version is the same size whatever the number of lots
+    assert len({len(bytes(v.sealed)) for v in BidVersion.objects.filter(bid=bid)}) == 1
