@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+
+from django.db.models import Q
 from datetime import datetime
 from decimal import Decimal
 
@@ -227,7 +229,9 @@ def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
     computed scores and ranking within the lot, its awards. Eight queries,
     whatever the number of bids or lots."""
     lot = lot or resolve_lot(tender, None)
-    criteria = [CriterionRow(*row) for row in Criterion.objects.filter(tender=tender).order_by("position", "id")
+    # The tender's criteria and the lot's own.
+    criteria = [CriterionRow(*row) for row in Criterion.objects.filter(tender=tender)
+                .filter(Q(lot__isnull=True) | Q(lot=lot)).order_by("position", "id")
                 .values_list("id", "name", "weight")]
     committee_members = members(tender)  # 2 queries
     # The bids with an offer on the lot, at the offer's price, with the lot's qualification.

@@ -204,8 +204,11 @@ def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decima
         if value != value.quantize(Decimal("0.01")):
             raise Invalid("Points have at most 2 decimal places.", code="points_precision", field=str(cid))
     bid = _opened_bid(tender, bid_id)
-    # Qualified for a lot still in evaluation (the tender's criteria are scored once per bid).
-    if not Qualification.objects.filter(bid=bid, qualified=True, lot__status=LotStatus.EVALUATION).exists():
+    # Qualified for a lot still in evaluation: the tender's criteria are scored
+    # once per bid, a lot's criteria only on a bid qualified for that lot.
+    open_lots = set(Qualification.objects.filter(bid=bid, qualified=True, lot__status=LotStatus.EVALUATION)
+                    .values_list("lot_id", flat=True))
+    if not open_lots or any(criteria[cid].lot_id not in (None, *open_lots) for cid in points):
         raise WrongState("Only a qualified bid is scored.", code="bid_not_qualified")
     stored = []
     for cid in sorted(points):

@@ -348,7 +348,8 @@ class _Builder:
         tender = self.tender
         if tender.award_method == AwardMethod.LOWEST_PRICE:
             return "Lowest price."
-        parts = [f"price {tender.price_weight}"] + [f"{c.name} {c.weight}" for c in tender.criteria.all()]
+        parts = [f"price {tender.price_weight}"] + [f"{c.name} {c.weight}" + (f" (lot {c.lot_id})" if c.lot_id else "")
+                                                    for c in tender.criteria.all()]
         return "Weighted score out of 100: " + ", ".join(parts) + "."
 
     def _document(self, document) -> dict:

@@ -155,6 +155,9 @@ class Criterion(models.Model):
     """A non-price award criterion of a best-value tender; weight = max points."""
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="criteria")
+    # A criterion of one lot only (scored per bid on that lot); null: of the
+    # tender (scored once per bid, counted in every lot's ranking).
+    lot = models.ForeignKey("Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=200)
     weight = models.PositiveSmallIntegerField()
     position = models.PositiveSmallIntegerField(default=0)

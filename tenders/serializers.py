@@ -20,6 +20,9 @@ from .models import MAX_LOTS, AwardMethod, Language, LotStatus, Status
 class CriterionIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     weight = serializers.IntegerField(min_value=1, max_value=100, help_text="Max points = weight")
+    lot = serializers.IntegerField(min_value=0, max_value=MAX_LOTS - 1, required=False, allow_null=True,
+                                   help_text="A criterion of one lot: its position in `lots` (0 for the first); "
+                                             "absent: a criterion of the tender")
 
 
 class LotIn(serializers.Serializer):
@@ -110,6 +113,7 @@ class CriterionOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     weight = serializers.IntegerField()
+    lot = serializers.IntegerField(source="lot_id", allow_null=True, help_text="The lot's id; null: the tender's")
 
 
 class LotOut(serializers.Serializer):

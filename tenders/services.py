@@ -226,7 +226,7 @@ def _sync_single_lot(tender: Tender, before: dict, fields: dict) -> None:
 
 # --- validation ------------------------------------------------------------
 
-def _validate_terms(values: dict[str, Any], criteria: list[dict] | None) -> None:
+def _validate_terms(values: dict[str, Any], criteria: list[dict] | None, lot_count: int = 1) -> None:
     """Rules on the tender's own fields, checked on every create/edit/publish."""
     if not cpv.is_known(values["cpv"]):
         raise Invalid(f"{values['cpv']} is not a CPV 2008 code.", code="cpv_unknown", field="cpv")
@@ -253,10 +253,18 @@ def _validate_terms(values: dict[str, Any], criteria: list[dict] | None) -> None
         names = [c["name"] for c in criteria]
         if len(set(names)) != len(names):
             raise Invalid("Criterion names must be unique.", code="criteria_duplicate", field="criteria")
-        total = values["price_weight"] + sum(c["weight"] for c in criteria)
-        if total != 100:
-            raise Invalid(f"Price weight and criteria weights add up to {total}, not 100.",
-                          code="weights_not_100", field="criteria")
+        for c in criteria:
+            if c.get("lot") is not None and not 0 <= c["lot"] < lot_count:
+                raise Invalid(f"Criterion {c['name']}: there is no lot {c['lot']} (lots are numbered from 0).",
+                              code="criterion_lot_unknown", field="criteria")
+        # Each lot is ranked on price, the tender's criteria and its own: together 100.
+        shared = values["price_weight"] + sum(c["weight"] for c in criteria if c.get("lot") is None)
+        for lot in range(lot_count):
+            total = shared + sum(c["weight"] for c in criteria if c.get("lot") == lot)
+            if total != 100:
+                where = "" if lot_count == 1 else f" for lot {lot}"
+                raise Invalid(f"Price weight and criteria weights add up to {total}{where}, not 100.",
+                              code="weights_not_100", field="criteria")
 
 
 def _validate_periods(tender: Tender, now: datetime, *, minimum: int) -> None:
@@ -284,10 +292,18 @@ def _refresh_search(tender: Tender) -> None:
 
 
 def _replace_criteria(tender: Tender, criteria: list[dict]) -> None:
+    """``lot`` in a criterion is the position of its lot (0 for the first)."""
     tender.criteria.all().delete()
+    lots = list(tender.lots.order_by("position", "pk").values_list("pk", flat=True))
     Criterion.objects.bulk_create(
-        Criterion(tender=tender, name=c["name"], weight=c["weight"], position=i) for i, c in enumerate(criteria)
+        Criterion(tender=tender, name=c["name"], weight=c["weight"], position=i,
+                  lot_id=lots[c["lot"]] if c.get("lot") is not None else None) for i, c in enumerate(criteria)
     )
+
+
+def _current_criteria(tender: Tender) -> list[dict]:
+    positions = {pk: i for i, pk in enumerate(tender.lots.order_by("position", "pk").values_list("pk", flat=True))}
+    return [{"name": c.name, "weight": c.weight, "lot": positions.get(c.lot_id)} for c in tender.criteria.all()]
 
 
 def _terms(tender: Tender) -> dict[str, Any]:
@@ -327,10 +343,10 @@ def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dic
         raise Invalid("A best-value tender states its price weight.", code="price_weight_required",
                       field="price_weight")
     criteria = criteria or []
-    _validate_terms(fields, criteria)
+    _validate_terms(fields, criteria, len(lots) if lots is not None else 1)
     tender = Tender.objects.create(buyer=by.organisation, created_by=by, **fields)
-    _replace_criteria(tender, criteria)
     _replace_lots(tender, lots if lots is not None else [_flat_lot(tender)])
+    _replace_criteria(tender, criteria)
     _refresh_search(tender)
     audit.append(tender, "tender_created", by=by, now=now, data={"title": tender.title,
                                                                   "lots": len(lots) if lots else 1})
@@ -357,19 +373,23 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
     values = {**before, **fields}
     if values["award_method"] == AwardMethod.LOWEST_PRICE:
         values["price_weight"] = 100
-    current = [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()]
+    current = _current_criteria(tender)
     if values["award_method"] == AwardMethod.LOWEST_PRICE and criteria is None:
         criteria = []
-    _validate_terms(values, current if criteria is None else criteria)
+    if lots is not None and criteria is None and any(c["lot"] is not None for c in current):
+        raise Invalid("New lots drop the criteria of the old ones: send the criteria with them.",
+                      code="criteria_required", field="criteria")
+    _validate_terms(values, current if criteria is None else criteria,
+                    len(lots) if lots is not None else tender.lot_count)
     for field, value in values.items():
         setattr(tender, field, value)
     tender.save()
-    if criteria is not None:
-        _replace_criteria(tender, criteria)
     if lots is not None:
         _replace_lots(tender, lots)
     else:
         _sync_single_lot(tender, before, fields)
+    if criteria is not None:
+        _replace_criteria(tender, criteria)
     _refresh_search(tender)
     audit.append(tender, "tender_edited", by=by, now=now, data={"fields": sorted(fields) +
                  (["criteria"] if criteria is not None else []) + (["lots"] if lots is not None else [])})
@@ -382,8 +402,10 @@ def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> 
     tender = lock_own_tender(tender_id, by=by)
     if tender.status != Status.DRAFT:
         raise WrongState("This tender is already published.", code="already_published", status=tender.status)
-    criteria = [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()]
-    _validate_terms(_terms(tender), criteria)
+    criteria = _current_criteria(tender)
+    _validate_terms(_terms(tender), criteria, tender.lot_count)
+    if tender.lot_count == 1:  # as before lots: the publication's audit entry keeps its shape
+        criteria = [{"name": c["name"], "weight": c["weight"]} for c in criteria]
     _validate_periods(tender, now, minimum=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
     keys = sealing.new_tender_keys()
     tender.public_key = keys.public_key
@@ -424,7 +446,7 @@ def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | No
     if values["submission_deadline"] < tender.submission_deadline:
         raise Invalid("An amendment cannot bring the submission deadline forward.", code="deadline_earlier",
                       field="submission_deadline")
-    _validate_terms(values, [{"name": c.name, "weight": c.weight} for c in tender.criteria.all()])
+    _validate_terms(values, _current_criteria(tender), tender.lot_count)
     if values["clarification_deadline"] <= now:
         raise Invalid("The clarification deadline must stay in the future.", code="clarification_deadline_past",
                       field="clarification_deadline")

@@ -177,3 +177,57 @@ def test_a_lot_is_not_cancelled_before_the_opening(make_tender, officer):
     from core.errors import WrongState
     with pytest.raises(WrongState):
         evaluation.cancel_lot(tender.pk, tender.lots.get().pk, by=officer, reason="x")
+
+
+def test_criteria_of_the_tender_and_of_one_lot(officer, make_supplier, make_officer, as_user):
+    start = timezone.now() - timedelta(days=30)
+    fields = tender_fields(start, award_method="best_value", price_weight=60)
+    fields.pop("estimated_amount")
+    lots = [{"title": "Trucks", "estimated_amount": Decimal(1000)}, {"title": "Tyres", "estimated_amount": Decimal(500)}]
+    with pytest.raises(Exception) as refused:  # the tyres' weights add up to 85
+        tender_services.create_draft(by=officer, lots=lots, criteria=[
+            {"name": "Quality", "weight": 25}, {"name": "Delivery", "weight": 15, "lot": 0}], **fields)
+    assert refused.value.code == "weights_not_100"
+    tender = tender_services.create_draft(by=officer, lots=lots, criteria=[
+        {"name": "Quality", "weight": 25}, {"name": "Delivery", "weight": 15, "lot": 0},
+        {"name": "Warranty", "weight": 15, "lot": 1}], **fields)
+    tender_services.publish_tender(tender.pk, by=officer, now=start)
+    trucks, tyres = tender.lots.order_by("position")
+    body = as_user(officer).get(f"/api/tenders/{tender.pk}/").json()
+    assert {c["name"]: c["lot"] for c in body["criteria"]} == {"Quality": None, "Delivery": trucks.pk,
+                                                               "Warranty": tyres.pk}
+    quality, delivery, warranty = tender.criteria.order_by("position")
+    both, tyres_only = make_supplier(name="Both LLP"), make_supplier(name="Tyres LLP")
+    ids = {}
+    for i, (user, offers) in enumerate([(both, [(trucks, 900), (tyres, 450)]), (tyres_only, [(tyres, 400)])]):
+        content = bid_services.BidContent(amount=None, currency="KZT", answers={}, documents=[],
+                                          lots=[(lot.pk, Decimal(v)) for lot, v in offers])
+        ids[user.pk] = bid_services.submit_bid(tender.pk, by=user, content=content,
+                                               now=start + timedelta(days=1, minutes=i)).bid
+    bid_services.open_tender(tender.pk, now=tender.submission_deadline + timedelta(seconds=1))
+    for user, lot in [(both, trucks), (both, tyres), (tyres_only, tyres)]:
+        evaluation.qualify_bid(tender.pk, ids[user.pk], by=officer, qualified=True, reason="ok", lot_id=lot.pk)
+    member = make_officer(buyer=officer.organisation.name)
+    evaluation.add_evaluators(tender.pk, by=officer, user_ids=[member.pk])
+    evaluation.declare_no_conflict(tender.pk, by=member)
+    # a lot's criterion is scored only on a bid qualified for that lot
+    from core.errors import WrongState
+    with pytest.raises(WrongState):
+        evaluation.score_bid(tender.pk, ids[tyres_only.pk], by=member, points={delivery.pk: Decimal(5)})
+    evaluation.score_bid(tender.pk, ids[both.pk], by=member,
+                         points={quality.pk: Decimal(20), delivery.pk: Decimal(10), warranty.pk: Decimal(5)})
+    # the trucks are ranked on price, Quality and Delivery only: complete, and awardable
+    from evaluation import selectors
+    report = selectors.report(tender, trucks)
+    assert [c["name"] for c in report["criteria"]] == ["Quality", "Delivery"]
+    assert report["bids"][0]["total"] == str(Decimal("60") + Decimal("20") + Decimal("10")) + ".0000"
+    evaluation.award_bid(tender.pk, by=officer, bid_id=ids[both.pk], lot_id=trucks.pk)
+    # the tyres need the other bid scored on Quality and Warranty first
+    with pytest.raises(WrongState) as incomplete:
+        evaluation.award_bid(tender.pk, by=officer, bid_id=ids[both.pk], lot_id=tyres.pk)
+    assert incomplete.value.code == "scoring_incomplete"
+    evaluation.score_bid(tender.pk, ids[tyres_only.pk], by=member,
+                         points={quality.pk: Decimal(10), warranty.pk: Decimal(15)})
+    report = selectors.report(tender, tyres)
+    assert [c["name"] for c in report["criteria"]] == ["Quality", "Warranty"]
+    assert len(report["ranking"]) == 2
