@@ -41,9 +41,9 @@ def build(*, bids: int, evaluators: int, criteria: int, prefix: str = "bench", t
     from django.utils import timezone
 
     from accounts.models import Organisation, User
-    from bids.models import Bid, BidVersion
+    from bids.models import Bid, BidVersion, Offer
     from evaluation.models import ConflictDeclaration, Evaluator, Qualification, Score
-    from tenders.models import Criterion, Status, Tender
+    from tenders.models import Criterion, Lot, LotStatus, Status, Tender
 
     rng = random.Random(4)
     now = timezone.now()
@@ -58,6 +58,8 @@ def build(*, bids: int, evaluators: int, criteria: int, prefix: str = "bench", t
         submission_deadline=now - timedelta(days=1), award_method="best_value", price_weight=price_weight,
         status=Status.EVALUATION, published_at=now - timedelta(days=30), opened_at=now - timedelta(days=1),
         bid_count=bids)
+    lot = Lot.objects.create(tender=tender, title=tender.title, cpv=tender.cpv,
+                             estimated_amount=tender.estimated_amount, status=LotStatus.EVALUATION)
     crits = Criterion.objects.bulk_create(Criterion(tender=tender, name=f"Criterion {i}", weight=5, position=i)
                                           for i in range(criteria))
     Evaluator.objects.bulk_create(Evaluator(tender=tender, user=m, added_at=now, added_by=officer) for m in members)
@@ -77,8 +79,10 @@ def build(*, bids: int, evaluators: int, criteria: int, prefix: str = "bench", t
     for b, v in zip(bid_rows, versions):
         b.current = v
     Bid.objects.bulk_update(bid_rows, ["current"], batch_size=2000)
+    Offer.objects.bulk_create((Offer(tender=tender, bid=b, lot=lot, amount=b.amount) for b in bid_rows),
+                              batch_size=2000)
     Qualification.objects.bulk_create(
-        (Qualification(bid=b, qualified=True, reason="Documents complete.", decided_at=now, by=officer)
+        (Qualification(bid=b, lot=lot, qualified=True, reason="Documents complete.", decided_at=now, by=officer)
          for b in bid_rows), batch_size=2000)
     Score.objects.bulk_create(
         (Score(tender=tender, bid=b, criterion=c, evaluator=m, points=Decimal(rng.randrange(0, 501)) / 100,

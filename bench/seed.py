@@ -95,7 +95,7 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
     from accounts.models import Organisation, User
     from core import sealing
     from tenders import cpv
-    from tenders.models import AwardMethod, Criterion, Tender
+    from tenders.models import AwardMethod, Criterion, Lot, Tender
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -159,6 +159,11 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
             if is_best_value:
                 best_value.append(i)
         Tender.objects.bulk_create(tenders, batch_size=1000)
+        # Every tender has its one lot, as tenders.services makes it (the register's filters read lots).
+        lot_status = {"draft": "active"}
+        Lot.objects.bulk_create(
+            [Lot(tender=t, title=t.title, description=t.description, cpv=t.cpv, estimated_amount=t.estimated_amount,
+                 status=lot_status.get(t.status, t.status)) for t in tenders], batch_size=2000)
         Criterion.objects.bulk_create(
             [Criterion(tender=tenders[i], name=name, weight=15, position=p)
              for i in best_value for p, name in enumerate(["Delivery time", "Warranty period"])],

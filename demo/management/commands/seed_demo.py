@@ -310,11 +310,49 @@ def _suppliers() -> list[User]:
     return users
 
 
+HOSPITAL_LOTS = [
+    {"title": "Surgical gloves", "cpv": "33141420-0", "estimated_amount": Decimal("12500000.00"),
+     "quantity": Decimal("50000"), "unit": "pair"},
+    {"title": "Medical consumables", "cpv": "33140000-3", "estimated_amount": Decimal("48000000.00")},
+    {"title": "Pharmaceutical products", "cpv": "33600000-6", "estimated_amount": Decimal("210000000.00")},
+]
+
+
+def seed_lots(demo: Demo, *, opened: bool) -> Tender:
+    """A hospital's 3-lot tender (DESIGN.md "Lots"), suppliers bidding on
+    different subsets: open for bids, or past its deadline and opened."""
+    officer = next(iter(demo.officers.values()))
+    minimum = timedelta(seconds=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    published = demo.now - (minimum + timedelta(days=12) if opened else timedelta(days=1))
+    submission = published + (minimum + timedelta(hours=1) if opened else timedelta(days=21))
+    tender = services.create_draft(
+        by=officer, now=published, title="Medicines and consumables for the regional hospital" if opened
+        else "Медикаменты и расходные материалы для городской больницы", cpv="33600000-6", currency="KZT",
+        description="Three lots, each evaluated and awarded on its own.", lots=HOSPITAL_LOTS,
+        clarification_deadline=published + (submission - published) / 2, submission_deadline=submission,
+        language="en" if opened else "ru")
+    tender = services.publish_tender(tender.pk, by=officer, now=published)
+    lots = list(tender.lots.order_by("position"))
+    subsets = [(0, 1), (1, 2), (0, 2), (2,)]
+    for i, (supplier, subset) in enumerate(zip(demo.bidders(4, offset=3 if opened else 5), subsets)):
+        offers = [(lots[k].pk, (lots[k].estimated_amount * Decimal(f"0.{93 - i * 2}")).quantize(Decimal("0.01")))
+                  for k in subset]
+        bid_services.submit_bid(tender.pk, by=supplier, now=published + (submission - published) * (0.3 + 0.1 * i),
+                                content=bid_services.BidContent(amount=None, currency="KZT", answers={},
+                                                                documents=[], lots=offers))
+    if opened:
+        bid_services.open_tender(tender.pk, now=submission)
+    return tender
+
+
 @transaction.atomic
 def seed(now: datetime | None = None) -> Demo:
     demo = Demo(now=now or timezone.now(), officers=_officers(), suppliers=_suppliers())
     for n, (spec, state) in enumerate(zip(CATALOGUE, cycle(PLAN))):
         STATES[state](demo, spec, n)
+        demo.counts[state] = demo.counts.get(state, 0) + 1
+    for opened, state in ((False, "active"), (True, "evaluation")):
+        seed_lots(demo, opened=opened)
         demo.counts[state] = demo.counts.get(state, 0) + 1
     return demo
 
