@@ -3,6 +3,7 @@
 Skipped on SQLite: its single writer lock serialises everything anyway, and
 the in-memory test database cannot be shared by a threaded server."""
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bids import services
-from bids.models import Bid, BidVersion
+from bids.models import Bid, BidVersion, Offer
 from tenders.models import Status, Tender
 
 pytestmark = [
@@ -34,14 +35,34 @@ def parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def test_many_bidders_in_the_last_second(live_server, make_tender, make_supplier):
+@pytest.mark.parametrize("lots", [0, 5], ids=["single-lot", "bids-by-lots"])
+def test_many_bidders_in_the_last_second(live_server, make_tender, make_supplier, officer, lots):
     # given 40 bidders and a tender whose deadline is two and a half seconds away
+    # (single-lot, flat amounts; or 5 lots, each bid on 2 or 3 of them)
     tokens = [Token.objects.create(user=make_supplier()).key for _ in range(40)]
     now = timezone.now()
     deadline = now + timedelta(seconds=2.5)
-    tender = make_tender(now=now - timedelta(hours=2), submission_deadline=deadline,
-                         clarification_deadline=now - timedelta(hours=1))
+    shape = {"lots": [{"title": f"Lot {i}", "estimated_amount": Decimal(1000)} for i in range(lots)]} if lots else {}
+    if lots:
+        from tenders import services as tenders
+        from tests.conftest import tender_fields
+
+        fields = tender_fields(now - timedelta(hours=2), submission_deadline=deadline,
+                               clarification_deadline=now - timedelta(hours=1))
+        fields.pop("estimated_amount")
+        draft = tenders.create_draft(by=officer, **shape, **fields)
+        tender = tenders.publish_tender(draft.pk, by=officer, now=now - timedelta(hours=2))
+    else:
+        tender = make_tender(now=now - timedelta(hours=2), submission_deadline=deadline,
+                             clarification_deadline=now - timedelta(hours=1))
+    lot_ids = list(tender.lots.order_by("position").values_list("pk", flat=True))
     url = f"{live_server.url}/api/tenders/{tender.pk}/bids/"
+
+    def body_for(i: int) -> dict:
+        if not lots:
+            return {"amount": f"{1000 + i}.00", "currency": "KZT"}
+        return {"lots": [{"lot": lot_ids[(i + k) % lots], "amount": f"{1000 + i}.{k}0"} for k in range(2 + i % 2)],
+                "currency": "KZT"}
 
     # and a scheduler opening the tender as soon as the deadline passes
     stop = threading.Event()
@@ -61,7 +82,7 @@ def test_many_bidders_in_the_last_second(live_server, make_tender, make_supplier
 
     def bid(i: int):
         time.sleep(max(0.0, start + i * 0.05 - time.monotonic()))
-        response = httpx.post(url, json={"amount": f"{1000 + i}.00", "currency": "KZT"},
+        response = httpx.post(url, json=body_for(i),
                               headers={"Authorization": f"Token {tokens[i]}", "Idempotency-Key": f"race-{i}"},
                               timeout=30)
         return response.status_code, response.json()
@@ -87,6 +108,12 @@ def test_many_bidders_in_the_last_second(live_server, make_tender, make_supplier
     opened = set(Bid.objects.filter(opened_at__isnull=False).values_list("pk", flat=True))
     assert opened == {body["bid"] for body in accepted}
     assert tender.bid_count == len(accepted)
+    # every accepted offer, and only those, opened on its lot
+    sent = {(body["bid"], lot): amount for body in accepted
+            for lot, amount in ([(o["lot"], o["amount"]) for o in json.loads(body["content"])["lots"]]
+                                if lots else [(lot_ids[0], json.loads(body["content"])["amount"])])}
+    assert {(b, lot): f"{amount:.2f}" for b, lot, amount in Offer.objects.values_list("bid_id", "lot_id", "amount")} \
+        == sent
 
 
 def test_one_idempotency_key_sent_twice_at_once_creates_one_bid(make_tender, supplier):
