@@ -49,6 +49,16 @@ TEXTS = {
     "throttled": _("Too many attempts; try again later."),
     "username_taken": _("This username is taken."),
     "winner_cannot_complain": _("The winning bidder cannot complain about its own award."),
+    # lots (issue 15)
+    "lots_required": _("This tender has several lots: give your offers by lot."),
+    "unknown_lot": _("No such lot on this tender."),
+    "lots_invalid": _("The offers by lot are not valid."),
+    "amount_or_lots": _("Give either a price or offers by lot."),
+    "lot_required": _("This tender has several lots: name the lot."),
+    "lots_amount_mismatch": _("A tender's estimated amount is the sum of its lots."),
+    "too_many_lots": _("A tender has at most 200 lots."),
+    "criterion_lot_unknown": _("A criterion names a lot the tender does not have."),
+    "quantity_invalid": _("The quantity must be positive."),
     "server_error": _("The server failed to handle this request; it has been logged."),
 }
 

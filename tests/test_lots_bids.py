@@ -197,3 +197,16 @@ def test_a_bid_by_lots_at_the_deadline_is_refused(make_lots_tender, supplier):
                             content=services.BidContent(amount=None, currency="KZT", answers={}, documents=[],
                                                         lots=[(a, Decimal(5))]))
     assert not Bid.objects.exists()
+
+
+@pytest.mark.parametrize("lang, detail", [
+    ("en", 'This tender has several lots: give your offers as "lots".'),
+    ("ru", "В этом тендере несколько лотов: укажите предложения по лотам."),
+    ("kk", "Бұл тендерде бірнеше лот бар: ұсыныстарды лоттар бойынша көрсетіңіз."),
+])
+def test_the_lot_errors_speak_the_requests_language(make_lots_tender, supplier, as_user, lang, detail):
+    tender = make_lots_tender()
+    response = as_user(supplier).post(f"/api/tenders/{tender.pk}/bids/", {"amount": "5.00", "currency": "KZT"},
+                                      format="json", HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["detail"]) == ("lots_required", detail)
