@@ -31,6 +31,11 @@ VALIDATION_CODES = [
     "make_aware", "no_name", "unique",
 ]
 
+# Lots (issue 15): the rules of a tender's lots, and of a bid by lots.
+LOT_TERMS = ["lots_amount_mismatch", "amount_invalid", "quantity_invalid", "criterion_lot_unknown", "lots_required",
+             "too_many_lots"]
+LOT_BIDS = ["lots_required", "unknown_lot", "lots_invalid", "amount_or_lots"]
+
 DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # accounts
     "auth_login_create": {400: ["invalid_credentials"], 429: ["throttled"]},
@@ -48,14 +53,15 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_export_csv": {400: ["cpv_prefix_invalid"]},
     "tenders_create": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                              "criteria_not_allowed", "criteria_required", "currency_unknown", "price_weight_required",
-                             "weights_not_100"]},
+                             "weights_not_100", *LOT_TERMS]},
     "tenders_partial_update": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                                      "criteria_not_allowed", "criteria_required", "currency_unknown",
-                                     "price_weight_required", "weights_not_100"],
+                                     "price_weight_required", "weights_not_100", *LOT_TERMS],
                                403: ["not_your_tender"], 409: ["not_draft"]},
     "tenders_publish_create": {400: ["clarification_deadline_past", "submission_period_too_short"],
                                403: ["not_your_tender"], 409: ["already_published", "invalid_transition"]},
     "tenders_amend_create": {400: ["amendment_empty", "clarification_deadline_past", "deadline_earlier",
+                                   "lots_amount_mismatch",
                                    "clarification_after_submission", "cpv_unknown", "currency_unknown",
                                    "submission_period_too_short"],
                              403: ["not_your_tender"], 409: ["not_active", "deadline_passed"]},
@@ -65,12 +71,12 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                  403: ["not_your_tender"],
                                  409: ["invalid_state", "deadline_passed", "clarification_deadline_past"]},
     # bids
-    "tenders_bids_create": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch",
+    "tenders_bids_create": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch", *LOT_BIDS,
                                   "unknown_criterion", "document_empty", "document_too_large",
                                   "document_type_not_allowed"],
                             409: ["deadline_passed", "not_accepting_bids", "bid_exists"],
                             422: ["idempotency_key_reused", "idempotency_conflict"], 429: ["throttled"]},
-    "tenders_bids_update": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch",
+    "tenders_bids_update": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch", *LOT_BIDS,
                                   "unknown_criterion", "document_empty", "document_too_large",
                                   "document_type_not_allowed"],
                             409: ["deadline_passed", "not_accepting_bids", "already_withdrawn"],
@@ -86,7 +92,7 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                  409: ["invalid_state", "not_in_evaluation"]},
     "tenders_conflict_declaration_create": {403: ["not_evaluator"], 409: ["already_declared", "invalid_state",
                                                                            "not_in_evaluation"]},
-    "tenders_bids_qualification_create": {400: ["reason_required"], 403: ["not_your_tender"],
+    "tenders_bids_qualification_create": {400: ["reason_required", "lot_required"], 403: ["not_your_tender"],
                                           409: ["not_in_evaluation"]},
     # points are JSON numbers: "at most 2 decimals" (max_digits, max_decimal_places) has no
     # reliable OpenAPI 3.0 spelling for floats, so it is a rule of the operation here
@@ -95,15 +101,17 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                          "max_decimal_places"],
                                    403: ["not_evaluator", "conflict_declaration_required"],
                                    409: ["not_in_evaluation", "nothing_to_score", "bid_not_qualified"]},
-    "tenders_evaluation_retrieve": {403: ["conflict_declaration_required", "evaluation_not_public"],
+    "tenders_evaluation_retrieve": {400: ["lot_required", "lot_invalid"],
+                                    403: ["conflict_declaration_required", "evaluation_not_public"],
                                     409: ["not_opened"]},
-    "tenders_award_create": {400: ["justification_required"], 403: ["not_your_tender"],
+    "tenders_award_create": {400: ["justification_required", "lot_required"], 403: ["not_your_tender"],
                              409: ["not_in_evaluation", "bid_not_qualified", "qualification_incomplete",
                                    "scoring_incomplete"]},
-    "tenders_complaints_create": {400: ["text_required"], 403: ["not_a_bidder", "winner_cannot_complain"],
+    "tenders_complaints_create": {400: ["text_required", "lot_required"], 403: ["not_a_bidder", "winner_cannot_complain"],
                                   409: ["not_awarded", "standstill_over", "complaint_open"]},
     "tenders_complaints_resolve_create": {400: ["resolution_required"], 403: ["not_your_tender"],
                                           409: ["complaint_not_open", "not_awarded"]},
+    "tenders_lots_cancel_create": {400: ["reason_required"], 403: ["not_your_tender"], 409: ["invalid_transition"]},
     # clarifications
     "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"], 409: ["clarification_closed"],
                                  429: ["throttled"]},
