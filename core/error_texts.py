@@ -50,6 +50,7 @@ TEXTS = {
     "username_taken": _("This username is taken."),
     "winner_cannot_complain": _("The winning bidder cannot complain about its own award."),
     # lots (issue 15)
+    "estimated_amount_required": _("A tender without lots states its estimated amount."),
     "lots_required": _("This tender has several lots: give your offers by lot."),
     "unknown_lot": _("No such lot on this tender."),
     "lots_invalid": _("The offers by lot are not valid."),

@@ -68,7 +68,9 @@ class TenderIn(serializers.Serializer):
             errors = dict(exc.detail)
         if (not self.partial and hasattr(data, "get") and data.get("lots") is None
                 and data.get("estimated_amount") is None and "estimated_amount" not in errors):
-            errors["estimated_amount"] = [ErrorDetail("This field is required.", code="required")]
+            # A rule of the platform (amount or lots), not of the field's shape.
+            errors["estimated_amount"] = [ErrorDetail("A tender without lots states its estimated amount.",
+                                                      code="estimated_amount_required")]
         if errors:
             raise serializers.ValidationError(errors)
         return value

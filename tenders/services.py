@@ -183,7 +183,11 @@ def _validate_lots(lots: list[dict], tender_cpv: str) -> None:
 
 
 def _lots_total(lots: list[dict]) -> Decimal:
-    return sum((lot["estimated_amount"] for lot in lots), Decimal(0))
+    total = sum((lot["estimated_amount"] for lot in lots), Decimal(0))
+    if total.adjusted() >= 16:  # Tender.estimated_amount: 18 digits, 2 of them decimals
+        raise Invalid("The lots' estimated amounts add up to more than a tender's amount can hold.",
+                      code="amount_invalid", field="lots")
+    return total
 
 
 def _replace_lots(tender: Tender, lots: list[dict]) -> None:

@@ -27,6 +27,14 @@ def lots_json(**overrides):
     return body
 
 
+def test_a_tender_states_its_amount_or_its_lots(as_user, officer):
+    body = tender_json()
+    body.pop("estimated_amount")
+    response = as_user(officer).post("/api/tenders/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["estimated_amount"][0]["code"] == "estimated_amount_required"
+
+
 def test_a_flat_tender_gets_one_lot_from_its_fields(as_user, officer):
     body = as_user(officer).post("/api/tenders/", tender_json(), format="json").json()
     assert len(body["lots"]) == 1
@@ -50,6 +58,7 @@ def test_a_tender_with_lots_sums_them_and_defaults_their_cpv(as_user, officer):
     ({"lots": []}, None),  # 400 from the serializer (allow_empty=False)
     ({"lots": [{"title": "x", "estimated_amount": "1.00", "cpv": "45233140-3"}]}, "cpv_unknown"),
     ({"estimated_amount": "5.00"}, "lots_amount_mismatch"),
+    ({"lots": [{"title": t, "estimated_amount": "9999999999999999.99"} for t in "xy"]}, "amount_invalid"),
     ({"lots": [{"title": f"{i}", "estimated_amount": "1.00"} for i in range(MAX_LOTS + 1)]}, None),
 ])
 def test_bad_lots_are_refused(as_user, officer, change, code):
