@@ -64,7 +64,7 @@ class OffersField(serializers.JSONField):
 class BidIn(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"), required=False,
                                       help_text="The price, on a single-lot tender (or give `lots`)")
-    lots = OffersField(required=False, help_text=(
+    lots = OffersField(required=False, allow_null=True, help_text=(
         'Offers by lot, [{"lot": <id>, "amount": "…"}, …]: any subset of the tender\'s lots'))
     currency = serializers.RegexField(r"^[A-Z]{3}$")
     answers = AnswersField(required=False, default=dict,
@@ -73,6 +73,8 @@ class BidIn(serializers.Serializer):
                                       max_length=20, help_text="Files (multipart requests only)")
 
     def validate(self, attrs):
+        if "lots" in attrs and attrs["lots"] is None:  # null: no offers by lot, as when absent
+            del attrs["lots"]
         if "amount" not in attrs and "lots" not in attrs:
             raise serializers.ValidationError({"amount": [serializers.ErrorDetail(
                 "This field is required.", code="required")]})

@@ -54,7 +54,7 @@ class TenderIn(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False,
                                        help_text="The language the tender is written in (its open data "
                                                  "says so); default PROCUREMENT_DEFAULT_TENDER_LANGUAGE")
-    lots = LotIn(many=True, required=False, max_length=MAX_LOTS, allow_empty=False, help_text=(
+    lots = serializers.ListField(child=LotIn(), required=False, min_length=1, max_length=MAX_LOTS, help_text=(
         f"The lots (at most {MAX_LOTS}); without them the tender is one lot made from its own fields"))
 
 
