@@ -7,6 +7,7 @@ register response against ``TenderListOut`` in ``/api/schema/``."""
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -25,14 +26,20 @@ class CriterionIn(serializers.Serializer):
                                              "absent: a criterion of the tender")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{1,15}(\.\d{1,3})?$", "nullable": True, "example": "1000"})
+class QuantityField(serializers.DecimalField):
+    """A lot's quantity: a decimal string of at most 15 digits and 3 decimals,
+    documented exactly (drf-spectacular's decimal pattern matches "" and "-5");
+    zero is the service's 400 ``quantity_invalid``."""
+
+
 class LotIn(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     cpv = serializers.RegexField(r"^\d{8}-\d$", required=False, help_text="Default: the tender's CPV",
                                  error_messages={"invalid": "A CPV code looks like 45233140-2."})
     estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    # Positive: the service's rule (400 quantity_invalid), which the schema's decimal string cannot state.
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, required=False, allow_null=True)
+    quantity = QuantityField(max_digits=18, decimal_places=3, required=False, allow_null=True)
     unit = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
