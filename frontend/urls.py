@@ -10,6 +10,9 @@ urlpatterns = [
     path("receipts/verify/", views.receipts_verify, name="receipts-verify"),
     path("register/", views.signup, name="signup"),
     path("login/", views.login, name="login"),
+    path("buyer/", views.buyer, name="buyer"),
+    path("buyer/tenders/new/", views.buyer_tender, name="buyer-tender-new"),
+    path("buyer/tenders/<int:tender_id>/", views.buyer_tender, name="buyer-tender"),
     path("account/", views.account, name="account"),
     # The scripts' strings in the page's language (Django's gettext for JS).
     path("jsi18n/<str:lang>/", views.js_catalog,
