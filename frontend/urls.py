@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("tenders/<int:tender_id>/", views.tender, name="tender"),
     path("tenders/<int:tender_id>/bid/", views.bid, name="bid"),
+    path("tenders/<int:tender_id>/evaluation/", views.evaluation, name="evaluation"),
     path("stats/", views.stats, name="stats"),
     path("receipts/verify/", views.receipts_verify, name="receipts-verify"),
     path("register/", views.signup, name="signup"),

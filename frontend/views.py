@@ -179,6 +179,18 @@ def buyer_tender(request, tender_id: int | None = None):
     })
 
 
+@ensure_csrf_cookie
+def evaluation(request, tender_id: int):
+    """The committee's and the buyer's evaluation (declaration first, then
+    scores, qualification, ranking, award, complaints); public once awarded.
+    What a reader may see is the API's decision, read by the page module."""
+    data = _tender(request, tender_id)
+    if data is None:
+        return not_found(request)
+    return _page(request, "frontend/evaluation.html", "evaluation",
+                 _("Evaluation: %(title)s") % {"title": data["title"]}, {"tender": data})
+
+
 _catalog = JavaScriptCatalog.as_view(packages=["frontend"])
 
 

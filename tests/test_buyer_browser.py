@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from bids import services as bid_services
 from clarifications import services as clarification_services
+from evaluation import services as evaluation_services
 from tenders.models import Tender
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
+from tests.evaluation_support import committee, make_opened  # noqa: F401 (fixtures)
 from tests.test_frontend_browser import SHOTS, _english_interface_strings, bid_content, log_in, watch
 
 pytestmark = BROWSER_MARKS
@@ -147,7 +149,7 @@ def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amend
 
 
 def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_phone(
-        officer, make_tender, server, browser):
+        officer, make_tender, make_opened, server, browser):
     from axe_playwright_python.sync_playwright import Axe
 
     draft = in_thread(make_tender, title="Мектеп асханасына жабдық", publish=False,
@@ -155,6 +157,8 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
     active = in_thread(make_tender, title="Қалалық жолдарды жөндеу")
     pages = {"buyer": "/buyer/", "buyer-new": "/buyer/tenders/new/", "buyer-draft": f"/buyer/tenders/{draft.pk}/",
              "buyer-tender": f"/buyer/tenders/{active.pk}/"}
+    opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"}, best_value=True)
+    pages["evaluation"] = f"/tenders/{opened.tender.pk}/evaluation/"
     english = _english_interface_strings()
     axe = Axe()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -185,3 +189,85 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
             page.context.close()
             failures += [f"{lang}: script error: {p}" for p in problems]
     assert failures == []
+
+
+# --- the evaluation ----------------------------------------------------------------------------
+
+def test_evaluators_declare_and_score_while_the_officer_qualifies_sees_progress_and_awards(
+        officer, make_opened, committee, server, browser):
+    opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000", "Gamma": "950"}, best_value=True)
+    tender = opened.tender
+    members = in_thread(committee, tender, declare=False)
+    url = f"{server}/tenders/{tender.pk}/evaluation/"
+    boss = new_page(browser)
+    problems = watch(boss)
+    log_in_officer(boss, server, officer.username)
+    boss.goto(url)
+    boss.locator(f"#qualify-{opened.bids['Alpha'].pk}").wait_for()
+
+    # each evaluator sees nothing of the bids before the declaration
+    evaluators = []
+    for member in members:
+        page = new_page(browser)
+        problems += watch(page)
+        log_in_officer(page, server, member.username)
+        page.goto(url)
+        page.locator("#declare-section").wait_for(state="visible")
+        assert page.locator("#report-section").is_hidden()
+        assert "Alpha" not in page.inner_text("body") and "900" not in page.inner_text("body")
+        page.click("#declare button[type=submit]")
+        page.locator("#news", has_text="declaration is recorded").wait_for()
+        page.locator("#report-section").wait_for(state="visible")
+        evaluators.append(page)
+    boss.locator(f"#evaluator-{members[1].pk} .declared time").wait_for(timeout=10_000)
+
+    # the officer qualifies two bids and disqualifies one, each with a public reason
+    for label, verdict, reason in (("Alpha", "yes", "Documents complete."), ("Beta", "yes", "Documents complete."),
+                                   ("Gamma", "no", "The licence is missing.")):
+        form = boss.locator(f"#qualify-{opened.bids[label].pk}")
+        form.locator(f"input[value={verdict}]").check()
+        form.locator("textarea").fill(reason)
+        form.locator("button[type=submit]").click()
+        boss.locator(f"#bid-{opened.bids[label].pk} .qualification", has_text=reason).wait_for()
+
+    # both evaluators score; each score is saved as it is entered; the officer sees the progress
+    quality, delivery = opened.criteria
+    points = {"Alpha": ("5", "3"), "Beta": ("25", "15")}
+    for page in evaluators:
+        for label, (q, d) in points.items():
+            bid = opened.bids[label].pk
+            page.locator(f"#score-{bid}").wait_for(timeout=10_000)
+            page.fill(f"#s-{bid}-{quality.pk}", q)
+            page.press(f"#s-{bid}-{quality.pk}", "Tab")
+            page.locator(f"#score-{bid} .saved", has_text="Saved").wait_for()
+            page.fill(f"#s-{bid}-{delivery.pk}", d)
+            page.press(f"#s-{bid}-{delivery.pk}", "Tab")
+    for member in members:
+        boss.locator(f"#evaluator-{member.pk} .progress", has_text="4 of 4").wait_for(timeout=15_000)
+    boss.reload()
+    # Beta ranks first (quality outweighs price); the table shows the parts and the chart is drawn
+    beta, alpha = opened.bids["Beta"].pk, opened.bids["Alpha"].pk
+    boss.locator(f"#bid-{beta} td", has_text="1").first.wait_for()
+    assert boss.locator("#chart svg rect").count() == 2
+    assert "lowest qualified price" in boss.locator("#formula").inner_text()
+
+    # awarding the second-ranked bid needs a justification, said before the server does
+    boss.select_option("#w-bid", str(alpha))
+    boss.locator("#w-justification-hint", has_text="justification is required").wait_for()
+    boss.click("#award-form button[type=submit]")
+    boss.locator("#w-justification-error", has_text="justification is required").wait_for()
+    boss.fill("#w-justification", "Beta's delivery plan failed the site visit.")
+    boss.click("#award-form button[type=submit]")
+    boss.locator("#award", has_text="Winner").wait_for(timeout=10_000)
+    boss.locator("#standstill", has_text="left").wait_for()
+    evaluators[0].locator("#status", has_text="awarded").wait_for(timeout=10_000)
+
+    # a losing bidder complains; the officer dismisses it with a decision text
+    in_thread(evaluation_services.file_complaint, tender.pk, by=opened.suppliers["Beta"],
+              text="Our delivery plan was not visited.")
+    boss.reload()
+    complaint = boss.locator("#complaints li").first
+    complaint.locator("textarea").fill("The site visit report is in the file; the complaint is dismissed.")
+    complaint.locator("button[name=dismiss]").click()
+    boss.locator("#complaints", has_text="dismissed").wait_for()
+    assert problems == []

@@ -25,9 +25,10 @@ def client_for(user, lang="en") -> Client:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "kk"])
-@pytest.mark.parametrize("path", ["/buyer/", "/buyer/tenders/new/"])
-def test_the_workspace_pages_answer_in_the_language_under_a_strict_policy(officer, path, lang):
-    response = client_for(officer, lang).get(path)
+@pytest.mark.parametrize("path", ["/buyer/", "/buyer/tenders/new/", "/tenders/{tender}/evaluation/"])
+def test_the_workspace_pages_answer_in_the_language_under_a_strict_policy(officer, make_tender, path, lang):
+    tender = make_tender()
+    response = client_for(officer, lang).get(path.format(tender=tender.pk))
     assert response.status_code == 200
     html = response.content.decode()
     assert f'<html lang="{lang}">' in html
@@ -68,3 +69,10 @@ def test_another_buyers_officer_gets_no_editor_and_its_draft_is_not_found(office
     assert 'id="editor"' not in response.content.decode()
     public = client_for(None).get("/buyer/")
     assert public.status_code == 200 and 'href="/login/?next=/buyer/"' in public.content.decode()
+
+
+def test_the_evaluation_page_of_a_draft_is_not_found_for_anyone_else(officer, other_officer, make_tender):
+    draft = make_tender(publish=False)
+    assert client_for(other_officer).get(f"/tenders/{draft.pk}/evaluation/").status_code == 404
+    assert client_for(None).get(f"/tenders/{draft.pk}/evaluation/").status_code == 404
+    assert client_for(officer).get(f"/tenders/{draft.pk}/evaluation/").status_code == 200
