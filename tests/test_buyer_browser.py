@@ -6,6 +6,7 @@ asks for confirmation. Every workspace page in three languages passes axe,
 has no English left on the Kazakh and Russian pages and fits a phone;
 screenshots under tests/artifacts/screenshots/."""
 
+import os
 import re
 import time
 from datetime import datetime, timedelta
@@ -193,6 +194,9 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
 
 # --- the evaluation ----------------------------------------------------------------------------
 
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+                    reason="three browsers writing at once lock SQLite's shared in-memory test database; "
+                           "the PostgreSQL + Redis run covers it")
 def test_evaluators_declare_and_score_while_the_officer_qualifies_sees_progress_and_awards(
         officer, make_opened, committee, server, browser):
     opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000", "Gamma": "950"}, best_value=True)

@@ -260,10 +260,13 @@ async function loadComplaints() {
   }));
 }
 
-// --- live: status changes on the tender's socket; the committee's progress
-// is re-read while the evaluation runs
+let refreshTimer = null;
+// --- live: status changes on the tender's public socket; the committee's
+// declarations and scores on its own channel (the server lets only the
+// buyer's officers and the committee join it; 4403 for anyone else)
 connect(`/ws/tenders/${tender.id}/`, {
   onMessage(event) {
+    if (event.type === 'qualification' || event.type === 'complaint_filed') { refreshSoon(); loadComplaints(); }
     if (!event.status || event.status === status) return;
     status = event.status;
     const badge = $('#status');
@@ -273,11 +276,20 @@ connect(`/ws/tenders/${tender.id}/`, {
     loadComplaints();
   },
 });
-setInterval(() => {
-  if (status === 'evaluation' && !document.hidden && !document.activeElement.closest('form')) {
-    loadCommittee().then(() => { if (report || owner || declared()) loadReport(); });
-  }
-}, 4000);
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    await loadCommittee();
+    const mine = committee.find((m) => m.id === me.id);
+    // a form being filled in is not redrawn under the reader's hands
+    const typing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+    if ((!mine || mine.declared_at || owner) && !typing) await loadReport();
+    else renderCommittee();
+  }, 200);
+}
+if (me.role === 'officer') {
+  connect(`/ws/tenders/${tender.id}/committee/`, { onMessage: refreshSoon, onOpen: refreshSoon });
+}
 
 loadCommittee().then(() => {
   const mine = committee.find((m) => m.id === me.id);
