@@ -25,7 +25,7 @@ async function tasksFor(t) {
   const link = (text, href) => h('li', {}, h('a', { href }, t.title), ': ', text);
   const own = `/buyer/tenders/${t.id}/`;
   if (t.status === 'draft') return [link(_('a draft to finish and publish'), own)];
-  if (t.status === 'evaluation') return [link(_('bids to qualify and score'), `/tenders/${t.id}/`)];
+  if (t.status === 'evaluation') return [link(_('bids to qualify and score'), `/tenders/${t.id}/evaluation/`)];
   if (t.status === 'active') {
     const questions = await api(`/api/tenders/${t.id}/questions/`);
     const open = questions.filter((q) => q.answer === null).length;
@@ -34,8 +34,8 @@ async function tasksFor(t) {
   if (t.status === 'awarded') {
     const complaints = await api(`/api/tenders/${t.id}/complaints/`);
     const open = complaints.filter((c) => c.status === 'open').length;
-    return [open ? link(f_(ngettext('%(n)s complaint to resolve', '%(n)s complaints to resolve', open), { n: open }), `/tenders/${t.id}/`)
-      : link(_('standstill running'), `/tenders/${t.id}/`)];
+    return [open ? link(f_(ngettext('%(n)s complaint to resolve', '%(n)s complaints to resolve', open), { n: open }), `/tenders/${t.id}/evaluation/`)
+      : link(_('standstill running'), `/tenders/${t.id}/evaluation/`)];
   }
   return [];
 }
