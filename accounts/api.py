@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from core import throttling
 from core.errors import Invalid
 
-from . import services
+from . import selectors, services
+from .permissions import IsOfficer
 from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut, me_data
 
 
@@ -85,3 +86,20 @@ class MeView(APIView):
     @extend_schema(responses={200: MeOut}, tags=["auth"], summary="Who am I (also sets the CSRF cookie)")
     def get(self, request):
         return Response(me_data(request.user))
+
+
+class ColleagueOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text="Full name, or the username when none is recorded")
+
+
+class ColleaguesView(APIView):
+    """The officers of the caller's buyer (whom the committee may name)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses={200: ColleagueOut(many=True)}, tags=["auth"],
+                   summary="The officers of my buyer organisation")
+    def get(self, request):
+        return Response(ColleagueOut(selectors.colleagues(request.user), many=True).data)

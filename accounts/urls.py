@@ -7,5 +7,6 @@ urlpatterns = [
     path("token/", api.TokenView.as_view(), name="auth-token"),
     path("login/", api.LoginView.as_view(), name="auth-login"),
     path("logout/", api.LogoutView.as_view(), name="auth-logout"),
+    path("officers/", api.ColleaguesView.as_view(), name="auth-officers"),
     path("me/", api.MeView.as_view(), name="auth-me"),
 ]

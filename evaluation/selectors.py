@@ -312,3 +312,17 @@ def format_report(state: EvaluationState) -> dict:
 def report(tender: Tender, lot: Lot | None = None) -> dict:
     """The evaluation report of one lot (see ``evaluation_state``)."""
     return format_report(evaluation_state(tender, lot))
+
+
+def committee_may_listen(user, tender_id: int) -> int | None:
+    """Who may join a tender's committee socket: an officer of its buyer or a
+    member of its committee. None when allowed, else the socket's close code
+    (4404: no such tender, or a draft of another buyer; 4403: not allowed)."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    officer = user is not None and getattr(user, "is_officer", False)
+    owner = officer and tender is not None and tender.buyer_id == user.organisation_id
+    if tender is None or (tender.status == Status.DRAFT and not owner):
+        return 4404
+    if owner or (officer and Evaluator.objects.filter(tender=tender, user=user).exists()):
+        return None
+    return 4403

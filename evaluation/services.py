@@ -97,6 +97,7 @@ def add_evaluators(tender_id: int, *, by: User, user_ids: list[int], now: dateti
     if added:
         audit.append(tender, "evaluators_named", by=by, now=now,
                      data={"evaluators": [{"id": e.user_id, "name": _person(e.user)} for e in added]})
+        live.emit(tender, "evaluators_named", now=now, committee=True, evaluators=[e.user_id for e in added])
     return added
 
 
@@ -114,6 +115,7 @@ def declare_no_conflict(tender_id: int, *, by: User, statement: str = "", now: d
                                                      statement=statement.strip() or DEFAULT_STATEMENT)
     audit.append(tender, "conflict_declared", by=by, role="evaluator", now=now,
                  data={"evaluator": {"id": by.pk, "name": _person(by)}, "statement": declaration.statement})
+    live.emit(tender, "conflict_declared", now=now, committee=True, evaluator=by.pk)
     return declaration
 
 
@@ -222,6 +224,8 @@ def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decima
                        "criteria": sorted(points),
                        "commitment": score_commitment(tender_id=tender.pk, bid_id=bid.pk, evaluator_id=by.pk,
                                                       points=published)})
+    # who scored which bid on which criteria: the points stay in the report
+    live.emit(tender, "bid_scored", now=now, committee=True, evaluator=by.pk, bid=bid.pk, criteria=sorted(points))
     return stored
 
 

@@ -25,3 +25,8 @@ ORDERINGS = [
 ]
 
 
+
+AWARD_METHODS = {
+    "lowest_price": _("Lowest price"),
+    "best_value": _("Best value: price and quality criteria"),
+}

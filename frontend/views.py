@@ -140,6 +140,57 @@ def not_found(request, exception=None):
     return _page(request, "frontend/404.html", "base", _("Page not found"), status=404)
 
 
+def _platform() -> dict:
+    return {
+        "min_submission_period": settings.PROCUREMENT_MIN_SUBMISSION_PERIOD,
+        "min_amendment_period": settings.PROCUREMENT_MIN_AMENDMENT_PERIOD,
+        "standstill_period": settings.PROCUREMENT_STANDSTILL_PERIOD,
+    }
+
+
+@ensure_csrf_cookie
+def buyer(request):
+    """The buyer's workspace: its drafts and tenders (the register's rows,
+    drafts included for their own officers) and what needs doing."""
+    rows = None
+    if request.user.is_authenticated and request.user.is_officer:
+        status, body = _call_api(_register_list, request, {"buyer": request.user.organisation_id,
+                                                           "ordering": "-submission_deadline", "page_size": 100})
+        rows = body["results"] if status == 200 else None
+    return _page(request, "frontend/buyer.html", "buyer", _("Your tenders"), {"rows": rows})
+
+
+@ensure_csrf_cookie
+def buyer_tender(request, tender_id: int | None = None):
+    """The draft editor (a new draft, or an existing one), and after the
+    publication: amend, documents, answers, committee, cancel."""
+    data = None
+    if tender_id is not None:
+        data = _tender(request, tender_id)
+        if data is None:
+            return not_found(request)
+    officer = request.user.is_authenticated and request.user.is_officer
+    own = officer and (data is None or data["buyer"]["id"] == request.user.organisation_id)
+    title = _("New tender") if data is None else data["title"]
+    return _page(request, "frontend/buyer_tender.html", "buyer_tender", title, {
+        "tender": data, "own": own, "platform": _platform(),
+        "award_methods": [(k, str(v)) for k, v in labels.AWARD_METHODS.items()],
+        "languages": list(settings.LANGUAGES),
+    })
+
+
+@ensure_csrf_cookie
+def evaluation(request, tender_id: int):
+    """The committee's and the buyer's evaluation (declaration first, then
+    scores, qualification, ranking, award, complaints); public once awarded.
+    What a reader may see is the API's decision, read by the page module."""
+    data = _tender(request, tender_id)
+    if data is None:
+        return not_found(request)
+    return _page(request, "frontend/evaluation.html", "evaluation",
+                 _("Evaluation: %(title)s") % {"title": data["title"]}, {"tender": data})
+
+
 _catalog = JavaScriptCatalog.as_view(packages=["frontend"])
 
 

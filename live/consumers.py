@@ -9,7 +9,9 @@ Close codes: 4404 for a tender that does not exist or is still a draft
 path that is no socket of ours; 1013 ("try again later") when the channel
 layer (Redis) cannot be reached, at the handshake or later (and when the
 database cannot: procurement/asgi.py). A refused origin
-is rejected before the handshake completes (HTTP 403).
+is rejected before the handshake completes (HTTP 403). 4403 on a tender's
+committee socket (ws/tenders/<id>/committee/) for anyone but an officer of
+the tender's buyer or a member of its committee.
 """
 
 import asyncio
@@ -24,6 +26,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
 from bids.services import opening_record
+from evaluation.selectors import committee_may_listen
 from core.isotime import iso
 from tenders.selectors import tenders_public
 
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are for applications; 1013 is RFC 6455's "try again later").
 CLOSE_NOT_FOUND = 4404
+CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN_LATER = 1013
 
 
@@ -230,3 +234,27 @@ class TenderConsumer(_Forwarding):
             return
         await self.accept()
         await self.send(text_data=snapshot)
+
+
+@database_sync_to_async
+def _committee_answer(tender_id: int, user) -> int | None:
+    """None when ``user`` may listen to the tender's committee channel, or
+    the close code: 4404 (no such tender, or another buyer's draft), 4403."""
+    return committee_may_listen(user, tender_id)
+
+
+class CommitteeConsumer(_Forwarding):
+    """ws/tenders/<id>/committee/: the evaluation as it happens, for the owner's
+    officers and the committee only: evaluators named, declarations, who
+    scored which bid (the points stay in the report). Status changes come on
+    the tender's public socket. Anyone else is closed with 4403."""
+
+    async def connect(self):
+        tender_id = self.scope["url_route"]["kwargs"]["tender_id"]
+        code = CLOSE_NOT_FOUND if tender_id > MAX_ID else await _committee_answer(tender_id, self.scope.get("user"))
+        if code is not None:
+            await self.accept()
+            await self.close(code=code)
+            return
+        await self.join([events.committee_group(tender_id)])
+        await self.accept()

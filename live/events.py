@@ -41,6 +41,12 @@ def private_group(tender_id: int | str, org_id: int) -> str:
     return f"tender.{tender_id}.org.{org_id}"
 
 
+def committee_group(tender_id: int | str) -> str:
+    """The tender's committee channel: the owner's officers and the committee
+    members only (live.consumers.CommitteeConsumer checks who joins)."""
+    return f"tender.{tender_id}.committee"
+
+
 def org_group(org_id: int) -> str:
     return f"org.{org_id}"
 
@@ -135,15 +141,18 @@ def payload(tender, event_type: str, *, now: datetime, **extra) -> dict:
 
 
 def emit(tender, event_type: str, *, now: datetime, feed: bool = False, org_id: int | None = None,
-         org_wide: bool = False, **extra) -> None:
+         org_wide: bool = False, committee: bool = False, **extra) -> None:
     """Schedule an event for after commit: to the tender's group, to the public
     feed as well when ``feed``, or only to one organisation's sockets on this
     tender when ``org_id`` is given (on all its authenticated feed sockets
     with ``org_wide``). The payload is serialised here, once, at the state the
-    caller holds (under the tender's lock)."""
+    caller holds (under the tender's lock). ``committee`` sends it only to
+    the tender's committee channel."""
     text = json.dumps(payload(tender, event_type, now=now, **extra), cls=DjangoJSONEncoder,
                       ensure_ascii=False)
-    if org_id is not None:
+    if committee:
+        groups = [committee_group(tender.pk)]
+    elif org_id is not None:
         groups = [org_group(org_id) if org_wide else private_group(tender.pk, org_id)]
     else:
         groups = [tender_group(tender.pk)] + ([FEED_GROUP] if feed else [])

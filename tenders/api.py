@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -206,3 +207,32 @@ class BuyerListView(APIView):
                    summary="Buyers with a published tender (for the register's buyer filter)")
     def get(self, request):
         return Response(selectors.buyers_with_published_tenders())
+
+
+class PlatformOut(serializers.Serializer):
+    min_submission_period = serializers.IntegerField(
+        help_text="Seconds from publication to the earliest allowed submission deadline")
+    min_amendment_period = serializers.IntegerField(
+        help_text="Seconds from an amendment to the earliest allowed submission deadline (it moves if nearer)")
+    standstill_period = serializers.IntegerField(help_text="Seconds from the award to completion, complaints aside")
+    max_document_bytes = serializers.IntegerField()
+    document_types = serializers.DictField(child=serializers.CharField(), help_text="Allowed content types, each with its file extension")
+    default_tender_language = serializers.CharField()
+    default_currency = serializers.CharField()
+
+
+class PlatformView(APIView):
+    """The platform's rules a client needs before the server applies them
+    (the draft editor explains the minimum periods with these)."""
+
+    @extend_schema(responses={200: PlatformOut}, tags=["reference"], summary="The platform's periods and limits")
+    def get(self, request):
+        return Response(PlatformOut({
+            "min_submission_period": settings.PROCUREMENT_MIN_SUBMISSION_PERIOD,
+            "min_amendment_period": settings.PROCUREMENT_MIN_AMENDMENT_PERIOD,
+            "standstill_period": settings.PROCUREMENT_STANDSTILL_PERIOD,
+            "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
+            "document_types": {k: str(v) for k, v in dict(settings.PROCUREMENT_DOCUMENT_TYPES).items()},
+            "default_tender_language": settings.PROCUREMENT_DEFAULT_TENDER_LANGUAGE,
+            "default_currency": "KZT",
+        }).data)

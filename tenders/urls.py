@@ -3,6 +3,7 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    path("platform/", api.PlatformView.as_view(), name="platform"),
     path("cpv/", api.CpvSearchView.as_view(), name="cpv-search"),
     path("buyers/", api.BuyerListView.as_view(), name="buyer-list"),
     path("tenders/", api.TenderListView.as_view(), name="tender-list"),

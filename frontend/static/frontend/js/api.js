@@ -11,6 +11,7 @@ export class ApiError extends Error {
     this.code = body.code || 'error';
     this.detail = body.detail || '';
     this.errors = body.errors || {};
+    this.field = body.field || null; // a domain rule's field (e.g. submission_deadline)
     this.retryAfter = retryAfter;
     this.message = this.describe(); // (Error's constructor set an own "message": replace it)
   }

@@ -40,7 +40,8 @@ export function connect(path, { onMessage, onOpen } = {}) {
       // 4404: no such socket (an unknown tender); retrying cannot help. Any
       // other close (1013 while the server's channel layer is down, 1012 on a
       // restart, a lost network) is retried.
-      if (event.code === 4404) { closed = true; return; }
+      // 4403: not allowed on this socket (a tender's committee channel).
+      if (event.code === 4404 || event.code === 4403) { closed = true; return; }
       attempt += 1;
       // 1 s, 2 s, 4 s … up to 30 s, with jitter so that a restarted server
       // is not hit by every page at once.

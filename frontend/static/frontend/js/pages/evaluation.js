@@ -1,0 +1,298 @@
+// The evaluation (/tenders/{id}/evaluation/): a committee member declares no
+// conflict of interest before anything of the bids is shown, then scores each
+// qualified bid on each criterion (each score saved as it is entered); the
+// buyer's officer qualifies or disqualifies each bid with a public reason,
+// sees the ranking with each score's parts, the formula and a chart, awards
+// (a justification when the bid is not top-ranked, said before the server
+// does) and resolves complaints. What a reader sees is the API's decision.
+// `lot` is an optional parameter of every request, for multi-lot tenders.
+import { page } from '../common.js';
+import { api, showErrors } from '../api.js';
+import { connect } from '../live.js';
+import { $, fill, h } from '../dom.js';
+import { _, f_, statusLabel } from '../i18n.js';
+import { countdown, money, number, serverNow, timeEl } from '../format.js';
+import { barChart } from '../chart.js';
+
+const tender = page.tender;
+const lot = new URLSearchParams(location.search).get('lot');
+const base = `/api/tenders/${tender.id}`;
+const withLot = (path) => (lot ? `${path}${path.includes('?') ? '&' : '?'}lot=${encodeURIComponent(lot)}` : path);
+const news = $('#news');
+const me = page.me;
+const owner = me.role === 'officer' && me.organisation && me.organisation.id === tender.buyer.id;
+let status = tender.status;
+let report = null;
+let standstillEnds = null;
+
+const fieldProblem = (field, text) => ({ errors: { [field]: [{ detail: text }] }, message: text });
+const atField = (error) => (Object.keys(error.errors || {}).length || !error.field ? error
+  : Object.assign(error, { errors: { [error.field]: [{ detail: error.message }] } }));
+
+// --- the committee and the declaration ----------------------------------------
+let committee = [];
+async function loadCommittee() {
+  try { committee = await api(withLot(`${base}/committee/`)); } catch { committee = []; return; }
+  $('#committee-section').hidden = false;
+  const mine = committee.find((m) => m.id === me.id);
+  $('#declare-section').hidden = !(mine && !mine.declared_at);
+  renderCommittee();
+}
+function scoresBy(uid) {
+  if (!report) return 0;
+  return report.bids.reduce((n, b) => n + Object.values(b.scores || {}).filter((byEval) => byEval[String(uid)] !== undefined).length, 0);
+}
+function renderCommittee() {
+  fill($('#committee'), committee.length ? committee.map((m) => h('tr', { id: `evaluator-${m.id}` },
+    h('td', {}, m.name), h('td', { class: 'declared' }, m.declared_at ? timeEl(m.declared_at) : _('not yet')),
+    h('td', { class: 'num progress' }, report ? f_(_('%(done)s of %(all)s'), { done: scoresBy(m.id), all: scoreSlots() }) : '—')))
+    : h('tr', {}, h('td', { colspan: 3 }, _('No evaluators named yet.'))));
+}
+const qualifiedBids = () => (report ? report.bids.filter((b) => b.qualification && b.qualification.qualified) : []);
+const scoreSlots = () => qualifiedBids().length * (report ? report.criteria.length : 0);
+
+$('#declare').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    await api(withLot(`${base}/conflict-declaration/`), { method: 'POST', body: { statement: form.elements.statement.value } });
+    showErrors(form, null);
+    news.textContent = _('Your declaration is recorded.');
+    await loadCommittee();
+    await loadReport();
+  } catch (error) { showErrors(form, atField(error)); }
+});
+
+// --- the report: ranking, parts, formula, chart; qualification and scores -----------
+async function loadReport() {
+  try {
+    report = await api(withLot(`${base}/evaluation/`));
+  } catch (error) {
+    report = null;
+    const closed = $('#closed');
+    closed.hidden = false;
+    closed.textContent = error.message;
+    return;
+  }
+  $('#closed').hidden = true;
+  status = report.status;
+  $('#report-section').hidden = false;
+  renderReport();
+  renderCommittee();
+  renderAward();
+}
+
+const ranked = () => report.ranking.map((id) => report.bids.find((b) => b.bid === id)).filter(Boolean);
+const declared = () => committee.some((m) => m.id === me.id && m.declared_at);
+
+function renderReport() {
+  const criteria = report.criteria;
+  $('#formula').textContent = report.award_method === 'best_value'
+    ? f_(_('Total = price score (%(price)s × lowest qualified price ÷ bid price) + for each criterion the mean of the evaluators\' points; each figure rounded to %(places)s decimal places.'),
+      { price: report.price_weight, places: report.rounding.places })
+    : _('The lowest qualified price ranks first.');
+  const rows = ranked();
+  fill($('#chart'), rows.length ? h('figure', { class: 'chart' },
+    barChart(rows.map((b) => ({ label: b.supplier.name, values: [Number(b.total)], texts: [number(Number(b.total), 2)] }))),
+    h('figcaption', {}, _('Total score of each qualified bid'))) : null);
+  const canQualify = owner && status === 'evaluation';
+  const canScore = declared() && status === 'evaluation' && report.award_method === 'best_value';
+  const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+  fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
+    h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
+      ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
+      .map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, sorted.map((b) => h('tr', { id: `bid-${b.bid}` },
+      h('td', {}, b.rank ?? '—'),
+      h('td', {}, b.supplier.name),
+      h('td', { class: 'num' }, money(b.amount, b.currency)),
+      h('td', { class: 'qualification' }, b.qualification
+        ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '')
+        : _('not decided')),
+      h('td', { class: 'num' }, b.price_score ?? '—'),
+      ...criteria.map((c) => h('td', { class: 'num' }, (b.quality && b.quality[String(c.id)]) ?? '—')),
+      h('td', { class: 'num total' }, b.total ?? '—')))))),
+  canQualify ? sorted.map(qualifyForm) : null,
+  canScore ? qualifiedBids().map(scoreForm) : null);
+}
+
+function qualifyForm(b) {
+  const id = `q-${b.bid}`;
+  const form = h('form', { class: 'form panel', id: `qualify-${b.bid}`, novalidate: true },
+    h('div', { class: 'error-summary', tabindex: '-1', role: 'alert', hidden: true }),
+    h('fieldset', {}, h('legend', {}, f_(_('Qualification of %(supplier)s'), { supplier: b.supplier.name })),
+      h('label', {}, h('input', { type: 'radio', name: 'qualified', value: 'yes', checked: b.qualification?.qualified === true }), ' ', _('qualified')), ' ',
+      h('label', {}, h('input', { type: 'radio', name: 'qualified', value: 'no', checked: b.qualification?.qualified === false }), ' ', _('disqualified')),
+      h('div', { class: 'field' }, h('label', { for: `${id}-reason` }, _('Reason (public)')),
+        h('textarea', { id: `${id}-reason`, name: 'reason', rows: 2, 'aria-describedby': `${id}-reason-error` }, b.qualification?.reason || ''),
+        h('p', { class: 'field-error', id: `${id}-reason-error` }))),
+    h('p', {}, h('button', { type: 'submit' }, _('Record the decision'))));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const choice = form.elements.qualified.value;
+    const reason = form.elements.reason.value.trim();
+    if (!choice || !reason) { showErrors(form, fieldProblem('reason', _('Choose qualified or disqualified and give the public reason.'))); return; }
+    try {
+      await api(withLot(`${base}/bids/${b.bid}/qualification/`), { method: 'POST', body: { qualified: choice === 'yes', reason } });
+      news.textContent = _('The decision is recorded.');
+      loadReport();
+    } catch (error) { showErrors(form, atField(error)); }
+  });
+  return form;
+}
+
+function scoreForm(b) {
+  const mine = (cid) => (b.scores && b.scores[String(cid)] ? b.scores[String(cid)][String(me.id)] : undefined);
+  const form = h('form', { class: 'form panel', id: `score-${b.bid}`, novalidate: true },
+    h('div', { class: 'error-summary', tabindex: '-1', role: 'alert', hidden: true }),
+    h('fieldset', {}, h('legend', {}, f_(_('Your scores for %(supplier)s'), { supplier: b.supplier.name })),
+      report.criteria.map((c) => {
+        const id = `s-${b.bid}-${c.id}`;
+        return h('div', { class: 'field' }, h('label', { for: id }, f_(_('%(name)s (0 to %(weight)s)'), { name: c.name, weight: c.weight })),
+          h('input', { id, name: String(c.id), inputmode: 'decimal', value: mine(c.id) ?? '', 'aria-describedby': `${id}-error` }),
+          h('p', { class: 'field-error', id: `${id}-error` }));
+      })),
+    h('p', { class: 'saved', role: 'status' }));
+  // each score is saved as soon as it is entered (a later one replaces it)
+  form.addEventListener('change', async (event) => {
+    const input = event.target;
+    const value = input.value.trim().replace(',', '.');
+    if (!value) return;
+    const criterion = report.criteria.find((c) => String(c.id) === input.name);
+    if (!(Number(value) >= 0 && Number(value) <= criterion.weight)) {
+      showErrors(form, fieldProblem(input.name, f_(_('Points are between 0 and %(weight)s.'), { weight: criterion.weight })));
+      return;
+    }
+    try {
+      await api(withLot(`${base}/bids/${b.bid}/scores/`), { method: 'POST', body: { [input.name]: value } });
+      showErrors(form, null);
+      form.querySelector('.saved').textContent = _('Saved.');
+      const fresh = await api(withLot(`${base}/evaluation/`));
+      report = fresh;
+      renderCommittee();
+    } catch (error) { showErrors(form, atField(error)); }
+  });
+  return form;
+}
+
+// --- award and standstill -------------------------------------------------------
+function renderAward() {
+  const award = report.award;
+  const names = Object.fromEntries(report.bids.map((b) => [b.bid, b.supplier.name]));
+  $('#award-section').hidden = !(award || (owner && status === 'evaluation'));
+  standstillEnds = award ? Date.parse(award.standstill_ends_at) : null;
+  fill($('#award'), award ? h('div', { class: 'panel' },
+    h('p', {}, h('strong', {}, _('Winner')), ': ', names[award.bid] || `#${award.bid}`, ' — ', timeEl(award.awarded_at)),
+    award.justification ? h('p', {}, _('Justification'), ': ', award.justification) : null,
+    h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at), ' ', h('span', { id: 'standstill' }))) : null);
+  const form = $('#award-form');
+  form.hidden = !(owner && status === 'evaluation' && ranked().length);
+  if (form.hidden) return;
+  fill(form.elements.bid, ranked().map((b) => h('option', { value: b.bid }, f_(_('%(rank)s. %(supplier)s — %(total)s'),
+    { rank: b.rank, supplier: b.supplier.name, total: b.total }))));
+  justificationHint();
+  tick();
+}
+function justificationHint() {
+  const form = $('#award-form');
+  const top = report.ranking[0];
+  const chosen = Number(form.elements.bid.value);
+  $('#w-justification-hint').textContent = chosen && chosen !== top
+    ? _('This bid is not the top-ranked one: a written justification is required.')
+    : _('The top-ranked bid needs no justification.');
+}
+$('#award-form').addEventListener('change', justificationHint);
+$('#award-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const bid = Number(form.elements.bid.value);
+  const justification = form.elements.justification.value.trim();
+  if (bid !== report.ranking[0] && !justification) {
+    showErrors(form, fieldProblem('justification', _('This bid is not the top-ranked one: a written justification is required.')));
+    return;
+  }
+  try {
+    await api(withLot(`${base}/award/`), { method: 'POST', body: { bid, justification } });
+    showErrors(form, null);
+    news.textContent = _('The award is published; the standstill period has started.');
+    loadReport();
+    loadComplaints();
+  } catch (error) { showErrors(form, atField(error)); }
+});
+function tick() {
+  const el = $('#standstill');
+  if (el && standstillEnds) el.textContent = f_(_('(%(left)s left)'), { left: countdown(standstillEnds - serverNow()) });
+}
+setInterval(tick, 1000);
+
+// --- complaints ---------------------------------------------------------------
+async function loadComplaints() {
+  let complaints;
+  try { complaints = await api(withLot(`${base}/complaints/`)); } catch { return; }
+  if (!complaints.length) return;
+  $('#complaints-section').hidden = false;
+  fill($('#complaints'), complaints.map((c) => {
+    const item = h('li', { id: `complaint-${c.id}` }, h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', c.status),
+      h('p', {}, c.text), c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null);
+    if (owner && c.status === 'open') {
+      const id = `r-${c.id}`;
+      const form = h('form', { class: 'form', novalidate: true },
+        h('div', { class: 'error-summary', tabindex: '-1', role: 'alert', hidden: true }),
+        h('div', { class: 'field' }, h('label', { for: `${id}-resolution` }, _('Decision (public)')),
+          h('textarea', { id: `${id}-resolution`, name: 'resolution', rows: 3, 'aria-describedby': `${id}-resolution-error` }),
+          h('p', { class: 'field-error', id: `${id}-resolution-error` })),
+        h('p', {}, h('button', { type: 'submit', name: 'dismiss' }, _('Dismiss')), ' ',
+          h('button', { type: 'submit', name: 'uphold', class: 'danger' }, _('Uphold (annuls the award)'))));
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const resolution = form.elements.resolution.value.trim();
+        if (!resolution) { showErrors(form, fieldProblem('resolution', _('Write the decision.'))); return; }
+        const upheld = event.submitter && event.submitter.name === 'uphold';
+        try {
+          await api(withLot(`${base}/complaints/${c.id}/resolve/`), { method: 'POST', body: { upheld, resolution } });
+          loadComplaints();
+          loadReport();
+        } catch (error) { showErrors(form, atField(error)); }
+      });
+      item.append(form);
+    }
+    return item;
+  }));
+}
+
+let refreshTimer = null;
+// --- live: status changes on the tender's public socket; the committee's
+// declarations and scores on its own channel (the server lets only the
+// buyer's officers and the committee join it; 4403 for anyone else)
+connect(`/ws/tenders/${tender.id}/`, {
+  onMessage(event) {
+    if (event.type === 'qualification' || event.type === 'complaint_filed') { refreshSoon(); loadComplaints(); }
+    if (!event.status || event.status === status) return;
+    status = event.status;
+    const badge = $('#status');
+    badge.className = `badge s-${status}`;
+    badge.textContent = statusLabel(status);
+    loadCommittee().then(loadReport);
+    loadComplaints();
+  },
+});
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    await loadCommittee();
+    const mine = committee.find((m) => m.id === me.id);
+    // a form being filled in is not redrawn under the reader's hands
+    const typing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+    if ((!mine || mine.declared_at || owner) && !typing) await loadReport();
+    else renderCommittee();
+  }, 200);
+}
+if (me.role === 'officer') {
+  connect(`/ws/tenders/${tender.id}/committee/`, { onMessage: refreshSoon, onOpen: refreshSoon });
+}
+
+loadCommittee().then(() => {
+  const mine = committee.find((m) => m.id === me.id);
+  if (!mine || mine.declared_at || owner) loadReport();
+});
+loadComplaints();
