@@ -20,6 +20,7 @@ from clarifications import services as clarification_services
 from tenders import services as tender_services
 from frontend.catalogues import LOCALE
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
+from tests.conftest import tender_fields
 from tests.factories import valid_tax_id
 
 pytestmark = BROWSER_MARKS
@@ -369,3 +370,39 @@ def test_an_amendment_asks_for_confirmation_live_and_the_bidder_confirms(make_te
     page.locator("#bid-state", has_text="withdrawn").wait_for()
     assert in_thread(lambda: Bid.objects.get(tender=tender).status) == "withdrawn"
     assert problems == []
+
+
+def test_a_supplier_bids_on_two_of_three_lots_with_one_receipt(officer, password_supplier, server, browser):
+    # given: a 3-lot tender, open for bids
+    def three_lots():
+        fields = tender_fields()
+        fields.pop("estimated_amount")
+        tender = tender_services.create_draft(
+            by=officer, lots=[{"title": f"Section {i + 1}", "estimated_amount": Decimal(1000 * (i + 1))}
+                              for i in range(3)], **fields)
+        return tender_services.publish_tender(tender.pk, by=officer)
+
+    tender = in_thread(three_lots)
+    lots = in_thread(lambda: list(tender.lots.order_by("position").values_list("pk", flat=True)))
+    page = new_page(browser)
+    problems = watch(page)
+    log_in(page, server, password_supplier.username)
+
+    # when: the tender page lists the lots; the bid page asks a price per lot
+    page.goto(f"{server}/tenders/{tender.pk}/")
+    assert page.locator("ol.lots li").count() == 3
+    page.goto(f"{server}/tenders/{tender.pk}/bid/")
+    page.click("#submit")  # no price at all: said at the lots, nothing sent
+    page.locator("#lots-error", has_text="at least one lot").wait_for(timeout=5_000)
+    page.fill(f"#lot-{lots[0]}", "900.50")
+    page.fill(f"#lot-{lots[2]}", "2 800")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/bids/")) as answer:
+        page.click("#submit")
+    page.locator("#receipt").wait_for(timeout=10_000)
+
+    # then: one sealed bid, one receipt whose content holds exactly the two offers
+    assert answer.value.status == 201
+    content = json.loads(answer.value.json()["content"])
+    assert content["lots"] == [{"amount": "900.50", "lot": lots[0]}, {"amount": "2800.00", "lot": lots[2]}]
+    assert in_thread(lambda: BidVersion.objects.filter(bid__tender=tender).count()) == 1
+    assert not problems

@@ -74,10 +74,31 @@ function answers() {
   return result;
 }
 
+const price = (text) => text.trim().replace(/\s/g, '').replace(',', '.');
+const validPrice = (value) => /^\d+(\.\d{1,2})?$/.test(value) && Number(value) > 0;
+
+// A multi-lot tender: one price per lot the supplier bids on (empty: left out).
+function offers(errors) {
+  const chosen = [];
+  for (const el of form.querySelectorAll('[data-lot]')) {
+    const amount = price(el.value);
+    if (!amount) continue;
+    if (!validPrice(amount)) {
+      errors.lots = [{ detail: _('Enter each price as a positive number with at most 2 decimals.') }];
+    } else {
+      chosen.push({ lot: Number(el.dataset.lot), amount });
+    }
+  }
+  if (!chosen.length && !errors.lots) errors.lots = [{ detail: _('Give a price for at least one lot.') }];
+  return chosen;
+}
+
 function localProblems() {
   const errors = {};
-  const amount = form.elements.amount.value.trim().replace(/\s/g, '').replace(',', '.');
-  if (!/^\d+(\.\d{1,2})?$/.test(amount) || Number(amount) <= 0) {
+  const byLot = form.querySelector('[data-lot]') !== null;
+  const lots = byLot ? offers(errors) : null;
+  const amount = byLot ? null : price(form.elements.amount.value);
+  if (!byLot && !validPrice(amount)) {
     errors.amount = [{ detail: _('Enter the price as a positive number with at most 2 decimals.') }];
   }
   for (const file of form.elements.documents.files) {
@@ -89,17 +110,18 @@ function localProblems() {
       errors.documents = [{ detail: f_(_('%(name)s: this type of document is not accepted.'), { name: file.name }) }];
     }
   }
-  return { errors, amount };
+  return { errors, amount, lots };
 }
 
 async function submit(event) {
   event.preventDefault();
   if (inFlight || closed) return; // a double click sends one request
-  const { errors, amount } = localProblems();
+  const { errors, amount, lots } = localProblems();
   if (Object.keys(errors).length) { showErrors(form, { errors }); return; }
   showErrors(form, null);
   const data = new FormData();
-  data.append('amount', amount);
+  if (lots) data.append('lots', JSON.stringify(lots));
+  else data.append('amount', amount);
   data.append('currency', tender.currency);
   data.append('answers', JSON.stringify(answers()));
   for (const file of form.elements.documents.files) data.append('documents', file, file.name);
