@@ -48,14 +48,15 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """A parameter that is present but empty (``?cpv=``, ``?value_max=``) is
-    bad input (400), not silently "no filter": absent is the way to say that."""
+    """A parameter that is present but empty (``?cpv=``, ``?value_max=``,
+    ``?status=``) is bad input (400), not silently "no filter": absent is the
+    way to say that."""
 
     def is_valid(self):
         valid = super().is_valid()
         for name, filter_ in self.filters.items():
-            if isinstance(filter_, (django_filters.BaseCSVFilter, django_filters.OrderingFilter)):
-                continue  # a list parameter: empty is the empty list
+            if isinstance(filter_, django_filters.OrderingFilter):
+                continue  # empty ordering is the default order
             values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
             if name in self.data and any(v is not None and not str(v).strip() for v in values):
                 self.form.add_error(name, forms.ValidationError("Give a value, or leave the parameter out.",

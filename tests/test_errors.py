@@ -94,7 +94,7 @@ def test_acting_on_an_unknown_tender_is_404(as_user, officer, action):
     f"buyer={HUGE}", "buyer=1.5", "value_min=" + "9" * 400, "value_min=1e400", "value_max=NaN",
     "deadline_after=2026-13-45", "deadline_before=0001-01-01T00:00:00+05:00", "status=bogus",
     "ordering=bogus", "cpv=4", "q=" + "x" * 300, "q=%00",
-    "page_size=-5", "page_size=abc", "page_size=0", "cpv=", "value_max=", "deadline_after=",
+    "page_size=-5", "page_size=abc", "page_size=0", "cpv=", "status=", "value_max=", "deadline_after=",
 ])
 def test_odd_register_queries_are_400(api, make_tender, query):
     make_tender()
@@ -103,7 +103,7 @@ def test_odd_register_queries_are_400(api, make_tender, query):
     assert response.json()["code"]
 
 
-@pytest.mark.parametrize("query", ["q=%27%22()%26%7C!:*", "page_size=1000", "status=", "ordering=",
+@pytest.mark.parametrize("query", ["q=%27%22()%26%7C!:*", "page_size=1000", "ordering=",
                                    "value_min=-1e-400", "deadline_after=0001-01-01T00:00:00-23:00"])
 def test_odd_but_harmless_register_queries_are_200(api, make_tender, query):
     make_tender()
