@@ -218,6 +218,8 @@ QUERY_PARAMETERS = {
     "value_min": {"type": "number", "maximum": 1e50},
     "value_max": {"type": "number", "maximum": 1e50},
     "page_size": {"type": "integer", "minimum": 1, "description": "At most 100 are served"},
+    # one status or several: `?status=` (no status) is refused, so an empty list is not valid either
+    "status": {"minItems": 1},
     "unread": {"type": "string", "description": "`1`, `true` or `yes`: only unread ones; anything else: all"},
 }
 
