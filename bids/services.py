@@ -122,8 +122,6 @@ def _check_content(tender: Tender, content: BidContent) -> None:
     if content.lots is None and tender.lot_count != 1:
         raise Invalid("This tender has several lots: give your offers as \"lots\".", code="lots_required",
                       field="lots")
-    if content.amount is not None and content.amount <= 0:
-        raise Invalid("The price must be positive.", code="amount_invalid", field="amount")
     if not content.answers:  # nothing to check against the criteria: spare the query under the lock
         return
     criteria = {str(c.pk) for c in tender.criteria.all()}
@@ -481,14 +479,17 @@ def set_aside_record(tender: Tender) -> list[dict]:
     return [set_aside_row(bid) for bid in rows]
 
 
+def _supplier(bid: Bid) -> dict:
+    return {"id": bid.supplier_id, "name": bid.supplier.name, "tax_id": bid.supplier.tax_id}
+
+
 def opening_row(bid: Bid) -> dict:
     """One opened bid in the opening record (``bid.opened_offers`` at the
     opening, else its ``offers`` rows, prefetched)."""
     offers = getattr(bid, "opened_offers", None)
     if offers is None:
         offers = [(o.lot_id, o.amount) for o in bid.offers.all()]
-    return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
-                                        "tax_id": bid.supplier.tax_id},
+    return {"bid": bid.pk, "supplier": _supplier(bid),
             "amount": f"{bid.amount:.2f}", "currency": bid.currency,
             "lots": [{"lot": lot, "amount": f"{amount:.2f}"} for lot, amount in offers],
             "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
@@ -693,8 +694,7 @@ def _fill_opened(bid: Bid, content: dict, now: datetime, *, lot_ids: set[int], o
 
 
 def set_aside_row(bid: Bid) -> dict:
-    return {"bid": bid.pk, "supplier": {"id": bid.supplier_id, "name": bid.supplier.name,
-                                        "tax_id": bid.supplier.tax_id},
+    return {"bid": bid.pk, "supplier": _supplier(bid),
             "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
             "version": bid.current.number, "reason": bid.set_aside}
 
