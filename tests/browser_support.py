@@ -3,11 +3,16 @@ browser download), and uvicorn serving the ASGI application in a thread of
 the test process (so it shares the test database and the in-memory layer)."""
 
 import os
+import re
 import shutil
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -16,6 +21,11 @@ from django.db import connections
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+SHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+ZONE = "Asia/Almaty"  # the browsers' time zone
+SUPPLIER_PASSWORD = "Steppe-wind-2026"  # the password_supplier fixture's
+OFFICER_PASSWORD = "Str0ng-pass-phrase"  # the make_officer fixture's
 
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -87,3 +97,105 @@ def server():
     for connection in connections.all():  # the pool's connections, so the test database can be dropped
         if getattr(connection, "pool", None) is not None:
             connection.close_pool()
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def new_page(browser, lang="en", width=1280, storage_state=None):
+    """A page in a context of its own (its own cookies: one user), in the
+    language ``lang`` and the Asia/Almaty zone; ``storage_state`` signs it in
+    as another context's user."""
+    context = browser.new_context(locale=lang, timezone_id=ZONE, viewport={"width": width, "height": 900},
+                                  extra_http_headers={"Accept-Language": lang}, accept_downloads=True,
+                                  storage_state=storage_state)
+    return context.new_page()
+
+
+def watch(page) -> list[str]:
+    """Script errors and CSP violations on a page (expected API refusals,
+    e.g. 409 not_opened, are part of the pages' normal reading)."""
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
+            and problems.append(m.text))
+    return problems
+
+
+def log_in(page, server, username, password=SUPPLIER_PASSWORD):
+    page.goto(server + "/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/account/")
+
+
+def log_in_officer(page, server, username, password=OFFICER_PASSWORD):
+    page.goto(server + "/login/?next=/buyer/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(server + "/buyer/")
+    page.wait_for_load_state("networkidle")
+
+
+def local(dt: datetime) -> str:
+    """The value of a datetime-local input in the browsers' zone."""
+    return dt.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
+
+
+def bid_content(amount="1000.00"):
+    from bids import services as bid_services
+
+    return bid_services.BidContent(amount=Decimal(amount), currency="KZT", answers={}, documents=[])
+
+
+@pytest.fixture
+def password_supplier(make_supplier):
+    user = make_supplier("Qazaq Zhol Qurylys LLP")
+    user.set_password(SUPPLIER_PASSWORD)
+    user.save()
+    return user
+
+
+# --- what every page is checked for --------------------------------------------------------------
+
+def english_interface_strings() -> set[str]:
+    """The interface's English strings (the msgids of the catalogues), which
+    a Kazakh or Russian page must not show."""
+    from babel.messages.pofile import read_po
+
+    from frontend.catalogues import LOCALE
+
+    strings = set()
+    for po in LOCALE.glob("ru/LC_MESSAGES/*.po"):
+        for message in read_po(po.open("rb")):
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            for text in ids:
+                text = re.sub(r"%\(\w+\)s", "", text).strip(" .:…")
+                # words the Kazakh and Russian pages legitimately show as they are
+                if len(text) > 3 and text not in {"CPV", "API", "SHA-256", "Statistics"}:
+                    strings.add(text)
+    return strings
+
+
+def english_left(text: str, english: set[str]) -> list[str]:
+    return sorted(s for s in english if re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text))
+
+
+def check_page(page, axe, english: set[str], lang: str, shot: str, width: int = 1280) -> list[str]:
+    """Screenshot the page as ``SHOTS/<shot>.png``; then what is wrong with
+    it: sideways scrolling, serious or critical axe violations (at desktop
+    width) and English interface strings on a Kazakh or Russian page."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    failures = []
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    if scroll > width:
+        failures.append(f"{shot} at {width}px scrolls sideways ({scroll}px)")
+    if width > 390:
+        result = axe.run(page)
+        failures += [f"{shot}: axe {v['id']}: {v['help']}" for v in result.response["violations"]
+                     if v["impact"] in ("serious", "critical")]
+        if lang != "en":
+            failures += [f"{shot}: English interface string {s!r}" for s in english_left(page.inner_text("body"), english)]
+    return failures

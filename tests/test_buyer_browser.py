@@ -9,9 +9,8 @@ screenshots under tests/artifacts/screenshots/."""
 import os
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -20,47 +19,18 @@ from bids import services as bid_services
 from clarifications import services as clarification_services
 from evaluation import services as evaluation_services
 from tenders.models import Tender
-from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
+from tests.browser_support import (BROWSER_MARKS, bid_content, browser, check_page,  # noqa: F401 (fixtures)
+                                   english_interface_strings, in_thread, local, log_in, log_in_officer, new_page,
+                                   password_supplier, server, watch)
 from tests.evaluation_support import committee, make_opened  # noqa: F401 (fixtures)
-from tests.test_frontend_browser import SHOTS, _english_interface_strings, bid_content, log_in, watch
 
 pytestmark = BROWSER_MARKS
-PASSWORD = "Str0ng-pass-phrase"  # the officer fixture's
-ZONE = "Asia/Almaty"
-
-
-def new_page(browser, lang="en", width=1280):
-    context = browser.new_context(locale=lang, timezone_id=ZONE, viewport={"width": width, "height": 900},
-                                  extra_http_headers={"Accept-Language": lang})
-    return context.new_page()
-
-
-def local(dt: datetime) -> str:
-    """The value of a datetime-local input in the browser's zone."""
-    return dt.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
-
-
-def log_in_officer(page, server, username):
-    page.goto(server + "/login/?next=/buyer/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(server + "/buyer/")
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
 def short_periods(settings):
     settings.PROCUREMENT_MIN_SUBMISSION_PERIOD = 60
     settings.PROCUREMENT_MIN_AMENDMENT_PERIOD = 60
-
-
-@pytest.fixture
-def password_supplier(make_supplier):
-    user = make_supplier("Qazaq Zhol Qurylys LLP")
-    user.set_password("Steppe-wind-2026")
-    user.save()
-    return user
 
 
 def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amends(
@@ -160,9 +130,8 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
              "buyer-tender": f"/buyer/tenders/{active.pk}/"}
     opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"}, best_value=True)
     pages["evaluation"] = f"/tenders/{opened.tender.pk}/evaluation/"
-    english = _english_interface_strings()
+    english = english_interface_strings()
     axe = Axe()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     failures = []
     for lang in ("en", "ru", "kk"):
         for width in (1280, 390):
@@ -174,19 +143,7 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
                 page.wait_for_load_state("networkidle")
                 time.sleep(0.2)
                 suffix = "" if width == 1280 else "-390"
-                page.screenshot(path=str(SHOTS / f"{lang}-{name}{suffix}.png"), full_page=True)
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                if scroll > width:
-                    failures.append(f"{lang} {name} at {width}px scrolls sideways ({scroll}px)")
-                if width == 390:
-                    continue
-                result = axe.run(page)
-                serious = [v for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
-                failures += [f"{lang} {name}: axe {v['id']}: {v['help']}" for v in serious]
-                if lang != "en":
-                    text = page.inner_text("body")
-                    found = sorted(s for s in english if re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text))
-                    failures += [f"{lang} {name}: English interface string {s!r}" for s in found]
+                failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
             page.context.close()
             failures += [f"{lang}: script error: {p}" for p in problems]
     assert failures == []

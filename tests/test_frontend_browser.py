@@ -9,7 +9,6 @@ import re
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,57 +17,20 @@ from bids import services as bid_services
 from bids.models import Bid, BidVersion
 from clarifications import services as clarification_services
 from tenders import services as tender_services
-from frontend.catalogues import LOCALE
-from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
+from tests.browser_support import (BROWSER_MARKS, SUPPLIER_PASSWORD, bid_content, browser,  # noqa: F401 (fixtures)
+                                   check_page, english_interface_strings, in_thread, log_in, new_page,
+                                   password_supplier, server, watch)
 from tests.conftest import tender_fields
 from tests.factories import valid_tax_id
 
 pytestmark = BROWSER_MARKS
-SHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
-PASSWORD = "Steppe-wind-2026"
 HOSTILE = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
-
-
-def watch(page) -> list[str]:
-    """Script errors and CSP violations on a page (expected API refusals,
-    e.g. 409 not_opened, are part of the pages' normal reading)."""
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-            and problems.append(m.text))
-    return problems
-
-
-def new_page(browser, lang="en", width=1280):
-    context = browser.new_context(locale=lang, viewport={"width": width, "height": 900},
-                                  extra_http_headers={"Accept-Language": lang}, accept_downloads=True)
-    return context.new_page()
-
-
-def log_in(page, server, username, password=PASSWORD):
-    page.goto(server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/account/")
-
-
-def bid_content(amount="1000.00"):
-    return bid_services.BidContent(amount=Decimal(amount), currency="KZT", answers={}, documents=[])
 
 
 @pytest.fixture
 def short_periods(settings):
     settings.PROCUREMENT_MIN_SUBMISSION_PERIOD = 5
     settings.PROCUREMENT_MIN_AMENDMENT_PERIOD = 5
-
-
-@pytest.fixture
-def password_supplier(make_supplier):
-    user = make_supplier("Qazaq Zhol Qurylys LLP")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 # 1 ----------------------------------------------------------------------------------------------
@@ -120,7 +82,7 @@ def test_a_supplier_signs_up_bids_verifies_its_receipt_and_sees_the_opening(
     page.fill("#organisation_name", "Steppe Medical Supply LLP")
     page.fill("#tax_id", tax_id[:11] + str((int(tax_id[11]) + 1) % 10))
     page.fill("#username", "steppemed")
-    page.fill("#password", PASSWORD)
+    page.fill("#password", SUPPLIER_PASSWORD)
     page.fill("#email", "bids@steppemed.kz")
     page.click("main button[type=submit]")
     page.locator("#tax_id-error", has_text="check digit").wait_for()
@@ -220,21 +182,6 @@ def test_a_double_click_and_a_retry_after_a_network_error_make_one_bid(make_tend
 
 
 # 4, 5 -------------------------------------------------------------------------------------------
-def _english_interface_strings() -> set[str]:
-    from babel.messages.pofile import read_po
-
-    strings = set()
-    for po in LOCALE.glob("ru/LC_MESSAGES/*.po"):
-        for message in read_po(po.open("rb")):
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            for text in ids:
-                text = re.sub(r"%\(\w+\)s", "", text).strip(" .:…")
-                # words the Kazakh and Russian pages legitimately show as they are
-                if len(text) > 3 and text not in {"CPV", "API", "SHA-256", "Statistics"}:
-                    strings.add(text)
-    return strings
-
-
 PAGES = {
     "register": "/",
     "tender": "/tenders/{tender}/",
@@ -255,9 +202,8 @@ def test_every_page_in_three_languages_is_accessible_translated_and_fits_a_phone
     tender = in_thread(make_tender, title="Қалалық жолдарды жөндеу", estimated_amount=Decimal("2400000000.00"),
                        description="Жолдарды жөндеу, 2,4 км.")
     in_thread(bid_services.submit_bid, tender.pk, by=password_supplier, content=bid_content())
-    english = _english_interface_strings()
+    english = english_interface_strings()
     axe = Axe()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     failures = []
     for lang in ("en", "ru", "kk"):
         for width in (1280, 390):
@@ -269,19 +215,9 @@ def test_every_page_in_three_languages_is_accessible_translated_and_fits_a_phone
                 page.wait_for_load_state("networkidle")
                 assert page.evaluate("document.documentElement.lang") == lang
                 suffix = "" if width == 1280 else "-390"
-                page.screenshot(path=str(SHOTS / f"{lang}-{name}{suffix}.png"), full_page=True)
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                if scroll > width:
-                    failures.append(f"{lang} {name} at {width}px scrolls sideways ({scroll}px)")
-                if width == 390:
-                    continue
-                result = axe.run(page)
-                serious = [v for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
-                failures += [f"{lang} {name}: axe {v['id']}: {v['help']}" for v in serious]
-                if lang != "en":
+                failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
+                if width != 390 and lang != "en":
                     text = page.inner_text("body")
-                    found = sorted(s for s in english if re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text))
-                    failures += [f"{lang} {name}: English interface string {s!r}" for s in found]
                     if name in ("register", "tender"):
                         # 2 400 000 000 ₸ with the language's spaces, and a date in the language
                         if not re.search(r"2\s400\s000\s000\s₸", text):
