@@ -10,7 +10,7 @@ import { page } from '../common.js';
 import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, f_, statusLabel } from '../i18n.js';
+import { _, complaintStatusLabel, f_, statusLabel } from '../i18n.js';
 import { countdown, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
 
@@ -232,7 +232,7 @@ async function loadComplaints() {
   if (!complaints.length) return;
   $('#complaints-section').hidden = false;
   fill($('#complaints'), complaints.map((c) => {
-    const item = h('li', { id: `complaint-${c.id}` }, h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', c.status),
+    const item = h('li', { id: `complaint-${c.id}` }, h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatusLabel(c.status)),
       h('p', {}, c.text), c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null);
     if (owner && c.status === 'open') {
       const id = `r-${c.id}`;

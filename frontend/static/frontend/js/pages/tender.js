@@ -6,7 +6,7 @@ import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, f_, ngettext, statusLabel } from '../i18n.js';
+import { _, complaintStatusLabel, f_, ngettext, statusLabel } from '../i18n.js';
 import { countdown, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
 import { canonical, sha256Hex } from '../canonical.js';
@@ -158,7 +158,7 @@ async function loadComplaints() {
   if (!complaints.length && !canFile) return;
   $('#complaints-section').hidden = false;
   const list = complaints.length ? h('ol', {}, complaints.map((c) => h('li', {},
-    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', c.status), h('p', {}, c.text),
+    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatusLabel(c.status)), h('p', {}, c.text),
     c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null))) : h('p', { class: 'muted' }, _('No complaints.'));
   let form = null;
   if (canFile) {
