@@ -64,9 +64,14 @@ $('#declare').addEventListener('submit', async (event) => {
 });
 
 // --- the report: ranking, parts, formula, chart; qualification and scores -----------
-async function loadReport() {
+// A form being filled in is not redrawn under the reader's hands: checked when
+// the fresh report arrives, since the reader may have started typing meanwhile.
+const typing = () => document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+
+async function loadReport({ keepForms = false } = {}) {
   try {
     report = await api(withLot(`${base}/evaluation/`));
+    if (keepForms && typing()) { renderCommittee(); return; }
   } catch (error) {
     report = null;
     const closed = $('#closed');
@@ -281,9 +286,7 @@ function refreshSoon() {
   refreshTimer = setTimeout(async () => {
     await loadCommittee();
     const mine = committee.find((m) => m.id === me.id);
-    // a form being filled in is not redrawn under the reader's hands
-    const typing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if ((!mine || mine.declared_at || owner) && !typing) await loadReport();
+    if ((!mine || mine.declared_at || owner) && !typing()) await loadReport({ keepForms: true });
     else renderCommittee();
   }, 200);
 }
