@@ -2,6 +2,7 @@
 browser download), and uvicorn serving the ASGI application in a thread of
 the test process (so it shares the test database and the in-memory layer)."""
 
+import functools
 import os
 import re
 import shutil
@@ -34,6 +35,12 @@ BROWSER_MARKS = [
     # iterator, which Django under ASGI reads in a thread and warns about.
     pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
 ]
+
+# Several browsers writing at once lock SQLite's shared in-memory test database.
+NEEDS_POSTGRES = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="several browsers writing at once lock SQLite's shared in-memory test database; "
+           "the PostgreSQL + Redis run covers it")
 
 
 def in_thread(fn, *args, **kwargs):
@@ -111,10 +118,11 @@ def new_page(browser, lang="en", width=1280, storage_state=None):
     return context.new_page()
 
 
-def watch(page) -> list[str]:
+def watch(page, problems: list[str] | None = None) -> list[str]:
     """Script errors and CSP violations on a page (expected API refusals,
-    e.g. 409 not_opened, are part of the pages' normal reading)."""
-    problems = []
+    e.g. 409 not_opened, are part of the pages' normal reading), in a list
+    that grows as they happen (``problems``, to watch several pages in one)."""
+    problems = [] if problems is None else problems
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
             and problems.append(m.text))
@@ -179,7 +187,12 @@ def english_interface_strings() -> set[str]:
 
 
 def english_left(text: str, english: set[str]) -> list[str]:
-    return sorted(s for s in english if re.search(r"(?<![\w-])" + re.escape(s) + r"(?![\w-])", text))
+    return sorted(s for s in english if s in text and _whole(s).search(text))
+
+
+@functools.cache
+def _whole(string: str) -> re.Pattern:
+    return re.compile(r"(?<![\w-])" + re.escape(string) + r"(?![\w-])")
 
 
 def check_page(page, axe, english: set[str], lang: str, shot: str, width: int = 1280) -> list[str]:
@@ -197,5 +210,6 @@ def check_page(page, axe, english: set[str], lang: str, shot: str, width: int = 
         failures += [f"{shot}: axe {v['id']}: {v['help']}" for v in result.response["violations"]
                      if v["impact"] in ("serious", "critical")]
         if lang != "en":
-            failures += [f"{shot}: English interface string {s!r}" for s in english_left(page.inner_text("body"), english)]
+            left = english_left(page.inner_text("body"), english)
+            failures += [f"{shot}: English interface string {s!r}" for s in left]
     return failures

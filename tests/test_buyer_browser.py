@@ -6,7 +6,6 @@ asks for confirmation. Every workspace page in three languages passes axe,
 has no English left on the Kazakh and Russian pages and fits a phone;
 screenshots under tests/artifacts/screenshots/."""
 
-import os
 import re
 import time
 from datetime import timedelta
@@ -19,9 +18,9 @@ from bids import services as bid_services
 from clarifications import services as clarification_services
 from evaluation import services as evaluation_services
 from tenders.models import Tender
-from tests.browser_support import (BROWSER_MARKS, bid_content, browser, check_page,  # noqa: F401 (fixtures)
-                                   english_interface_strings, in_thread, local, log_in, log_in_officer, new_page,
-                                   password_supplier, server, watch)
+from tests.browser_support import (BROWSER_MARKS, NEEDS_POSTGRES, bid_content, browser,  # noqa: F401 (fixtures)
+                                   check_page, english_interface_strings, in_thread, local, log_in, log_in_officer,
+                                   new_page, password_supplier, server, watch)
 from tests.evaluation_support import committee, make_opened  # noqa: F401 (fixtures)
 
 pytestmark = BROWSER_MARKS
@@ -151,9 +150,7 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
 
 # --- the evaluation ----------------------------------------------------------------------------
 
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
-                    reason="three browsers writing at once lock SQLite's shared in-memory test database; "
-                           "the PostgreSQL + Redis run covers it")
+@NEEDS_POSTGRES
 def test_evaluators_declare_and_score_while_the_officer_qualifies_sees_progress_and_awards(
         officer, make_opened, committee, server, browser):
     opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000", "Gamma": "950"}, best_value=True)
@@ -170,7 +167,7 @@ def test_evaluators_declare_and_score_while_the_officer_qualifies_sees_progress_
     evaluators = []
     for member in members:
         page = new_page(browser)
-        problems += watch(page)
+        watch(page, problems)  # this page's errors, as they happen, in the same list
         log_in_officer(page, server, member.username)
         page.goto(url)
         page.locator("#declare-section").wait_for(state="visible")
