@@ -14,6 +14,16 @@ STATUSES = {
     "cancelled": pgettext_lazy("tender status", "cancelled"),
 }
 
+# The terms an amendment can change (tenders.services.AMENDABLE_FIELDS), as
+# the officer's form names them.
+AMENDED_FIELDS = {
+    "title": _("Title"),
+    "description": _("Description"),
+    "estimated_amount": _("Estimated value"),
+    "clarification_deadline": _("Deadline for questions"),
+    "submission_deadline": _("Submission deadline"),
+}
+
 ORDERINGS = [
     ("", _("Newest first")),
     ("submission_deadline", _("Deadline, soonest first")),

@@ -47,5 +47,12 @@ def status_label(status):
 
 
 @register.filter
+def field_label(field):
+    from frontend.labels import AMENDED_FIELDS
+
+    return AMENDED_FIELDS.get(field, field)
+
+
+@register.filter
 def make_list_of_words(value: str) -> list[str]:
     return value.split()
