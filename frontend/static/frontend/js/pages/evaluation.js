@@ -226,7 +226,8 @@ $('#award-form').addEventListener('submit', async (event) => {
 });
 function tick() {
   const el = $('#standstill');
-  if (el && standstillEnds) el.textContent = f_(_('(%(left)s left)'), { left: countdown(standstillEnds - serverNow()) });
+  // once over, no "(0 sec left)" under a completed tender: the status says it
+  if (el && standstillEnds) el.textContent = standstillEnds > serverNow() ? f_(_('(%(left)s left)'), { left: countdown(standstillEnds - serverNow()) }) : '';
 }
 setInterval(tick, 1000);
 
