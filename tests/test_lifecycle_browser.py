@@ -297,7 +297,10 @@ def test_a_tender_from_draft_to_completion_in_browsers_only(short_periods, accou
     citizen.locator("#status", has_text=re.compile("complete", re.I)).wait_for(timeout=STANDSTILL * 1000 + WAIT)
     citizen.locator("#evaluation", has_text="Winner").wait_for(timeout=WAIT)
     assert winner.organisation in citizen.locator("#evaluation .panel").inner_text()
+    assert citizen.locator(".amendments li li").all_inner_texts() == ["Description"]  # the amended term, named
     journey.check(citizen, 4, "complete")
+    boss.locator("#status", has_text="complete").wait_for(timeout=WAIT)
+    boss.locator("#standstill:empty").wait_for(state="attached")  # no "(0 sec left)" once it is over
     journey.check(boss, 4, "resolved")
     journey.in_other_languages()
     assert not journey.failures, "\n".join(journey.failures)
