@@ -18,3 +18,10 @@ export const STATUS = {
   cancelled: () => pgettext('tender status', 'cancelled'),
 };
 export const statusLabel = (s) => (STATUS[s] ? STATUS[s]() : s);
+
+const COMPLAINT = {
+  open: () => pgettext('complaint status', 'open'),
+  upheld: () => pgettext('complaint status', 'upheld'),
+  dismissed: () => pgettext('complaint status', 'dismissed'),
+};
+export const complaintStatus = (s) => (COMPLAINT[s] ? COMPLAINT[s]() : s);

@@ -6,14 +6,15 @@ import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, f_, ngettext, statusLabel } from '../i18n.js';
+import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
 import { countdown, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
-import { canonical, sha256Hex } from '../canonical.js';
+import { auditTrail } from '../audit.js';
 
 const tender = page.tender;
 const base = `/api/tenders/${tender.id}`;
 const news = $('#stage-news');
+const audit = auditTrail(tender.id, { lots: Object.fromEntries((tender.lots || []).map((l) => [l.id, l.title])) });
 let status = tender.status;
 let deadline = Date.parse(tender.submission_deadline);
 let standstillEnds = null;
@@ -50,12 +51,17 @@ async function loadQuestions() {
   const list = $('#questions');
   try {
     const questions = await api(`${base}/questions/`);
-    fill(list, questions.length ? questions.map((q) => h('li', {},
+    $('#no-questions').hidden = questions.length > 0;
+    fill(list, questions.map((q) => h('li', {},
       h('p', {}, h('strong', {}, _('Question')), ' ', timeEl(q.asked_at), h('br'), q.text),
       q.answer ? h('div', { class: 'answer' }, h('strong', {}, _('Answer')), ' ', timeEl(q.answered_at), h('br'), q.answer)
-        : h('p', { class: 'muted' }, _('Not answered yet.')))) : h('li', { class: 'muted' }, _('No questions yet.')));
+        : h('p', { class: 'muted' }, _('Not answered yet.')))));
   } catch (error) {
-    fill(list, h('li', { class: 'error' }, error.message));
+    fill(list);
+    const none = $('#no-questions');
+    none.hidden = false;
+    none.className = 'error';
+    none.textContent = error.message;
   }
 }
 
@@ -158,7 +164,7 @@ async function loadComplaints() {
   if (!complaints.length && !canFile) return;
   $('#complaints-section').hidden = false;
   const list = complaints.length ? h('ol', {}, complaints.map((c) => h('li', {},
-    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', c.status), h('p', {}, c.text),
+    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatus(c.status)), h('p', {}, c.text),
     c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null))) : h('p', { class: 'muted' }, _('No complaints.'));
   let form = null;
   if (canFile) {
@@ -177,52 +183,6 @@ async function loadComplaints() {
   fill($('#complaints'), list, form);
 }
 
-// --- audit -----------------------------------------------------------------
-let audit = null;
-async function loadAudit() {
-  try {
-    audit = await api(`${base}/audit/`);
-    fill($('#audit'), h('table', { class: 'plain' },
-      h('thead', {}, h('tr', {}, [_('#'), _('Time'), _('Event'), _('Role'), _('Hash')].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, audit.entries.map((e) => h('tr', { id: `audit-${e.seq}` },
-        h('td', {}, e.seq), h('td', {}, timeEl(e.at, true)), h('td', {}, e.event), h('td', {}, e.role),
-        h('td', {}, h('code', { class: 'hash' }, e.hash.slice(0, 16) + '…')))))));
-  } catch (error) {
-    fill($('#audit'), h('p', { class: 'error' }, error.message));
-  }
-}
-
-// Recompute every entry's hash from its fields and the previous hash: the
-// chain is intact only if each stored hash is the recomputed one.
-async function verifyAudit() {
-  const result = $('#audit-result');
-  result.className = '';
-  result.textContent = _('Checking…');
-  await loadAudit();
-  if (!audit) return;
-  let prev = '0'.repeat(64);
-  for (const e of audit.entries) {
-    const payload = { tender: audit.tender, seq: e.seq, at: e.at, actor: e.actor, role: e.role, event: e.event, data: e.data, prev };
-    const hash = await sha256Hex(canonical(payload));
-    if (e.prev_hash !== prev || hash !== e.hash) {
-      result.className = 'error';
-      result.textContent = f_(_('The chain is broken at entry %(seq)s: its hash does not match its content.'), { seq: e.seq });
-      const row = document.getElementById(`audit-${e.seq}`);
-      if (row) row.classList.add('error');
-      return;
-    }
-    prev = hash;
-  }
-  if (audit.entries.length && prev !== audit.head) {
-    result.className = 'error';
-    result.textContent = _('The chain does not end at the head the tender records: entries are missing.');
-    return;
-  }
-  result.className = 'ok';
-  result.textContent = f_(ngettext('All %(n)s entry verified: the chain is intact.', 'All %(n)s entries verified: the chain is intact.', audit.entries.length), { n: audit.entries.length });
-}
-$('#verify-audit').addEventListener('click', verifyAudit);
-
 // --- live ------------------------------------------------------------------
 function stageLoads() {
   if (tender.opened_at || ['evaluation', 'awarded', 'complete', 'unsuccessful'].includes(status)) loadOpening();
@@ -231,6 +191,7 @@ function stageLoads() {
 
 connect(`/ws/tenders/${tender.id}/`, {
   onMessage(event) {
+    if (event.type !== 'snapshot') audit.refreshSoon();
     if (event.bid_count !== undefined) $('#bid-count').textContent = String(event.bid_count);
     if (event.type === 'snapshot') {
       if (event.status !== status) { setStatus(event.status); stageLoads(); }
@@ -264,5 +225,4 @@ connect(`/ws/tenders/${tender.id}/`, {
 
 loadQuestions();
 askForm();
-loadAudit();
 stageLoads();
