@@ -21,7 +21,7 @@ from clarifications import services as clarification_services
 from evaluation import services as evaluation_services
 from tenders.models import Tender
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
-from tests.evaluation_support import committee, make_opened  # noqa: F401 (fixtures)
+from tests.evaluation_support import committee, make_lots_opened, make_opened  # noqa: F401 (fixtures)
 from tests.test_frontend_browser import SHOTS, _english_interface_strings, bid_content, log_in, watch
 
 pytestmark = BROWSER_MARKS
@@ -150,7 +150,7 @@ def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amend
 
 
 def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_phone(
-        officer, make_tender, make_opened, server, browser):
+        officer, make_tender, make_opened, make_lots_opened, server, browser):
     from axe_playwright_python.sync_playwright import Axe
 
     draft = in_thread(make_tender, title="Мектеп асханасына жабдық", publish=False,
@@ -160,6 +160,19 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
              "buyer-tender": f"/buyer/tenders/{active.pk}/"}
     opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"}, best_value=True)
     pages["evaluation"] = f"/tenders/{opened.tender.pk}/evaluation/"
+    lots = in_thread(make_lots_opened, {"Асфальт": "1000", "Жол белгілері": "500"},
+                     {"Alpha": {"Асфальт": "900", "Жол белгілері": "450"}, "Beta": {"Асфальт": "950"}})
+    second = in_thread(lambda: lots.tender.lots.order_by("position").last())
+    pages["evaluation-lots"] = f"/tenders/{lots.tender.pk}/evaluation/?lot={second.pk}"
+    pages["buyer-lots"] = f"/buyer/tenders/{lots.tender.pk}/"
+    awarded = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"})
+    for bid in awarded.bids.values():
+        in_thread(evaluation_services.qualify_bid, awarded.tender.pk, bid.pk, by=officer, qualified=True,
+                  reason="Құжаттар толық.")
+    in_thread(evaluation_services.award_bid, awarded.tender.pk, by=officer, bid_id=awarded.bids["Alpha"].pk)
+    in_thread(evaluation_services.file_complaint, awarded.tender.pk, by=awarded.suppliers["Beta"],
+              text="Біздің баға дұрыс оқылмады.")
+    pages["evaluation-awarded"] = f"/tenders/{awarded.tender.pk}/evaluation/"
     english = _english_interface_strings()
     axe = Axe()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -189,7 +202,7 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
                     failures += [f"{lang} {name}: English interface string {s!r}" for s in found]
             page.context.close()
             failures += [f"{lang}: script error: {p}" for p in problems]
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 # --- the evaluation ----------------------------------------------------------------------------
