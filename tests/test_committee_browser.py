@@ -15,9 +15,14 @@ from evaluation.models import Award, Qualification
 from tests.browser_support import BROWSER_MARKS, browser, in_thread, server  # noqa: F401 (fixtures)
 from tests.evaluation_support import committee, make_lots_opened, make_opened, qualify_all  # noqa: F401 (fixtures)
 from tests.test_buyer_browser import log_in_officer, new_page
-from tests.test_frontend_browser import bid_content, watch
+from tests.test_frontend_browser import PASSWORD, bid_content, log_in, watch
 
 pytestmark = BROWSER_MARKS
+
+
+def _set_password(user) -> None:
+    user.set_password(PASSWORD)
+    user.save()
 
 
 def audit_row(page, label: str, code: str):
@@ -122,6 +127,31 @@ def test_a_two_lot_tender_is_evaluated_lot_by_lot_from_the_switcher(officer, mak
     complaint.locator("textarea").fill("The certificates are in the bid.")
     complaint.locator("button[name=dismiss]").click()
     page.locator("#complaints", has_text="dismissed").wait_for()
+
+    # a bidder complains from the public page, naming the lot (only an awarded lot is offered)
+    beta = opened.suppliers["Beta"]
+    in_thread(_set_password, beta)
+    bidder = new_page(browser)
+    problems += watch(bidder)
+    log_in(bidder, server, beta.username, PASSWORD)
+    bidder.goto(f"{server}/tenders/{tender.pk}/")
+    bidder.locator("#complaint-lot").wait_for()
+    assert bidder.locator("#complaint-lot option").all_inner_texts() == ["Road signs"]
+    bidder.fill("#complaint-text", "The winner's signs fail the reflectivity standard.")
+    bidder.click("#complaints form button[type=submit]")
+    bidder.locator("#complaints li", has_text="(Road signs)").filter(has_text="reflectivity").wait_for()
+
+    # the asphalt lot is cancelled with a public reason; the signs' award makes the tender awarded
+    page.goto(f"{server}/tenders/{tender.pk}/evaluation/?lot={asphalt.pk}")
+    page.fill("#lc-reason", "The street is to be rebuilt next year.")
+    page.click("#lot-cancel button[type=submit]")
+    page.locator("#lot-cancel .error-summary", has_text="Tick the box").wait_for()
+    page.check("#lc-sure")
+    page.click("#lot-cancel button[type=submit]")
+    page.locator(f"#lot-status-{asphalt.pk}", has_text="cancelled").wait_for(timeout=10_000)
+    page.locator("#status", has_text="awarded").wait_for(timeout=10_000)
+    bidder.locator(f"#lot-status-{asphalt.pk}", has_text="cancelled").wait_for(timeout=10_000)
+    assert in_thread(lambda: tender.lots.get(pk=asphalt.pk).cancellation_reason) == "The street is to be rebuilt next year."
 
     # a lot the tender does not have is no page
     response = page.goto(f"{server}/tenders/{tender.pk}/evaluation/?lot=999999")

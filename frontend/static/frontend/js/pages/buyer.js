@@ -96,7 +96,6 @@ const left = (iso) => {
   const ms = Date.parse(iso) - serverNow();
   return ms > 0 ? f_(_('(%(left)s left)'), { left: countdown(ms) }) : _('(ended: the tender completes shortly)');
 };
-setInterval(() => { for (const el of todo.querySelectorAll('[data-ends]')) el.textContent = left(el.dataset.ends); }, 1000);
 
 async function load() {
   if (!buyerId) return;
@@ -135,6 +134,7 @@ function follow(tenders) {
 
 if (buyerId) {
   load();
+  setInterval(() => { for (const el of todo.querySelectorAll('[data-ends]')) el.textContent = left(el.dataset.ends); }, 1000);
   let connectedOnce = false;
   connect('/ws/tenders/', {
     onOpen() { if (connectedOnce) load(); connectedOnce = true; },

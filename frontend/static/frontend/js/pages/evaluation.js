@@ -14,7 +14,7 @@ import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
 import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
-import { countdown, money, number, serverNow, timeEl } from '../format.js';
+import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
 import { auditTrail } from '../audit.js';
 
@@ -88,6 +88,7 @@ async function loadReport() {
   renderReport();
   renderCommittee();
   renderAward();
+  renderLotCancel();
 }
 
 const ranked = () => report.ranking.map((id) => report.bids.find((b) => b.bid === id)).filter(Boolean);
@@ -105,6 +106,7 @@ function renderReport() {
     h('figcaption', {}, _('Total score of each qualified bid'))) : null);
   const canQualify = owner && status === 'evaluation';
   const canScore = declared() && status === 'evaluation' && report.award_method === 'best_value';
+  const places = report.rounding.places;
   const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
   const kept = typed($('#bids'));
   fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
@@ -118,9 +120,9 @@ function renderReport() {
       h('td', { class: 'qualification' }, b.qualification
         ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '')
         : _('not decided')),
-      h('td', { class: 'num' }, b.price_score ?? '—'),
-      ...criteria.map((c) => h('td', { class: 'num' }, (b.quality && b.quality[String(c.id)]) ?? '—')),
-      h('td', { class: 'num total' }, b.total ?? '—')))))),
+      h('td', { class: 'num' }, decimal(b.price_score, places)),
+      ...criteria.map((c) => h('td', { class: 'num' }, decimal(b.quality && b.quality[String(c.id)], places))),
+      h('td', { class: 'num total' }, decimal(b.total, places))))))),
   canQualify ? sorted.map(qualifyForm) : null,
   canScore ? qualifiedBids().map(scoreForm) : null);
   restore($('#bids'), kept);
@@ -251,6 +253,28 @@ function tick() {
   if (el && standstillEnds) el.textContent = f_(_('(%(left)s left)'), { left: countdown(standstillEnds - serverNow()) });
 }
 setInterval(tick, 1000);
+
+// --- one lot cancelled (a multi-lot tender's officer; the other lots go on) ------
+const lotCancel = $('#lot-cancel');
+function renderLotCancel() {
+  if (lotCancel) $('#lot-cancel-section').hidden = !(owner && ['evaluation', 'awarded'].includes(status));
+}
+if (lotCancel) {
+  lotCancel.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = lotCancel.elements.reason.value.trim();
+    if (!reason) { showErrors(lotCancel, fieldProblem('reason', _('Give the public reason.'))); return; }
+    if (!$('#lc-sure').checked) { showErrors(lotCancel, { errors: {}, message: _('Tick the box to confirm.') }); return; }
+    try {
+      await api(`${base}/lots/${lot}/cancel/`, { method: 'POST', body: { reason } });
+      showErrors(lotCancel, null);
+      news.textContent = _('The lot is cancelled.');
+      lotStatus(lot, 'cancelled');
+      loadReport();
+      loadComplaints();
+    } catch (error) { showErrors(lotCancel, atField(error)); }
+  });
+}
 
 // --- complaints ---------------------------------------------------------------
 async function loadComplaints() {

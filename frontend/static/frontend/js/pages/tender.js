@@ -18,6 +18,11 @@ const audit = auditTrail(tender.id, { lots: Object.fromEntries((tender.lots || [
 let status = tender.status;
 let deadline = Date.parse(tender.submission_deadline);
 let standstillEnds = null;
+// A multi-lot tender is evaluated, awarded and complained about lot by lot:
+// each lot's evaluation is its own page (linked from the list of lots).
+const lots = tender.lots && tender.lots.length > 1 ? tender.lots : [];
+const lotStatus = Object.fromEntries(lots.map((l) => [l.id, l.status]));
+const lotTitle = Object.fromEntries(lots.map((l) => [l.id, l.title]));
 
 function setStatus(next) {
   status = next;
@@ -125,6 +130,7 @@ async function loadOpening() {
 
 // --- evaluation, award, complaints -------------------------------------------
 async function loadEvaluation() {
+  if (lots.length) return; // each lot's report is on its evaluation page
   let report;
   try {
     report = await api(`${base}/evaluation/`);
@@ -160,22 +166,28 @@ async function loadEvaluation() {
 async function loadComplaints() {
   let complaints = [];
   try { complaints = await api(`${base}/complaints/`); } catch { return; }
-  const canFile = status === 'awarded' && page.me.role === 'supplier';
+  const awardedLots = lots.filter((l) => lotStatus[l.id] === 'awarded');
+  const canFile = page.me.role === 'supplier' && (lots.length ? awardedLots.length > 0 : status === 'awarded');
   if (!complaints.length && !canFile) return;
   $('#complaints-section').hidden = false;
   const list = complaints.length ? h('ol', {}, complaints.map((c) => h('li', {},
-    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatus(c.status)), h('p', {}, c.text),
+    h('p', {}, h('strong', {}, c.supplier.name), lotTitle[c.lot] ? ` (${lotTitle[c.lot]})` : '', ' ', timeEl(c.filed_at), ' — ',
+      complaintStatus(c.status)), h('p', {}, c.text),
     c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null))) : h('p', { class: 'muted' }, _('No complaints.'));
   let form = null;
   if (canFile) {
     const text = h('textarea', { id: 'complaint-text', name: 'text', rows: 5, maxlength: 20000, 'aria-describedby': 'complaint-text-error' });
     const error = h('p', { class: 'field-error', id: 'complaint-text-error', role: 'alert' });
-    form = h('form', { class: 'form', novalidate: true }, h('label', { for: 'complaint-text' }, _('File a complaint about the award')),
+    const lot = lots.length ? h('select', { id: 'complaint-lot', name: 'lot' },
+      awardedLots.map((l) => h('option', { value: l.id }, l.title))) : null;
+    form = h('form', { class: 'form', novalidate: true },
+      lot ? h('div', { class: 'field' }, h('label', { for: 'complaint-lot' }, _('The lot whose award you complain about')), lot) : null,
+      h('label', { for: 'complaint-text' }, _('File a complaint about the award')),
       text, error, h('p', {}, h('button', { type: 'submit' }, _('File the complaint'))));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        await api(`${base}/complaints/`, { method: 'POST', body: { text: text.value } });
+        await api(`${base}/complaints/`, { method: 'POST', body: lot ? { text: text.value, lot: Number(lot.value) } : { text: text.value } });
         loadComplaints();
       } catch (e) { error.textContent = e.message; }
     });
@@ -213,6 +225,11 @@ connect(`/ws/tenders/${tender.id}/`, {
         fill(el, timeEl(event.submission_deadline).textContent);
       }
       if (event.type === 'tender_amended') news.textContent = _('The tender was amended: reload the page to see the changes.');
+    } else if (event.type === 'lot_status_changed') {
+      lotStatus[event.lot] = event.lot_status;
+      const badge = document.getElementById(`lot-status-${event.lot}`);
+      if (badge) { badge.className = `badge s-${event.lot_status}`; badge.textContent = statusLabel(event.lot_status); }
+      loadComplaints();
     } else if (event.type === 'question_asked' || event.type === 'question_answered') {
       loadQuestions();
     } else if (event.type === 'awarded' || event.type === 'complaint_filed' || event.type === 'complaint_resolved') {
