@@ -7,7 +7,7 @@ import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
 import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
-import { countdown, money, number, serverNow, timeEl } from '../format.js';
+import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
 import { auditTrail } from '../audit.js';
 
@@ -158,8 +158,8 @@ async function loadEvaluation() {
         h('td', {}, b.supplier.name),
         h('td', { class: 'num' }, money(b.amount, b.currency)),
         h('td', {}, b.qualification ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '') : '—'),
-        h('td', { class: 'num' }, b.price_score ?? '—'),
-        h('td', { class: 'num' }, b.total ?? '—'))))));
+        h('td', { class: 'num' }, decimal(b.price_score, report.rounding.places)),
+        h('td', { class: 'num' }, decimal(b.total, report.rounding.places)))))));
   tick();
 }
 
