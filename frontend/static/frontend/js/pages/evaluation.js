@@ -72,7 +72,9 @@ $('#declare').addEventListener('submit', async (event) => {
 });
 
 // --- the report: ranking, parts, formula, chart; qualification and scores -----------
-async function loadReport() {
+// `whenIdle` (a live refresh): a form being filled in is not redrawn under the
+// reader's hands; the fresh report waits until the focus leaves the fields.
+async function loadReport({ whenIdle = false } = {}) {
   try {
     report = await api(reportUrl);
   } catch (error) {
@@ -85,6 +87,17 @@ async function loadReport() {
   $('#closed').hidden = true;
   status = lot ? report.lot.status : report.status;
   $('#report-section').hidden = false;
+  renderCommittee();
+  if (whenIdle) renderWhenIdle(); else renderAll();
+}
+const typing = () => document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+let idleTimer = null;
+function renderWhenIdle() {
+  clearTimeout(idleTimer);
+  if (typing()) idleTimer = setTimeout(renderWhenIdle, 500); else renderAll();
+}
+function renderAll() {
+  clearTimeout(idleTimer);
   renderReport();
   renderCommittee();
   renderAward();
@@ -109,6 +122,7 @@ function renderReport() {
   const places = report.rounding.places;
   const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
   const kept = typed($('#bids'));
+  const focused = $('#bids').contains(document.activeElement) ? document.activeElement.id : null;
   fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
       ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
@@ -126,7 +140,11 @@ function renderReport() {
   canQualify ? sorted.map(qualifyForm) : null,
   canScore ? qualifiedBids().map(scoreForm) : null);
   restore($('#bids'), kept);
+  if (focused && document.getElementById(focused)) document.getElementById(focused).focus({ preventScroll: true });
 }
+// The form as it is in the page now (a redraw may have replaced the one that was sent).
+const current = (form) => document.getElementById(form.id) || form;
+const savedNotes = {}; // bid -> the last "Saved." of the reader's scores, kept across redraws
 
 // What the reader has typed or ticked in the bids' forms and not sent yet
 // survives a redraw (a live event from another member redraws them).
@@ -164,7 +182,7 @@ function qualifyForm(b) {
       await api(`${base}/bids/${b.bid}/qualification/`, { method: 'POST', body: onLot({ qualified: choice === 'yes', reason }) });
       news.textContent = _('The decision is recorded.');
       loadReport();
-    } catch (error) { showErrors(form, atField(error)); }
+    } catch (error) { showErrors(current(form), atField(error)); }
   });
   return form;
 }
@@ -180,7 +198,7 @@ function scoreForm(b) {
           h('input', { id, name: String(c.id), inputmode: 'decimal', value: mine(c.id) ?? '', 'aria-describedby': `${id}-error` }),
           h('p', { class: 'field-error', id: `${id}-error` }));
       })),
-    h('p', { class: 'saved', role: 'status' }));
+    h('p', { class: 'saved', role: 'status' }, savedNotes[b.bid] || ''));
   // each score is saved as soon as it is entered (a later one replaces it)
   form.addEventListener('change', async (event) => {
     const input = event.target;
@@ -193,12 +211,12 @@ function scoreForm(b) {
     }
     try {
       await api(`${base}/bids/${b.bid}/scores/`, { method: 'POST', body: { [input.name]: value } });
-      showErrors(form, null);
-      form.querySelector('.saved').textContent = _('Saved.');
-      const fresh = await api(reportUrl);
-      report = fresh;
+      savedNotes[b.bid] = _('Saved.');
+      showErrors(current(form), null);
+      current(form).querySelector('.saved').textContent = savedNotes[b.bid];
+      report = await api(reportUrl);
       renderCommittee();
-    } catch (error) { showErrors(form, atField(error)); }
+    } catch (error) { showErrors(current(form), atField(error)); }
   });
   return form;
 }
@@ -330,7 +348,7 @@ connect(`/ws/tenders/${tender.id}/`, {
     const ours = !lot || event.lot === undefined || String(event.lot) === lot;
     if (event.type === 'lot_status_changed') {
       lotStatus(event.lot, event.lot_status);
-      if (ours) { loadCommittee().then(loadReport); loadComplaints(); }
+      if (ours) { loadCommittee().then(() => loadReport({ whenIdle: true })); loadComplaints(); }
     }
     if (ours && (event.type === 'qualification' || event.type === 'complaint_filed' || event.type === 'complaint_resolved')) {
       refreshSoon();
@@ -341,7 +359,7 @@ connect(`/ws/tenders/${tender.id}/`, {
     const badge = $('#status');
     badge.className = `badge s-${tenderStatus}`;
     badge.textContent = statusLabel(tenderStatus);
-    loadCommittee().then(loadReport);
+    loadCommittee().then(() => loadReport({ whenIdle: true }));
     loadComplaints();
   },
 });
@@ -350,10 +368,7 @@ function refreshSoon() {
   refreshTimer = setTimeout(async () => {
     await loadCommittee();
     const mine = committee.find((m) => m.id === me.id);
-    // a form being filled in is not redrawn under the reader's hands
-    const typing = document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-    if ((!mine || mine.declared_at || owner) && !typing) await loadReport();
-    else renderCommittee();
+    if (!mine || mine.declared_at || owner) await loadReport({ whenIdle: true });
   }, 200);
 }
 if (me.role === 'officer') {
