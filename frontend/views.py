@@ -187,8 +187,24 @@ def evaluation(request, tender_id: int):
     data = _tender(request, tender_id)
     if data is None:
         return not_found(request)
-    return _page(request, "frontend/evaluation.html", "evaluation",
-                 _("Evaluation: %(title)s") % {"title": data["title"]}, {"tender": data})
+    lots = data["lots"] if len(data["lots"]) > 1 else []
+    lot = _current_lot(lots, request.GET.get("lot"))
+    if lots and lot is None:
+        return not_found(request)
+    title = data["title"] if lot is None else f"{data['title']} — {lot['title']}"
+    return _page(request, "frontend/evaluation.html", "evaluation", _("Evaluation: %(title)s") % {"title": title},
+                 {"tender": data, "lots": lots, "lot": lot})
+
+
+def _current_lot(lots: list[dict], asked: str | None) -> dict | None:
+    """On a multi-lot tender, the lot whose evaluation the page shows: the
+    one named by ``?lot=`` (None when it names no lot of the tender), else
+    the first still in evaluation, else the first."""
+    if not lots:
+        return None
+    if asked is not None:
+        return next((lot for lot in lots if str(lot["id"]) == asked), None)
+    return next((lot for lot in lots if lot["status"] == "evaluation"), lots[0])
 
 
 _catalog = JavaScriptCatalog.as_view(packages=["frontend"])

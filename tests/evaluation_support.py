@@ -14,7 +14,9 @@ from django.utils import timezone
 from bids import services as bid_services
 from bids.models import Bid
 from evaluation import services
+from tenders import services as tender_services
 from tenders.models import Criterion, Tender
+from tests.conftest import tender_fields
 
 
 @dataclass
@@ -38,19 +40,25 @@ def make_opened(make_tender, make_supplier, officer):
         terms.update(overrides)
         tender = make_tender(by=by or officer, now=start, min_bids=min_bids, **terms)
         result = Opened(tender=tender, criteria=list(tender.criteria.order_by("position")))
-        for i, (label, price) in enumerate(prices.items()):
-            user = make_supplier(name=f"{label} LLP {tender.pk}")
-            content = bid_services.BidContent(amount=Decimal(price), currency="KZT", answers={}, documents=[])
-            receipt = bid_services.submit_bid(tender.pk, by=user, content=content,
-                                              now=start + timedelta(days=1, minutes=i))
-            result.suppliers[label] = user
-            result.bids[label] = receipt.bid
-        assert bid_services.open_tender(tender.pk, now=tender.submission_deadline + timedelta(seconds=1))
-        tender.refresh_from_db()
-        result.tender = tender
-        result.bids = {label: Bid.objects.get(pk=pk) for label, pk in result.bids.items()}
-        return result
+        contents = {label: bid_services.BidContent(amount=Decimal(price), currency="KZT", answers={}, documents=[])
+                    for label, price in prices.items()}
+        return _bid_and_open(result, contents, make_supplier, start)
     return make
+
+
+def _bid_and_open(result: Opened, contents: dict, make_supplier, start) -> Opened:
+    """Each supplier label's bid submitted before the deadline, then the opening."""
+    tender = result.tender
+    for i, (label, content) in enumerate(contents.items()):
+        user = make_supplier(name=f"{label} LLP {tender.pk}")
+        receipt = bid_services.submit_bid(tender.pk, by=user, content=content, now=start + timedelta(days=1, minutes=i))
+        result.suppliers[label] = user
+        result.bids[label] = receipt.bid
+    assert bid_services.open_tender(tender.pk, now=tender.submission_deadline + timedelta(seconds=1))
+    tender.refresh_from_db()
+    result.tender = tender
+    result.bids = {label: Bid.objects.get(pk=pk) for label, pk in result.bids.items()}
+    return result
 
 
 @pytest.fixture
@@ -70,3 +78,22 @@ def qualify_all(opened: Opened, by, *, except_: tuple[str, ...] = ()) -> None:
     for label, bid in opened.bids.items():
         services.qualify_bid(opened.tender.pk, bid.pk, by=by, qualified=label not in except_,
                              reason="Documents complete." if label not in except_ else "Licence missing.")
+
+
+@pytest.fixture
+def make_lots_opened(make_supplier, officer):
+    """A tender of several lots past its opening: ``offers`` maps a supplier
+    label to its prices per lot title (any subset of the lots)."""
+    def make(lots: dict[str, str], offers: dict[str, dict[str, str]], **overrides) -> Opened:
+        start = timezone.now() - timedelta(days=30)
+        fields = tender_fields(start, **overrides)
+        fields.pop("estimated_amount")
+        tender = tender_services.create_draft(by=officer, now=start, lots=[
+            {"title": title, "estimated_amount": Decimal(amount)} for title, amount in lots.items()], **fields)
+        tender_services.publish_tender(tender.pk, by=officer, now=start)
+        by_title = {lot.title: lot for lot in tender.lots.all()}
+        contents = {label: bid_services.BidContent(amount=None, currency="KZT", answers={}, documents=[],
+                                                   lots=[(by_title[t].pk, Decimal(p)) for t, p in prices.items()])
+                    for label, prices in offers.items()}
+        return _bid_and_open(Opened(tender=tender), contents, make_supplier, start)
+    return make

@@ -21,7 +21,7 @@ from tenders.models import Tender
 from tests.browser_support import (BROWSER_MARKS, NEEDS_POSTGRES, bid_content, browser,  # noqa: F401 (fixtures)
                                    check_page, english_interface_strings, in_thread, local, log_in, log_in_officer,
                                    new_page, password_supplier, server, watch)
-from tests.evaluation_support import committee, make_opened  # noqa: F401 (fixtures)
+from tests.evaluation_support import committee, make_lots_opened, make_opened  # noqa: F401 (fixtures)
 
 pytestmark = BROWSER_MARKS
 
@@ -119,7 +119,7 @@ def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amend
 
 
 def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_phone(
-        officer, make_tender, make_opened, server, browser):
+        officer, make_tender, make_opened, make_lots_opened, server, browser):
     from axe_playwright_python.sync_playwright import Axe
 
     draft = in_thread(make_tender, title="Мектеп асханасына жабдық", publish=False,
@@ -129,6 +129,19 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
              "buyer-tender": f"/buyer/tenders/{active.pk}/"}
     opened = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"}, best_value=True)
     pages["evaluation"] = f"/tenders/{opened.tender.pk}/evaluation/"
+    lots = in_thread(make_lots_opened, {"Асфальт": "1000", "Жол белгілері": "500"},
+                     {"Alpha": {"Асфальт": "900", "Жол белгілері": "450"}, "Beta": {"Асфальт": "950"}})
+    second = in_thread(lambda: lots.tender.lots.order_by("position").last())
+    pages["evaluation-lots"] = f"/tenders/{lots.tender.pk}/evaluation/?lot={second.pk}"
+    pages["buyer-lots"] = f"/buyer/tenders/{lots.tender.pk}/"
+    awarded = in_thread(make_opened, {"Alpha": "900", "Beta": "1000"})
+    for bid in awarded.bids.values():
+        in_thread(evaluation_services.qualify_bid, awarded.tender.pk, bid.pk, by=officer, qualified=True,
+                  reason="Құжаттар толық.")
+    in_thread(evaluation_services.award_bid, awarded.tender.pk, by=officer, bid_id=awarded.bids["Alpha"].pk)
+    in_thread(evaluation_services.file_complaint, awarded.tender.pk, by=awarded.suppliers["Beta"],
+              text="Біздің баға дұрыс оқылмады.")
+    pages["evaluation-awarded"] = f"/tenders/{awarded.tender.pk}/evaluation/"
     english = english_interface_strings()
     axe = Axe()
     failures = []
@@ -145,7 +158,7 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
                 failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
             page.context.close()
             failures += [f"{lang}: script error: {p}" for p in problems]
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 # --- the evaluation ----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import re
 import pytest
 from django.test import Client
 
+from tests.evaluation_support import make_lots_opened, make_opened  # noqa: F401 (fixtures)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -76,3 +78,36 @@ def test_the_evaluation_page_of_a_draft_is_not_found_for_anyone_else(officer, ot
     assert client_for(other_officer).get(f"/tenders/{draft.pk}/evaluation/").status_code == 404
     assert client_for(None).get(f"/tenders/{draft.pk}/evaluation/").status_code == 404
     assert client_for(officer).get(f"/tenders/{draft.pk}/evaluation/").status_code == 200
+
+
+def test_a_multi_lot_evaluation_page_is_one_lots_with_a_switcher_to_the_others(officer, make_lots_opened):
+    opened = make_lots_opened({"Asphalt": "1000", "Road signs": "500"},
+                              {"Alpha": {"Asphalt": "900", "Road signs": "450"}, "Beta": {"Asphalt": "950"}})
+    tender = opened.tender
+    asphalt, signs = tender.lots.order_by("position")
+    client = client_for(officer)
+    # without ?lot=: the first lot in evaluation; the switcher links every lot and marks the current one
+    response = client.get(f"/tenders/{tender.pk}/evaluation/")
+    assert response.status_code == 200
+    assert page_data(response)["lot"]["id"] == asphalt.pk
+    html = response.content.decode()
+    assert f'<a id="lot-link-{asphalt.pk}" href="?lot={asphalt.pk}" aria-current="page">' in html
+    assert f'<a id="lot-link-{signs.pk}" href="?lot={signs.pk}">' in html
+    # a lot named in the query string; a lot the tender does not have is no page
+    response = client.get(f"/tenders/{tender.pk}/evaluation/?lot={signs.pk}")
+    lot = page_data(response)["lot"]
+    assert (lot["id"], lot["title"], lot["status"]) == (signs.pk, "Road signs", "evaluation")
+    assert "Evaluation: Road repair on Kabanbay Batyr avenue — Road signs" in response.content.decode()
+    for bad in ("999999", "x", ""):
+        assert client.get(f"/tenders/{tender.pk}/evaluation/?lot={bad}").status_code == 404
+    # the buyer's tender page links each lot's evaluation
+    html = client.get(f"/buyer/tenders/{tender.pk}/").content.decode()
+    for lot in (asphalt, signs):
+        assert f'href="/tenders/{tender.pk}/evaluation/?lot={lot.pk}"' in html
+
+
+def test_a_single_lot_evaluation_page_has_no_switcher(officer, make_opened):
+    opened = make_opened({"Alpha": "900"})
+    response = client_for(officer).get(f"/tenders/{opened.tender.pk}/evaluation/?lot=999999")
+    assert response.status_code == 200
+    assert page_data(response)["lot"] is None and 'id="lot-switch"' not in response.content.decode()

@@ -157,3 +157,28 @@ def test_the_cpv_search_refuses_what_its_schema_refuses(query, api):
     response = api.get(f"/api/cpv/?{query}")
 
     assert response.status_code == 400
+
+
+_JS_STRING = r"'((?:[^'\\]|\\.)*)'"
+_JS_CALLS = re.compile(r"(?<![\w.])(?:_\(\s*" + _JS_STRING + r"|pgettext\(\s*" + _JS_STRING + r"\s*,\s*" + _JS_STRING
+                       + r"|ngettext\(\s*" + _JS_STRING + r"\s*,\s*" + _JS_STRING + r")")
+
+
+def test_every_string_the_scripts_translate_is_in_the_kazakh_and_russian_catalogues():
+    """A string wrapped in _() / pgettext() / ngettext() in a script but
+    missing from djangojs.po shows in English on a Kazakh or Russian page."""
+    from babel.messages.pofile import read_po
+
+    scripts = (LOCALE.parent / "frontend" / "static" / "frontend" / "js").rglob("*.js")
+    wanted = set()
+    for script in scripts:
+        for call in _JS_CALLS.finditer(script.read_text(encoding="utf-8")):
+            plain, context, in_context, one, _many = (re.sub(r"\\(.)", r"\1", g) if g is not None else None
+                                                      for g in call.groups())
+            wanted.add((None, plain) if plain is not None else (context, in_context) if context is not None
+                       else (None, one))
+    assert len(wanted) > 100
+    for lang in ("kk", "ru"):
+        catalog = read_po((LOCALE / lang / "LC_MESSAGES" / "djangojs.po").open("rb"))
+        missing = sorted((c or "", s) for c, s in wanted if catalog.get(s, context=c) is None)
+        assert missing == [], f"{lang}: {missing}"

@@ -46,6 +46,9 @@ export function money(amount, currency = 'KZT') {
 
 export const number = (value, digits = 0) =>
   new Intl.NumberFormat(numLang, { maximumFractionDigits: digits }).format(value);
+// A published figure with all its places (a score rounded to 4 places shows 4).
+export const decimal = (text, places) => (text === null || text === undefined ? '—'
+  : new Intl.NumberFormat(numLang, { minimumFractionDigits: places, maximumFractionDigits: places }).format(Number(text)));
 
 const dateTimeFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
 const dateTimeSecFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' });

@@ -18,9 +18,10 @@ export const STATUS = {
   cancelled: () => pgettext('tender status', 'cancelled'),
 };
 export const statusLabel = (s) => (STATUS[s] ? STATUS[s]() : s);
-const COMPLAINT_STATUS = {
+
+const COMPLAINT = {
   open: () => pgettext('complaint status', 'under review'),
   upheld: () => pgettext('complaint status', 'upheld'),
   dismissed: () => pgettext('complaint status', 'dismissed'),
 };
-export const complaintStatusLabel = (s) => (COMPLAINT_STATUS[s] ? COMPLAINT_STATUS[s]() : s);
+export const complaintStatus = (s) => (COMPLAINT[s] ? COMPLAINT[s]() : s);

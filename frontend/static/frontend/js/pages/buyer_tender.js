@@ -240,7 +240,8 @@ if (published && tender && tender.status !== 'draft') {
   // questions and answers
   async function loadQuestions() {
     const questions = await api(`${base}/questions/`);
-    fill($('#questions'), questions.length ? questions.map((q) => {
+    $('#no-questions').hidden = questions.length > 0;
+    fill($('#questions'), questions.map((q) => {
       if (q.answer !== null) return h('li', {}, h('p', {}, q.text), h('p', { class: 'answer' }, q.answer));
       const id = `answer-${q.id}`;
       const form = h('form', { class: 'form', novalidate: true },
@@ -256,7 +257,7 @@ if (published && tender && tender.status !== 'draft') {
         try { await api(`${base}/questions/${q.id}/answer/`, { method: 'POST', body: { answer } }); loadQuestions(); } catch (error) { showErrors(form, atField(error)); }
       });
       return h('li', { id: `question-${q.id}` }, h('p', {}, q.text), form);
-    }) : h('li', { class: 'muted' }, _('No questions yet.')));
+    }));
   }
 
   // the committee: name officers of the same buyer, see who has declared
@@ -303,6 +304,12 @@ if (published && tender && tender.status !== 'draft') {
         badge.textContent = statusLabel(event.status);
         tender.status = event.status;
         $('#amend-section').hidden = event.status !== 'active';
+        $('#evaluation-link').hidden = event.status === 'active';
+        $('#cancel-section').hidden = !['active', 'evaluation'].includes(event.status);
+      }
+      if (event.type === 'lot_status_changed') {
+        const badge = document.getElementById(`lot-status-${event.lot}`);
+        if (badge) { badge.className = `badge s-${event.lot_status}`; badge.textContent = statusLabel(event.lot_status); }
       }
       if (event.type === 'question_asked' || event.type === 'question_answered') loadQuestions().catch(() => {});
     },

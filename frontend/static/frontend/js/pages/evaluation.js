@@ -5,23 +5,31 @@
 // sees the ranking with each score's parts, the formula and a chart, awards
 // (a justification when the bid is not top-ranked, said before the server
 // does) and resolves complaints. What a reader sees is the API's decision.
-// `lot` is an optional parameter of every request, for multi-lot tenders.
+// On a multi-lot tender the page is one lot's (the server chose it from
+// ?lot=, see views.evaluation) and every request names it; the lot switcher
+// links the others. The tender's audit trail closes the page, read again as
+// each live event arrives.
 import { page } from '../common.js';
 import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, complaintStatusLabel, f_, statusLabel } from '../i18n.js';
-import { countdown, money, number, serverNow, timeEl } from '../format.js';
+import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
+import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
+import { auditTrail } from '../audit.js';
 
 const tender = page.tender;
-const lot = new URLSearchParams(location.search).get('lot');
+const lot = page.lot ? String(page.lot.id) : null;
 const base = `/api/tenders/${tender.id}`;
-const withLot = (path) => (lot ? `${path}${path.includes('?') ? '&' : '?'}lot=${encodeURIComponent(lot)}` : path);
+// the report is read with ?lot=; a qualification and an award name the lot in their body
+const reportUrl = lot ? `${base}/evaluation/?lot=${encodeURIComponent(lot)}` : `${base}/evaluation/`;
+const onLot = (body) => (lot ? { ...body, lot: Number(lot) } : body);
 const news = $('#news');
 const me = page.me;
 const owner = me.role === 'officer' && me.organisation && me.organisation.id === tender.buyer.id;
-let status = tender.status;
+// the status the evaluation is in: the lot's on a multi-lot tender, else the tender's
+let tenderStatus = tender.status;
+let status = page.lot ? page.lot.status : tender.status;
 let report = null;
 let standstillEnds = null;
 
@@ -32,7 +40,7 @@ const atField = (error) => (Object.keys(error.errors || {}).length || !error.fie
 // --- the committee and the declaration ----------------------------------------
 let committee = [];
 async function loadCommittee() {
-  try { committee = await api(withLot(`${base}/committee/`)); } catch { committee = []; return; }
+  try { committee = await api(`${base}/committee/`); } catch { committee = []; return; }
   $('#committee-section').hidden = false;
   const mine = committee.find((m) => m.id === me.id);
   $('#declare-section').hidden = !(mine && !mine.declared_at);
@@ -55,7 +63,7 @@ $('#declare').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = event.target;
   try {
-    await api(withLot(`${base}/conflict-declaration/`), { method: 'POST', body: { statement: form.elements.statement.value } });
+    await api(`${base}/conflict-declaration/`, { method: 'POST', body: { statement: form.elements.statement.value } });
     showErrors(form, null);
     news.textContent = _('Your declaration is recorded.');
     await loadCommittee();
@@ -64,14 +72,11 @@ $('#declare').addEventListener('submit', async (event) => {
 });
 
 // --- the report: ranking, parts, formula, chart; qualification and scores -----------
-// A form being filled in is not redrawn under the reader's hands: checked when
-// the fresh report arrives, since the reader may have started typing meanwhile.
-const typing = () => document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
-
-async function loadReport({ keepForms = false } = {}) {
+// `whenIdle` (a live refresh): a form being filled in is not redrawn under the
+// reader's hands; the fresh report waits until the focus leaves the fields.
+async function loadReport({ whenIdle = false } = {}) {
   try {
-    report = await api(withLot(`${base}/evaluation/`));
-    if (keepForms && typing()) { renderCommittee(); return; }
+    report = await api(reportUrl);
   } catch (error) {
     report = null;
     const closed = $('#closed');
@@ -80,11 +85,23 @@ async function loadReport({ keepForms = false } = {}) {
     return;
   }
   $('#closed').hidden = true;
-  status = report.status;
+  status = lot ? report.lot.status : report.status;
   $('#report-section').hidden = false;
+  renderCommittee();
+  if (whenIdle) renderWhenIdle(); else renderAll();
+}
+const typing = () => document.activeElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
+let idleTimer = null;
+function renderWhenIdle() {
+  clearTimeout(idleTimer);
+  if (typing()) idleTimer = setTimeout(renderWhenIdle, 500); else renderAll();
+}
+function renderAll() {
+  clearTimeout(idleTimer);
   renderReport();
   renderCommittee();
   renderAward();
+  renderLotCancel();
 }
 
 const ranked = () => report.ranking.map((id) => report.bids.find((b) => b.bid === id)).filter(Boolean);
@@ -102,7 +119,10 @@ function renderReport() {
     h('figcaption', {}, _('Total score of each qualified bid'))) : null);
   const canQualify = owner && status === 'evaluation';
   const canScore = declared() && status === 'evaluation' && report.award_method === 'best_value';
+  const places = report.rounding.places;
   const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+  const kept = typed($('#bids'));
+  const focused = $('#bids').contains(document.activeElement) ? document.activeElement.id : null;
   fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
       ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
@@ -114,11 +134,32 @@ function renderReport() {
       h('td', { class: 'qualification' }, b.qualification
         ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '')
         : _('not decided')),
-      h('td', { class: 'num' }, b.price_score ?? '—'),
-      ...criteria.map((c) => h('td', { class: 'num' }, (b.quality && b.quality[String(c.id)]) ?? '—')),
-      h('td', { class: 'num total' }, b.total ?? '—')))))),
+      h('td', { class: 'num' }, decimal(b.price_score, places)),
+      ...criteria.map((c) => h('td', { class: 'num' }, decimal(b.quality && b.quality[String(c.id)], places))),
+      h('td', { class: 'num total' }, decimal(b.total, places))))))),
   canQualify ? sorted.map(qualifyForm) : null,
   canScore ? qualifiedBids().map(scoreForm) : null);
+  restore($('#bids'), kept);
+  if (focused && document.getElementById(focused)) document.getElementById(focused).focus({ preventScroll: true });
+}
+// The form as it is in the page now (a redraw may have replaced the one that was sent).
+const current = (form) => document.getElementById(form.id) || form;
+const savedNotes = {}; // bid -> the last "Saved." of the reader's scores, kept across redraws
+
+// What the reader has typed or ticked in the bids' forms and not sent yet
+// survives a redraw (a live event from another member redraws them).
+function typed(root) {
+  return [...root.querySelectorAll('form input, form textarea')].filter((el) => (el.type === 'radio'
+    ? el.checked !== el.defaultChecked : el.value !== el.defaultValue))
+    .map((el) => ({ form: el.form.id, name: el.name, value: el.value, checked: el.checked }));
+}
+function restore(root, kept) {
+  for (const k of kept) {
+    const form = root.querySelector(`#${k.form}`);
+    const el = form && [...form.elements].find((e) => e.name === k.name && (e.type !== 'radio' || e.value === k.value));
+    if (!el) continue;
+    if (el.type === 'radio') el.checked = k.checked; else el.value = k.value;
+  }
 }
 
 function qualifyForm(b) {
@@ -138,10 +179,10 @@ function qualifyForm(b) {
     const reason = form.elements.reason.value.trim();
     if (!choice || !reason) { showErrors(form, fieldProblem('reason', _('Choose qualified or disqualified and give the public reason.'))); return; }
     try {
-      await api(withLot(`${base}/bids/${b.bid}/qualification/`), { method: 'POST', body: { qualified: choice === 'yes', reason } });
+      await api(`${base}/bids/${b.bid}/qualification/`, { method: 'POST', body: onLot({ qualified: choice === 'yes', reason }) });
       news.textContent = _('The decision is recorded.');
       loadReport();
-    } catch (error) { showErrors(form, atField(error)); }
+    } catch (error) { showErrors(current(form), atField(error)); }
   });
   return form;
 }
@@ -157,7 +198,7 @@ function scoreForm(b) {
           h('input', { id, name: String(c.id), inputmode: 'decimal', value: mine(c.id) ?? '', 'aria-describedby': `${id}-error` }),
           h('p', { class: 'field-error', id: `${id}-error` }));
       })),
-    h('p', { class: 'saved', role: 'status' }));
+    h('p', { class: 'saved', role: 'status' }, savedNotes[b.bid] || ''));
   // each score is saved as soon as it is entered (a later one replaces it)
   form.addEventListener('change', async (event) => {
     const input = event.target;
@@ -169,13 +210,13 @@ function scoreForm(b) {
       return;
     }
     try {
-      await api(withLot(`${base}/bids/${b.bid}/scores/`), { method: 'POST', body: { [input.name]: value } });
-      showErrors(form, null);
-      form.querySelector('.saved').textContent = _('Saved.');
-      const fresh = await api(withLot(`${base}/evaluation/`));
-      report = fresh;
+      await api(`${base}/bids/${b.bid}/scores/`, { method: 'POST', body: { [input.name]: value } });
+      savedNotes[b.bid] = _('Saved.');
+      showErrors(current(form), null);
+      current(form).querySelector('.saved').textContent = savedNotes[b.bid];
+      report = await api(reportUrl);
       renderCommittee();
-    } catch (error) { showErrors(form, atField(error)); }
+    } catch (error) { showErrors(current(form), atField(error)); }
   });
   return form;
 }
@@ -192,6 +233,7 @@ function renderAward() {
     h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at), ' ', h('span', { id: 'standstill' }))) : null);
   const form = $('#award-form');
   form.hidden = !(owner && status === 'evaluation' && ranked().length);
+  $('#award-wait').hidden = !(owner && status === 'evaluation' && !award && !ranked().length);
   if (form.hidden) return;
   fill(form.elements.bid, ranked().map((b) => h('option', { value: b.bid }, f_(_('%(rank)s. %(supplier)s — %(total)s'),
     { rank: b.rank, supplier: b.supplier.name, total: b.total }))));
@@ -217,7 +259,7 @@ $('#award-form').addEventListener('submit', async (event) => {
     return;
   }
   try {
-    await api(withLot(`${base}/award/`), { method: 'POST', body: { bid, justification } });
+    await api(`${base}/award/`, { method: 'POST', body: onLot({ bid, justification }) });
     showErrors(form, null);
     news.textContent = _('The award is published; the standstill period has started.');
     loadReport();
@@ -231,14 +273,37 @@ function tick() {
 }
 setInterval(tick, 1000);
 
+// --- one lot cancelled (a multi-lot tender's officer; the other lots go on) ------
+const lotCancel = $('#lot-cancel');
+function renderLotCancel() {
+  if (lotCancel) $('#lot-cancel-section').hidden = !(owner && ['evaluation', 'awarded'].includes(status));
+}
+if (lotCancel) {
+  lotCancel.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = lotCancel.elements.reason.value.trim();
+    if (!reason) { showErrors(lotCancel, fieldProblem('reason', _('Give the public reason.'))); return; }
+    if (!$('#lc-sure').checked) { showErrors(lotCancel, { errors: {}, message: _('Tick the box to confirm.') }); return; }
+    try {
+      await api(`${base}/lots/${lot}/cancel/`, { method: 'POST', body: { reason } });
+      showErrors(lotCancel, null);
+      news.textContent = _('The lot is cancelled.');
+      lotStatus(lot, 'cancelled');
+      loadReport();
+      loadComplaints();
+    } catch (error) { showErrors(lotCancel, atField(error)); }
+  });
+}
+
 // --- complaints ---------------------------------------------------------------
 async function loadComplaints() {
   let complaints;
-  try { complaints = await api(withLot(`${base}/complaints/`)); } catch { return; }
+  try { complaints = await api(`${base}/complaints/`); } catch { return; }
+  complaints = complaints.filter((c) => !lot || String(c.lot) === lot);
   if (!complaints.length) return;
   $('#complaints-section').hidden = false;
   fill($('#complaints'), complaints.map((c) => {
-    const item = h('li', { id: `complaint-${c.id}` }, h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatusLabel(c.status)),
+    const item = h('li', { id: `complaint-${c.id}` }, h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatus(c.status)),
       h('p', {}, c.text), c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null);
     if (owner && c.status === 'open') {
       const id = `r-${c.id}`;
@@ -255,7 +320,7 @@ async function loadComplaints() {
         if (!resolution) { showErrors(form, fieldProblem('resolution', _('Write the decision.'))); return; }
         const upheld = event.submitter && event.submitter.name === 'uphold';
         try {
-          await api(withLot(`${base}/complaints/${c.id}/resolve/`), { method: 'POST', body: { upheld, resolution } });
+          await api(`${base}/complaints/${c.id}/resolve/`, { method: 'POST', body: { upheld, resolution } });
           loadComplaints();
           loadReport();
         } catch (error) { showErrors(form, atField(error)); }
@@ -267,18 +332,35 @@ async function loadComplaints() {
 }
 
 let refreshTimer = null;
+const audit = auditTrail(tender.id, { lots: Object.fromEntries((page.lots || []).map((l) => [l.id, l.title])) });
+function lotStatus(id, next) {
+  const badge = document.getElementById(`lot-status-${id}`);
+  if (!badge) return;
+  badge.className = `badge s-${next}`;
+  badge.textContent = statusLabel(next);
+}
 // --- live: status changes on the tender's public socket; the committee's
 // declarations and scores on its own channel (the server lets only the
-// buyer's officers and the committee join it; 4403 for anyone else)
+// buyer's officers and the committee join it; 4403 for anyone else). Every
+// event is also a new entry of the audit trail.
 connect(`/ws/tenders/${tender.id}/`, {
   onMessage(event) {
-    if (event.type === 'qualification' || event.type === 'complaint_filed') { refreshSoon(); loadComplaints(); }
-    if (!event.status || event.status === status) return;
-    status = event.status;
+    if (event.type !== 'snapshot') audit.refreshSoon();
+    const ours = !lot || event.lot === undefined || String(event.lot) === lot;
+    if (event.type === 'lot_status_changed') {
+      lotStatus(event.lot, event.lot_status);
+      if (ours) { loadCommittee().then(() => loadReport({ whenIdle: true })); loadComplaints(); }
+    }
+    if (ours && (event.type === 'qualification' || event.type === 'complaint_filed' || event.type === 'complaint_resolved')) {
+      refreshSoon();
+      loadComplaints();
+    }
+    if (!event.status || event.status === tenderStatus) return;
+    tenderStatus = event.status;
     const badge = $('#status');
-    badge.className = `badge s-${status}`;
-    badge.textContent = statusLabel(status);
-    loadCommittee().then(loadReport);
+    badge.className = `badge s-${tenderStatus}`;
+    badge.textContent = statusLabel(tenderStatus);
+    loadCommittee().then(() => loadReport({ whenIdle: true }));
     loadComplaints();
   },
 });
@@ -287,12 +369,16 @@ function refreshSoon() {
   refreshTimer = setTimeout(async () => {
     await loadCommittee();
     const mine = committee.find((m) => m.id === me.id);
-    if ((!mine || mine.declared_at || owner) && !typing()) await loadReport({ keepForms: true });
-    else renderCommittee();
+    if (!mine || mine.declared_at || owner) await loadReport({ whenIdle: true });
   }, 200);
 }
 if (me.role === 'officer') {
-  connect(`/ws/tenders/${tender.id}/committee/`, { onMessage: refreshSoon, onOpen: refreshSoon });
+  // on a reconnection, what was missed meanwhile is read again
+  let opened = false;
+  connect(`/ws/tenders/${tender.id}/committee/`, {
+    onMessage() { refreshSoon(); audit.refreshSoon(); },
+    onOpen() { if (opened) { refreshSoon(); audit.refreshSoon(); } opened = true; },
+  });
 }
 
 loadCommittee().then(() => {

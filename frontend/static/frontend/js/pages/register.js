@@ -143,6 +143,7 @@ cpvName.addEventListener('input', () => {
 
 // Live: counts and statuses change in place; a published tender reloads the page of rows.
 function note(text) {
+  $('#live-section').hidden = false; // shown once it has something to say
   feed.prepend(h('li', {}, timeEl(new Date().toISOString(), true), ' ', text));
   while (feed.children.length > 20) feed.lastChild.remove();
 }

@@ -6,17 +6,23 @@ import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
-import { _, complaintStatusLabel, f_, ngettext, statusLabel } from '../i18n.js';
-import { countdown, money, number, serverNow, timeEl } from '../format.js';
+import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
+import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
-import { canonical, sha256Hex } from '../canonical.js';
+import { auditTrail } from '../audit.js';
 
 const tender = page.tender;
 const base = `/api/tenders/${tender.id}`;
 const news = $('#stage-news');
+const audit = auditTrail(tender.id, { lots: Object.fromEntries((tender.lots || []).map((l) => [l.id, l.title])) });
 let status = tender.status;
 let deadline = Date.parse(tender.submission_deadline);
 let standstillEnds = null;
+// A multi-lot tender is evaluated, awarded and complained about lot by lot:
+// each lot's evaluation is its own page (linked from the list of lots).
+const lots = tender.lots && tender.lots.length > 1 ? tender.lots : [];
+const lotStatus = Object.fromEntries(lots.map((l) => [l.id, l.status]));
+const lotTitle = Object.fromEntries(lots.map((l) => [l.id, l.title]));
 
 function setStatus(next) {
   status = next;
@@ -50,12 +56,17 @@ async function loadQuestions() {
   const list = $('#questions');
   try {
     const questions = await api(`${base}/questions/`);
-    fill(list, questions.length ? questions.map((q) => h('li', {},
+    $('#no-questions').hidden = questions.length > 0;
+    fill(list, questions.map((q) => h('li', {},
       h('p', {}, h('strong', {}, _('Question')), ' ', timeEl(q.asked_at), h('br'), q.text),
       q.answer ? h('div', { class: 'answer' }, h('strong', {}, _('Answer')), ' ', timeEl(q.answered_at), h('br'), q.answer)
-        : h('p', { class: 'muted' }, _('Not answered yet.')))) : h('li', { class: 'muted' }, _('No questions yet.')));
+        : h('p', { class: 'muted' }, _('Not answered yet.')))));
   } catch (error) {
-    fill(list, h('li', { class: 'error' }, error.message));
+    fill(list);
+    const none = $('#no-questions');
+    none.hidden = false;
+    none.className = 'error';
+    none.textContent = error.message;
   }
 }
 
@@ -119,6 +130,7 @@ async function loadOpening() {
 
 // --- evaluation, award, complaints -------------------------------------------
 async function loadEvaluation() {
+  if (lots.length) return; // each lot's report is on its evaluation page
   let report;
   try {
     report = await api(`${base}/evaluation/`);
@@ -146,82 +158,42 @@ async function loadEvaluation() {
         h('td', {}, b.supplier.name),
         h('td', { class: 'num' }, money(b.amount, b.currency)),
         h('td', {}, b.qualification ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '') : '—'),
-        h('td', { class: 'num' }, b.price_score ?? '—'),
-        h('td', { class: 'num' }, b.total ?? '—'))))));
+        h('td', { class: 'num' }, decimal(b.price_score, report.rounding.places)),
+        h('td', { class: 'num' }, decimal(b.total, report.rounding.places)))))));
   tick();
 }
 
 async function loadComplaints() {
   let complaints = [];
   try { complaints = await api(`${base}/complaints/`); } catch { return; }
-  const canFile = status === 'awarded' && page.me.role === 'supplier';
+  const awardedLots = lots.filter((l) => lotStatus[l.id] === 'awarded');
+  const canFile = page.me.role === 'supplier' && (lots.length ? awardedLots.length > 0 : status === 'awarded');
   if (!complaints.length && !canFile) return;
   $('#complaints-section').hidden = false;
   const list = complaints.length ? h('ol', {}, complaints.map((c) => h('li', {},
-    h('p', {}, h('strong', {}, c.supplier.name), ' ', timeEl(c.filed_at), ' — ', complaintStatusLabel(c.status)), h('p', {}, c.text),
+    h('p', {}, h('strong', {}, c.supplier.name), lotTitle[c.lot] ? ` (${lotTitle[c.lot]})` : '', ' ', timeEl(c.filed_at), ' — ',
+      complaintStatus(c.status)), h('p', {}, c.text),
     c.resolution ? h('p', { class: 'answer' }, _('Resolution'), ': ', c.resolution) : null))) : h('p', { class: 'muted' }, _('No complaints.'));
   let form = null;
   if (canFile) {
     const text = h('textarea', { id: 'complaint-text', name: 'text', rows: 5, maxlength: 20000, 'aria-describedby': 'complaint-text-error' });
     const error = h('p', { class: 'field-error', id: 'complaint-text-error', role: 'alert' });
-    form = h('form', { class: 'form', novalidate: true }, h('label', { for: 'complaint-text' }, _('File a complaint about the award')),
+    const lot = lots.length ? h('select', { id: 'complaint-lot', name: 'lot' },
+      awardedLots.map((l) => h('option', { value: l.id }, l.title))) : null;
+    form = h('form', { class: 'form', novalidate: true },
+      lot ? h('div', { class: 'field' }, h('label', { for: 'complaint-lot' }, _('The lot whose award you complain about')), lot) : null,
+      h('label', { for: 'complaint-text' }, _('File a complaint about the award')),
       text, error, h('p', {}, h('button', { type: 'submit' }, _('File the complaint'))));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        await api(`${base}/complaints/`, { method: 'POST', body: { text: text.value } });
+        await api(`${base}/complaints/`, { method: 'POST', body: lot ? { text: text.value, lot: Number(lot.value) } : { text: text.value } });
         loadComplaints();
       } catch (e) { error.textContent = e.message; }
     });
   }
   fill($('#complaints'), list, form);
 }
-
-// --- audit -----------------------------------------------------------------
-let audit = null;
-async function loadAudit() {
-  try {
-    audit = await api(`${base}/audit/`);
-    fill($('#audit'), h('table', { class: 'plain' },
-      h('thead', {}, h('tr', {}, [_('#'), _('Time'), _('Event'), _('Role'), _('Hash')].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, audit.entries.map((e) => h('tr', { id: `audit-${e.seq}` },
-        h('td', {}, e.seq), h('td', {}, timeEl(e.at, true)), h('td', {}, e.event), h('td', {}, e.role),
-        h('td', {}, h('code', { class: 'hash' }, e.hash.slice(0, 16) + '…')))))));
-  } catch (error) {
-    fill($('#audit'), h('p', { class: 'error' }, error.message));
-  }
-}
-
-// Recompute every entry's hash from its fields and the previous hash: the
-// chain is intact only if each stored hash is the recomputed one.
-async function verifyAudit() {
-  const result = $('#audit-result');
-  result.className = '';
-  result.textContent = _('Checking…');
-  await loadAudit();
-  if (!audit) return;
-  let prev = '0'.repeat(64);
-  for (const e of audit.entries) {
-    const payload = { tender: audit.tender, seq: e.seq, at: e.at, actor: e.actor, role: e.role, event: e.event, data: e.data, prev };
-    const hash = await sha256Hex(canonical(payload));
-    if (e.prev_hash !== prev || hash !== e.hash) {
-      result.className = 'error';
-      result.textContent = f_(_('The chain is broken at entry %(seq)s: its hash does not match its content.'), { seq: e.seq });
-      const row = document.getElementById(`audit-${e.seq}`);
-      if (row) row.classList.add('error');
-      return;
-    }
-    prev = hash;
-  }
-  if (audit.entries.length && prev !== audit.head) {
-    result.className = 'error';
-    result.textContent = _('The chain does not end at the head the tender records: entries are missing.');
-    return;
-  }
-  result.className = 'ok';
-  result.textContent = f_(ngettext('All %(n)s entry verified: the chain is intact.', 'All %(n)s entries verified: the chain is intact.', audit.entries.length), { n: audit.entries.length });
-}
-$('#verify-audit').addEventListener('click', verifyAudit);
 
 // --- live ------------------------------------------------------------------
 function stageLoads() {
@@ -231,6 +203,7 @@ function stageLoads() {
 
 connect(`/ws/tenders/${tender.id}/`, {
   onMessage(event) {
+    if (event.type !== 'snapshot') audit.refreshSoon();
     if (event.bid_count !== undefined) $('#bid-count').textContent = String(event.bid_count);
     if (event.type === 'snapshot') {
       if (event.status !== status) { setStatus(event.status); stageLoads(); }
@@ -252,6 +225,11 @@ connect(`/ws/tenders/${tender.id}/`, {
         fill(el, timeEl(event.submission_deadline).textContent);
       }
       if (event.type === 'tender_amended') news.textContent = _('The tender was amended: reload the page to see the changes.');
+    } else if (event.type === 'lot_status_changed') {
+      lotStatus[event.lot] = event.lot_status;
+      const badge = document.getElementById(`lot-status-${event.lot}`);
+      if (badge) { badge.className = `badge s-${event.lot_status}`; badge.textContent = statusLabel(event.lot_status); }
+      loadComplaints();
     } else if (event.type === 'question_asked' || event.type === 'question_answered') {
       loadQuestions();
     } else if (event.type === 'awarded' || event.type === 'complaint_filed' || event.type === 'complaint_resolved') {
@@ -264,5 +242,4 @@ connect(`/ws/tenders/${tender.id}/`, {
 
 loadQuestions();
 askForm();
-loadAudit();
 stageLoads();
