@@ -111,3 +111,11 @@ def test_a_single_lot_evaluation_page_has_no_switcher(officer, make_opened):
     response = client_for(officer).get(f"/tenders/{opened.tender.pk}/evaluation/?lot=999999")
     assert response.status_code == 200
     assert page_data(response)["lot"] is None and 'id="lot-switch"' not in response.content.decode()
+
+
+def test_every_page_s_menu_leads_an_officer_to_the_workspace_and_no_one_else(officer, supplier):
+    workspace = re.compile(r'<nav aria-label="[^"]*">.*<a href="/buyer/">Your tenders</a>.*</nav>', re.S)
+    assert workspace.search(client_for(officer).get("/").content.decode())
+    assert workspace.search(client_for(officer).get("/stats/").content.decode())
+    assert not workspace.search(client_for(supplier).get("/").content.decode())
+    assert not workspace.search(client_for(None).get("/").content.decode())
