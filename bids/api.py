@@ -1,7 +1,7 @@
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,7 @@ from core.isotime import iso
 from tenders.selectors import tender_visible_to
 
 from . import receipts, selectors, services
-from .serializers import BidIn, BidOut, OpeningOut, PublicKeyOut, ReceiptOut, VerifyIn, VerifyOut, bid_data
+from .serializers import BidIn, BidOut, OpeningOut, OwnBidOut, PublicKeyOut, ReceiptOut, VerifyIn, VerifyOut
 
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                description="A retry with the same key returns the same receipt")
@@ -31,7 +31,7 @@ def _key(request) -> str | None:
 
 
 def _receipt_response(receipt: services.Receipt, replayed: bool = False) -> Response:
-    response = Response(receipt.as_dict(), status=status.HTTP_201_CREATED)
+    response = Response(ReceiptOut(receipt).data, status=status.HTTP_201_CREATED)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -49,9 +49,8 @@ class BidListView(APIView):
     def get(self, request, tender_id: int):
         tender = tender_visible_to(request.user, tender_id)
         bids = selectors.bids_visible_to(request.user, tender)
-        if tender.opened_at is None:
-            return Response([bid_data(b, versions=selectors.own_versions(b)) for b in bids])
-        return Response([bid_data(b) for b in bids])
+        # Before the opening the bids are the caller's own, with their receipts.
+        return Response(BidOut(bids, many=True, context={"versions": tender.opened_at is None}).data)
 
     @extend_schema(request={"application/json": BidIn, "multipart/form-data": BidIn},
                    responses={201: ReceiptOut}, parameters=[IDEMPOTENCY], tags=["bids"],
@@ -74,7 +73,7 @@ class BidDetailView(APIView):
     def get(self, request, tender_id: int, bid_id: int):
         tender = tender_visible_to(request.user, tender_id)
         bid = selectors.bid_visible_to(request.user, tender, bid_id)
-        return Response(bid_data(bid, versions=selectors.own_versions(bid) if bid.opened_at is None else None))
+        return Response(BidOut(bid, context={"versions": bid.opened_at is None}).data)
 
     @extend_schema(request={"application/json": BidIn, "multipart/form-data": BidIn},
                    responses={201: ReceiptOut}, parameters=[IDEMPOTENCY], tags=["bids"],
@@ -92,7 +91,7 @@ class WithdrawView(APIView):
     @extend_schema(request=None, responses={200: BidOut}, tags=["bids"], summary="Withdraw (before the deadline)")
     def post(self, request, tender_id: int, bid_id: int):
         bid = services.withdraw_bid(tender_id, bid_id, by=request.user)
-        return Response(bid_data(bid, versions=selectors.own_versions(bid)))
+        return Response(BidOut(bid, context={"versions": True}).data)
 
 
 class ConfirmView(APIView):
@@ -102,7 +101,7 @@ class ConfirmView(APIView):
                    summary="Confirm a bid after an amendment changed the terms")
     def post(self, request, tender_id: int, bid_id: int):
         receipt = services.confirm_bid(tender_id, bid_id, by=request.user)
-        return Response(receipt.as_dict())
+        return Response(ReceiptOut(receipt).data)
 
 
 class BidDocumentView(APIView):
@@ -124,10 +123,7 @@ class OpeningView(APIView):
         if tender.opened_at is None:
             raise WrongState("The bids have not been opened yet.", code="not_opened",
                              submission_deadline=iso(tender.submission_deadline))
-        return Response({"tender": tender.pk, "opened_at": iso(tender.opened_at),
-                         "bids": services.opening_record(tender),
-                         "set_aside": services.set_aside_record(tender),
-                         "lots": services.lot_opening_record(tender)})
+        return Response(OpeningOut(services.opening(tender)).data)
 
 
 class VerifyReceiptView(APIView):
@@ -154,20 +150,10 @@ class PublicKeyView(APIView):
                          "message": "canonical JSON of {bid, received_at, sha256, tender}"})
 
 
-class OwnBidOut(BidOut):
-    tender = serializers.DictField(help_text="{id, title, status, submission_deadline}")
-
-
 class OwnBidsView(APIView):
     permission_classes = [IsSupplier]
 
     @extend_schema(responses={200: OwnBidOut(many=True)}, tags=["bids"],
                    summary="The caller's organisation's bids on every tender, with their receipts")
     def get(self, request):
-        rows = []
-        for bid in selectors.own_bids(request.user)[:200]:
-            data = bid_data(bid, versions=list(bid.versions.all()))
-            data["tender"] = {"id": bid.tender_id, "title": bid.tender.title, "status": bid.tender.status,
-                              "submission_deadline": receipts.iso(bid.tender.submission_deadline)}
-            rows.append(data)
-        return Response(rows)
+        return Response(OwnBidOut(selectors.own_bids(request.user)[:200], many=True, context={"versions": True}).data)
