@@ -31,7 +31,8 @@ def _key(request) -> str | None:
 
 
 def _receipt_response(receipt: services.Receipt, replayed: bool = False) -> Response:
-    response = Response(ReceiptOut(receipt).data, status=status.HTTP_201_CREATED)
+    # dump(): the bid's hot path (bench/bids.py); making a serializer costs more than the body
+    response = Response(ReceiptOut.dump(receipt), status=status.HTTP_201_CREATED)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -101,7 +102,7 @@ class ConfirmView(APIView):
                    summary="Confirm a bid after an amendment changed the terms")
     def post(self, request, tender_id: int, bid_id: int):
         receipt = services.confirm_bid(tender_id, bid_id, by=request.user)
-        return Response(ReceiptOut(receipt).data)
+        return Response(ReceiptOut.dump(receipt))
 
 
 class BidDocumentView(APIView):

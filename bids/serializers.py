@@ -97,9 +97,7 @@ class BidIn(serializers.Serializer):
         return value
 
 
-# From a services.Receipt; context={"with_content": False} for the live
-# receipt: no socket carries a price before opening.
-class ReceiptOut(Shape):
+class ReceiptOut(Shape):  # from a services.Receipt
     tender = serializers.IntegerField()
     bid = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -113,7 +111,15 @@ class ReceiptOut(Shape):
         "The canonical JSON that was sealed and hashed (absent when an idempotent retry is replayed)"))
 
     def omitted(self, receipt):
-        return () if receipt.content and self.context.get("with_content", True) else ("content",)
+        return () if receipt.content else ("content",)
+
+
+class LiveReceiptOut(ReceiptOut):
+    """The receipt the bidder's own sockets get: no socket carries a price
+    before opening, so never the content."""
+
+    def omitted(self, receipt):
+        return ("content",)
 
 
 class VersionOut(Shape):

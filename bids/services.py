@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 from datetime import datetime
 from decimal import Decimal
@@ -38,7 +39,7 @@ from tenders.services import DeadlinePassed, check_upload, lock_tender, transiti
 from . import content as bid_content
 from . import receipts, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, Offer, SealedDocument
-from .serializers import LotOpeningOut, OpeningBidOut, ReceiptOut, SetAsideOut
+from .serializers import LiveReceiptOut, LotOpeningOut, OpeningBidOut, SetAsideOut
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Receipt:
                    content=content.decode() if content is not None else "",
                    key_id=signer.key_id if signer is not None else "")
 
-    @property
+    @cached_property
     def signer(self) -> sealing.PlatformKey:
         ring = sealing.keyring()
         return (ring.get(self.key_id) if self.key_id else None) or ring.current
@@ -73,11 +74,6 @@ class Receipt:
     @property
     def signer_public_key(self) -> str:
         return bytes(self.signer.verify_key).hex()
-
-    def as_dict(self, *, with_content: bool = True) -> dict:
-        """The body (``ReceiptOut``); ``with_content=False`` for the live
-        receipt: no socket carries a price before opening."""
-        return ReceiptOut.dump(self, context={"with_content": with_content})
 
 
 @dataclass(frozen=True)
@@ -343,7 +339,7 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: 
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
                       received_at=iso(now), signature=signature, content=prepared.canonical.decode(),
                       key_id=sealing.current_key_id())
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=LiveReceiptOut.dump(receipt))
     return receipt
 
 
