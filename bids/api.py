@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSupplier
-from core import throttling
+from core import sealing, throttling
 from core.errors import WrongState
 from core.isotime import iso
 from tenders.selectors import tender_visible_to
@@ -138,17 +138,13 @@ class VerifyReceiptView(APIView):
                               received_at=data.validated_data["received_at"],
                               signature=data.validated_data["signature"].lower(),
                               key_id=data.validated_data.get("key_id"))
-        return Response({"valid": key is not None, "key_id": key.key_id if key is not None else None,
-                         "public_key": bytes(key.verify_key).hex() if key is not None else receipts.public_key_hex()})
+        return Response(VerifyOut.dump(key))
 
 
 class PublicKeyView(APIView):
     @extend_schema(responses={200: PublicKeyOut}, tags=["receipts"], summary="The platform's receipt-signing key")
     def get(self, request):
-        keys = receipts.public_keys()
-        return Response({"algorithm": "Ed25519", "key_id": keys[0]["key_id"], "public_key": keys[0]["public_key"],
-                         "keys": keys,
-                         "message": "canonical JSON of {bid, received_at, sha256, tender}"})
+        return Response(PublicKeyOut.dump(sealing.keyring()))
 
 
 class OwnBidsView(APIView):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core import sealing
 from core.fields import IsoDateTime
 from core.shapes import Money, Shape
 from tenders.models import MAX_LOTS
@@ -253,22 +254,48 @@ class VerifyIn(serializers.Serializer):
         "The receipt's `key_id`; without it every key of the platform's keyring is tried"))
 
 
-class VerifyOut(serializers.Serializer):
-    valid = serializers.BooleanField()
-    key_id = serializers.CharField(allow_null=True, help_text="The key that signed it (null when not valid)")
-    public_key = serializers.CharField(help_text="That key's public key (the current one when not valid)")
+class HexKey(serializers.CharField):
+    """An Ed25519 verify key, in hex."""
+
+    def to_representation(self, verify_key):
+        return bytes(verify_key).hex()
 
 
-class KeyOut(serializers.Serializer):
+class VerifyOut(Shape):  # from the sealing.PlatformKey that signed the receipt, or None
+    valid = serializers.SerializerMethodField()
+    key_id = serializers.SerializerMethodField(help_text="The key that signed it (null when not valid)")
+    public_key = serializers.SerializerMethodField(
+        help_text="That key's public key (the current one when not valid)")
+
+    def get_valid(self, key) -> bool:
+        return key is not None
+
+    def get_key_id(self, key) -> str | None:
+        return None if key is None else key.key_id
+
+    def get_public_key(self, key) -> str:
+        return bytes((key or sealing.keyring().current).verify_key).hex()
+
+
+class KeyOut(Shape):  # from a sealing.PlatformKey
     key_id = serializers.CharField()
-    public_key = serializers.CharField(help_text="Ed25519 public key (hex)")
-    current = serializers.BooleanField(help_text="Signs new receipts; the others verify older ones")
+    public_key = HexKey(source="verify_key", help_text="Ed25519 public key (hex)")
+    current = serializers.SerializerMethodField(help_text="Signs new receipts; the others verify older ones")
+
+    def get_current(self, key) -> bool:
+        return key is sealing.keyring().current
 
 
-class PublicKeyOut(serializers.Serializer):
-    algorithm = serializers.CharField()
-    key_id = serializers.CharField(help_text="The current key's id")
-    public_key = serializers.CharField(help_text="The current platform Ed25519 public key (hex)")
+class PublicKeyOut(Shape):  # from the sealing.KeyRing
+    algorithm = serializers.SerializerMethodField()
+    key_id = serializers.CharField(source="current.key_id", help_text="The current key's id")
+    public_key = HexKey(source="current.verify_key", help_text="The current platform Ed25519 public key (hex)")
     keys = KeyOut(many=True, help_text="Every key that verifies receipts (current first, then retired keys)")
-    message = serializers.CharField(help_text="What a receipt's signature is over")
+    message = serializers.SerializerMethodField(help_text="What a receipt's signature is over")
+
+    def get_algorithm(self, ring) -> str:
+        return "Ed25519"
+
+    def get_message(self, ring) -> str:
+        return "canonical JSON of {bid, received_at, sha256, tender}"
 
