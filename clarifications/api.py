@@ -21,7 +21,7 @@ class QuestionListView(APIView):
                    summary="Questions and answers (the asker is never shown)")
     def get(self, request, tender_id: int):
         tender = tender_visible_to(request.user, tender_id)
-        return Response(QuestionOut(selectors.questions_for(request.user, tender), many=True,
+        return Response(QuestionOut(selectors.questions_for(tender), many=True,
                                     context={"reader_org_id": selectors.reader_org_id(request.user)}).data)
 
     @extend_schema(request=QuestionIn, responses={201: QuestionOut}, tags=["clarifications"],

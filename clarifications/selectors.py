@@ -13,6 +13,6 @@ def reader_org_id(user) -> int | None:
     return user.organisation_id if getattr(user, "is_supplier", False) else None
 
 
-def questions_for(user, tender) -> QuerySet[Question]:
+def questions_for(tender) -> QuerySet[Question]:
     return (Question.objects.filter(tender=tender).order_by("asked_at", "id")
             .only("id", "text", "asked_at", "answer", "answered_at", "asked_by_organisation_id"))
