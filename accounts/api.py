@@ -14,7 +14,7 @@ from core.errors import Invalid
 
 from . import selectors, services
 from .permissions import IsOfficer
-from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut, me_data
+from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut
 
 
 def _authenticate(request) -> "object":
@@ -40,8 +40,8 @@ class RegisterView(APIView):
         data = RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.register_supplier(**data.validated_data)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({**me_data(user), "token": token.key}, status=status.HTTP_201_CREATED)
+        Token.objects.get_or_create(user=user)  # sets user.auth_token, which RegisterOut reads
+        return Response(RegisterOut(user).data, status=status.HTTP_201_CREATED)
 
 
 class TokenView(APIView):
@@ -56,7 +56,7 @@ class TokenView(APIView):
         # A password exchanged for a token is a login, as a session login is:
         # last_login is recorded, and django-axes clears the failed attempts.
         user_logged_in.send(sender=type(user), request=request, user=user)
-        return Response({"token": token.key})
+        return Response(TokenOut(token).data)
 
 
 @method_decorator(csrf_protect, name="post")
@@ -71,7 +71,7 @@ class LoginView(APIView):
     def post(self, request):
         user = _authenticate(request)
         login(request, user)
-        return Response(me_data(user))
+        return Response(MeOut(user).data)
 
 
 class LogoutView(APIView):
@@ -85,7 +85,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: MeOut}, tags=["auth"], summary="Who am I (also sets the CSRF cookie)")
     def get(self, request):
-        return Response(me_data(request.user))
+        return Response(MeOut(request.user).data)
 
 
 class ColleagueOut(serializers.Serializer):

@@ -1,4 +1,8 @@
+from types import SimpleNamespace
+
 from rest_framework import serializers
+
+from core.shapes import Shape
 
 
 class RegisterIn(serializers.Serializer):
@@ -14,38 +18,36 @@ class CredentialsIn(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
-class OrganisationOut(serializers.Serializer):
+class OrganisationOut(Shape):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     name = serializers.CharField()
     tax_id = serializers.CharField()
 
 
-class MeOut(serializers.Serializer):
+# Who an anonymous caller is.
+PUBLIC = SimpleNamespace(id=None, username=None, is_authenticated=False, role="public", organisation=None)
+
+
+class MeOut(Shape):  # from a User, or AnonymousUser
     id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
-    authenticated = serializers.BooleanField()
+    authenticated = serializers.BooleanField(source="is_authenticated")
     role = serializers.CharField(help_text="public | supplier | officer | staff | user")
     organisation = OrganisationOut(allow_null=True)
 
+    def render(self, user) -> dict:
+        return super().render(user if user.is_authenticated else PUBLIC)
 
-class TokenOut(serializers.Serializer):
-    token = serializers.CharField()
+
+class TokenOut(Shape):  # from rest_framework.authtoken's Token
+    token = serializers.CharField(source="key")
 
 
-class RegisterOut(MeOut):
-    token = serializers.CharField()
+class RegisterOut(MeOut):  # the new user, with its API token
+    token = serializers.CharField(source="auth_token.key")
 
 
 def me_data(user) -> dict:
-    if not user.is_authenticated:
-        return {"id": None, "username": None, "authenticated": False, "role": "public", "organisation": None}
-    org = user.organisation
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "authenticated": True,
-        "role": user.role,
-        "organisation": None if org is None else
-        {"id": org.pk, "kind": org.kind, "name": org.name, "tax_id": org.tax_id},
-    }
+    """``MeOut`` as a plain dict (the pages' first paint)."""
+    return MeOut.dump(user)

@@ -125,6 +125,37 @@ def bench_database(name: str):
         log(f"(dropped database {name})")
 
 
+def postgres_url_set(example: str) -> bool:
+    """For the in-process benchmarks: DATABASE_URL names a PostgreSQL database
+    (or the command says how to set it)."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return True
+    print(f"Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/{example}",
+          file=sys.stderr)
+    return False
+
+
+@contextmanager
+def scratch_copy(suffix: str, *, keepdb: bool = False):
+    """Django set up on a throw-away database named after DATABASE_URL's with
+    ``_<suffix>``, created and migrated by Django's test-database utilities
+    and dropped at the end, also after an error (unless ``keepdb``)."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_{suffix}"
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keepdb)
+        teardown_test_environment()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

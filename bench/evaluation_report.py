@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import common  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("PROCUREMENT_PLATFORM_KEY", "YmVuY2gtb25seS1wbGF0Zm9ybS1rZXktMzItYnl0ZXMhIQ==")
@@ -98,24 +99,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keepdb", action="store_true", help="keep the _bench database afterwards")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/h_eval",
-              file=sys.stderr)
+    if not common.postgres_url_set("h_eval"):
         return 2
+    with common.scratch_copy("bench", keepdb=args.keepdb) as connection:
+        from django.test.utils import CaptureQueriesContext
 
-    import django
+        from evaluation import selectors
 
-    django.setup()
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
-
-    from evaluation import selectors
-
-    settings_dict = connection.settings_dict
-    settings_dict.setdefault("TEST", {})["NAME"] = f"{settings_dict['NAME']}_bench"
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
         started = time.perf_counter()
         tender = build(bids=args.bids, evaluators=args.evaluators, criteria=args.criteria)
         small = build(bids=1, evaluators=args.evaluators, criteria=args.criteria, prefix="small",
@@ -145,9 +135,6 @@ def main() -> int:
         ok = best < TARGET_SECONDS and len(queries) == len(small_queries)
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=args.keepdb)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

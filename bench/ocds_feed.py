@@ -38,6 +38,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import common  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("PROCUREMENT_PLATFORM_KEY", "YmVuY2gtb25seS1wbGF0Zm9ybS1rZXktMzItYnl0ZXMhIQ==")
@@ -107,26 +108,13 @@ def main() -> int:
     parser.add_argument("--tenders", type=int, default=10_000)
     parser.add_argument("--keepdb", action="store_true", help="keep the _ocdsbench database afterwards")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("Set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/wt_opendata",
-              file=sys.stderr)
+    if not common.postgres_url_set("wt_opendata"):
         return 2
+    with common.scratch_copy("ocdsbench", keepdb=args.keepdb) as connection:
+        from bench.seed import seed_register
+        from opendata import ocds
+        from opendata.models import Release
 
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from bench.seed import seed_register
-    from opendata import ocds
-    from opendata.models import Release
-
-    settings_dict = connection.settings_dict
-    settings_dict.setdefault("TEST", {})["NAME"] = f"{settings_dict['NAME']}_ocdsbench"
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
         started = time.perf_counter()
         seed_register(args.tenders)
         seeded = time.perf_counter() - started
@@ -153,9 +141,6 @@ def main() -> int:
             assert written == lines == args.tenders, (written, lines)
             print(f"  {lines} packages (one per tender), {path.stat().st_size / 1e6:.1f} MB gzipped")
         return 0
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=args.keepdb)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

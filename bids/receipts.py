@@ -81,13 +81,6 @@ def public_key_hex() -> str:
     return bytes(sealing.signing_key().verify_key).hex()
 
 
-def public_keys() -> list[dict]:
-    """Every key of the ring that verifies receipts, the current one first."""
-    ring = sealing.keyring()
-    return [{"key_id": k.key_id, "public_key": bytes(k.verify_key).hex(), "current": k is ring.current}
-            for k in ring.keys]
-
-
 def signer(*, tender_id: int, bid_id: int, sha256: str, received_at: str, signature: str,
            key_id: str | None = None) -> sealing.PlatformKey | None:
     """The key of the ring whose signature this is (only ``key_id`` when it is

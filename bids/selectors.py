@@ -34,10 +34,6 @@ def bid_visible_to(user, tender, bid_id: int) -> Bid:
     return bid
 
 
-def own_versions(bid: Bid) -> QuerySet[BidVersion]:
-    return bid.versions.order_by("number")
-
-
 def bid_document(user, tender, bid_id: int, position: int) -> tuple[dict, bytes]:
     """An opened bid's document: its metadata and its decrypted bytes. Before
     the opening the bidder itself gets 403 ``sealed`` (the server cannot

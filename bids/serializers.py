@@ -2,11 +2,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.isotime import iso
-
+from core import sealing
+from core.fields import IsoDateTime
+from core.shapes import Money, Shape
 from tenders.models import MAX_LOTS
 
-from . import content, receipts
+from . import content
 
 
 class AnswersField(serializers.JSONField):
@@ -97,80 +98,150 @@ class BidIn(serializers.Serializer):
         return value
 
 
-class ReceiptOut(serializers.Serializer):
+class ReceiptOut(Shape):  # from a services.Receipt
     tender = serializers.IntegerField()
     bid = serializers.IntegerField()
     version = serializers.IntegerField()
     sha256 = serializers.CharField(help_text="SHA-256 of `content`")
     received_at = serializers.CharField(help_text="Server receive time, ISO 8601 UTC")
     signature = serializers.CharField(help_text="Ed25519 signature (hex) over the receipt message")
-    key_id = serializers.CharField(help_text="Id of the platform key that signed it (see `/api/receipts/public-key/`)")
-    public_key = serializers.CharField(help_text="That key's Ed25519 public key (hex)")
+    key_id = serializers.CharField(source="signer.key_id", help_text=(
+        "Id of the platform key that signed it (see `/api/receipts/public-key/`)"))
+    public_key = serializers.CharField(source="signer_public_key", help_text="That key's Ed25519 public key (hex)")
     content = serializers.CharField(required=False, help_text=(
         "The canonical JSON that was sealed and hashed (absent when an idempotent retry is replayed)"))
 
+    def omitted(self, receipt):
+        return () if receipt.content else ("content",)
 
-class VersionOut(serializers.Serializer):
+
+class LiveReceiptOut(ReceiptOut):
+    """The receipt the bidder's own sockets get: no socket carries a price
+    before opening, so never the content."""
+
+    def omitted(self, receipt):
+        return ("content",)
+
+
+class VersionOut(Shape):
     number = serializers.IntegerField()
     sha256 = serializers.CharField()
-    received_at = serializers.CharField()
+    received_at = IsoDateTime()
     signature = serializers.CharField()
 
 
-class SupplierOut(serializers.Serializer):
+class SupplierOut(Shape):
     id = serializers.IntegerField()
     name = serializers.CharField()
     tax_id = serializers.CharField()
 
 
-class OfferOut(serializers.Serializer):
-    lot = serializers.IntegerField()
-    amount = serializers.CharField()
+class OfferOut(Shape):
+    lot = serializers.IntegerField(source="lot_id")
+    amount = Money()
 
 
-class BidOut(serializers.Serializer):
+class BidDocumentsField(serializers.ListField):
+    """An opened bid's documents, each with its download URL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.DictField(), **kwargs)
+
+    def to_representation(self, bid):
+        return [{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
+                for i, d in enumerate(bid.documents or [])]
+
+
+# A sealed bid's body has none of these.
+OPENED_ONLY = ("amount", "lots", "currency", "answers", "nonce", "documents")
+
+
+# From a Bid (select supplier and current; prefetch offers once opened);
+# context={"versions": True} adds its receipts (the bidder's own).
+class BidOut(Shape):
     id = serializers.IntegerField()
     status = serializers.CharField()
-    sealed = serializers.BooleanField()
+    sealed = serializers.SerializerMethodField()
     needs_confirmation = serializers.BooleanField()
     supplier = SupplierOut()
-    received_at = serializers.CharField()
-    sha256 = serializers.CharField()
-    versions = VersionOut(many=True, required=False, help_text="Own bid before opening: every receipt")
-    amount = serializers.CharField(required=False, help_text="After opening only: the total of its offers")
-    lots = OfferOut(many=True, required=False, help_text="After opening only: the offer for each lot bid on")
+    received_at = IsoDateTime(source="current.received_at")
+    sha256 = serializers.CharField(source="current.sha256")
+    amount = Money(required=False, help_text="After opening only: the total of its offers")
+    lots = OfferOut(many=True, required=False, source="offers",
+                    help_text="After opening only: the offer for each lot bid on")
     currency = serializers.CharField(required=False)
     answers = serializers.DictField(required=False)
-    documents = serializers.ListField(child=serializers.DictField(), required=False)
     nonce = serializers.CharField(required=False, help_text="After opening: the canonical content's nonce")
+    documents = BidDocumentsField(source="*", required=False)
+    versions = VersionOut(many=True, required=False, help_text="Own bid: every receipt")
+
+    def omitted(self, bid):
+        omit = () if bid.opened_at is not None else OPENED_ONLY
+        return omit if self.context.get("versions") else (*omit, "versions")
+
+    def get_sealed(self, bid) -> bool:
+        return bid.opened_at is None
 
 
-class SetAsideOut(serializers.Serializer):
-    bid = serializers.IntegerField()
+
+class OwnBidTenderOut(Shape):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    submission_deadline = IsoDateTime()
+
+
+class OwnBidOut(BidOut):  # select tender too
+    tender = OwnBidTenderOut()
+
+
+# An opened bid in the opening record, also the opening's audit entry and
+# socket event (so its bytes are in the audit chain): from a Bid with supplier
+# and current selected and its offers as ``opened_offers``.
+class OpeningBidOut(Shape):
+    bid = serializers.IntegerField(source="pk")
     supplier = SupplierOut()
-    received_at = serializers.CharField()
-    sha256 = serializers.CharField()
-    version = serializers.IntegerField()
-    reason = serializers.ChoiceField(choices=["unreadable", "hash_mismatch", "content_invalid"], help_text=(
+    amount = Money()
+    currency = serializers.CharField()
+    lots = OfferOut(many=True, source="opened_offers")
+    received_at = IsoDateTime(source="current.received_at")
+    sha256 = serializers.CharField(source="current.sha256")
+    nonce = serializers.CharField()
+    version = serializers.IntegerField(source="current.number")
+
+
+class SetAsideOut(Shape):
+    bid = serializers.IntegerField(source="pk")
+    supplier = SupplierOut()
+    received_at = IsoDateTime(source="current.received_at")
+    sha256 = serializers.CharField(source="current.sha256")
+    version = serializers.IntegerField(source="current.number")
+    reason = serializers.ChoiceField(source="set_aside", choices=[
+        "unreadable", "hash_mismatch", "content_invalid"], help_text=(
         "Why the bid was not opened: its sealed box does not open with the tender's key (`unreadable`), "
         "its content does not match its receipt's hash (`hash_mismatch`), or it is not valid bid content "
         "(`content_invalid`)"))
 
 
-class LotOpeningOut(serializers.Serializer):
+class LotOfferOut(Shape):  # from an Offer
+    bid = serializers.IntegerField(source="bid_id")
+    amount = Money()
+
+
+class LotOpeningOut(Shape):  # from a services.OpenedLot
     lot = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.CharField(help_text="`evaluation`, or `unsuccessful` with fewer than min_bids offers")
-    offers = serializers.ListField(child=serializers.DictField(), help_text='[{"bid", "amount"}] by bid')
+    offers = LotOfferOut(many=True, help_text="By bid, in opening order")
 
 
-class OpeningOut(serializers.Serializer):
+class OpeningOut(Shape):  # from a services.Opening
     tender = serializers.IntegerField()
-    opened_at = serializers.CharField()
-    bids = serializers.ListField(child=serializers.DictField())
-    lots = LotOpeningOut(many=True, help_text="Each lot's offers, as opened")
+    opened_at = IsoDateTime()
+    bids = OpeningBidOut(many=True)
     set_aside = SetAsideOut(many=True, help_text=(
         "Bids that could not be opened: the tender opens without them (each bidder can check its hash)"))
+    lots = LotOpeningOut(many=True, help_text="Each lot's offers, as opened")
 
 
 class VerifyIn(serializers.Serializer):
@@ -183,44 +254,48 @@ class VerifyIn(serializers.Serializer):
         "The receipt's `key_id`; without it every key of the platform's keyring is tried"))
 
 
-class VerifyOut(serializers.Serializer):
-    valid = serializers.BooleanField()
-    key_id = serializers.CharField(allow_null=True, help_text="The key that signed it (null when not valid)")
-    public_key = serializers.CharField(help_text="That key's public key (the current one when not valid)")
+class HexKey(serializers.CharField):
+    """An Ed25519 verify key, in hex."""
+
+    def to_representation(self, verify_key):
+        return bytes(verify_key).hex()
 
 
-class KeyOut(serializers.Serializer):
+class VerifyOut(Shape):  # from the sealing.PlatformKey that signed the receipt, or None
+    valid = serializers.SerializerMethodField()
+    key_id = serializers.SerializerMethodField(help_text="The key that signed it (null when not valid)")
+    public_key = serializers.SerializerMethodField(
+        help_text="That key's public key (the current one when not valid)")
+
+    def get_valid(self, key) -> bool:
+        return key is not None
+
+    def get_key_id(self, key) -> str | None:
+        return None if key is None else key.key_id
+
+    def get_public_key(self, key) -> str:
+        return bytes((key or sealing.keyring().current).verify_key).hex()
+
+
+class KeyOut(Shape):  # from a sealing.PlatformKey
     key_id = serializers.CharField()
-    public_key = serializers.CharField(help_text="Ed25519 public key (hex)")
-    current = serializers.BooleanField(help_text="Signs new receipts; the others verify older ones")
+    public_key = HexKey(source="verify_key", help_text="Ed25519 public key (hex)")
+    current = serializers.SerializerMethodField(help_text="Signs new receipts; the others verify older ones")
+
+    def get_current(self, key) -> bool:
+        return key is sealing.keyring().current
 
 
-class PublicKeyOut(serializers.Serializer):
-    algorithm = serializers.CharField()
-    key_id = serializers.CharField(help_text="The current key's id")
-    public_key = serializers.CharField(help_text="The current platform Ed25519 public key (hex)")
+class PublicKeyOut(Shape):  # from the sealing.KeyRing
+    algorithm = serializers.SerializerMethodField()
+    key_id = serializers.CharField(source="current.key_id", help_text="The current key's id")
+    public_key = HexKey(source="current.verify_key", help_text="The current platform Ed25519 public key (hex)")
     keys = KeyOut(many=True, help_text="Every key that verifies receipts (current first, then retired keys)")
-    message = serializers.CharField(help_text="What a receipt's signature is over")
+    message = serializers.SerializerMethodField(help_text="What a receipt's signature is over")
 
+    def get_algorithm(self, ring) -> str:
+        return "Ed25519"
 
-def offers_of(bid) -> list[dict]:
-    """An opened bid's offers by lot (prefetch ``offers``)."""
-    return [{"lot": o.lot_id, "amount": f"{o.amount:.2f}"} for o in bid.offers.all()]
+    def get_message(self, ring) -> str:
+        return "canonical JSON of {bid, received_at, sha256, tender}"
 
-
-def bid_data(bid, *, versions=None) -> dict:
-    supplier = bid.supplier
-    data = {
-        "id": bid.pk, "status": bid.status, "sealed": bid.opened_at is None,
-        "needs_confirmation": bid.needs_confirmation,
-        "supplier": {"id": supplier.pk, "name": supplier.name, "tax_id": supplier.tax_id},
-        "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
-    }
-    if bid.opened_at is not None:
-        data.update(amount=f"{bid.amount:.2f}", lots=offers_of(bid), currency=bid.currency, answers=bid.answers, nonce=bid.nonce,
-                    documents=[{**d, "url": f"/api/tenders/{bid.tender_id}/bids/{bid.pk}/documents/{i}/"}
-                               for i, d in enumerate(bid.documents or [])])
-    if versions is not None:
-        data["versions"] = [{"number": v.number, "sha256": v.sha256, "received_at": iso(v.received_at),
-                             "signature": v.signature} for v in versions]
-    return data

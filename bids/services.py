@@ -14,13 +14,15 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,6 +39,7 @@ from tenders.services import DeadlinePassed, check_upload, lock_tender, transiti
 from . import content as bid_content
 from . import receipts, selectors
 from .models import Bid, BidVersion, IdempotencyRecord, Offer, SealedDocument
+from .serializers import LiveReceiptOut, LotOpeningOut, OpeningBidOut, SetAsideOut
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +66,14 @@ class Receipt:
                    content=content.decode() if content is not None else "",
                    key_id=signer.key_id if signer is not None else "")
 
-    def signing_key(self) -> sealing.PlatformKey:
+    @cached_property
+    def signer(self) -> sealing.PlatformKey:
         ring = sealing.keyring()
         return (ring.get(self.key_id) if self.key_id else None) or ring.current
 
-    def as_dict(self, *, with_content: bool = True) -> dict:
-        """``with_content=False`` for the live receipt: no socket carries a price before opening."""
-        key = self.signing_key()
-        data = {"tender": self.tender, "bid": self.bid, "version": self.version, "sha256": self.sha256,
-                "received_at": self.received_at, "signature": self.signature,
-                "key_id": key.key_id, "public_key": bytes(key.verify_key).hex()}
-        if self.content and with_content:
-            data["content"] = self.content
-        return data
+    @property
+    def signer_public_key(self) -> str:
+        return bytes(self.signer.verify_key).hex()
 
 
 @dataclass(frozen=True)
@@ -341,7 +339,7 @@ def _seal(tender: Tender, bid: Bid, *, number: int, event: str, delta: int, by: 
     receipt = Receipt(tender=tender.pk, bid=bid.pk, version=number, sha256=prepared.sha256,
                       received_at=iso(now), signature=signature, content=prepared.canonical.decode(),
                       key_id=sealing.current_key_id())
-    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=receipt.as_dict(with_content=False))
+    live.emit(tender, "receipt", now=now, org_id=by.organisation_id, receipt=LiveReceiptOut.dump(receipt))
     return receipt
 
 
@@ -467,33 +465,44 @@ def confirm_bid(tender_id: int, bid_id: int, *, by: User, now: datetime | None =
 
 # --- opening -----------------------------------------------------------------
 
+class OpenedLot(NamedTuple):
+    """A lot at the opening (``LotOpeningOut``): its offers in opening order."""
+    lot: int
+    title: str
+    status: str
+    offers: list[Offer]
+
+
+class Opening(NamedTuple):
+    """The published opening record (``OpeningOut``)."""
+    tender: int
+    opened_at: datetime
+    bids: list[Bid]
+    set_aside: list[Bid]
+    lots: list[OpenedLot]
+
+
+def opened_in_order(tender: Tender) -> list[Bid]:
+    """The opened bids as the opening record lists them, each with its
+    ``opened_offers`` (as at the opening)."""
+    return list(selectors.opened_bids(tender).select_related("supplier", "current")
+                .prefetch_related(Prefetch("offers", to_attr="opened_offers"))
+                .order_by("current__received_at", "pk"))
+
+
+def set_aside_in_order(tender: Tender) -> list[Bid]:
+    return list(Bid.objects.filter(tender=tender, opened_at__isnull=True).exclude(set_aside="")
+                .select_related("supplier", "current").order_by("current__received_at", "pk"))
+
+
+def opening(tender: Tender) -> Opening:
+    return Opening(tender=tender.pk, opened_at=tender.opened_at, bids=opened_in_order(tender),
+                   set_aside=set_aside_in_order(tender), lots=lot_openings(tender))
+
+
 def opening_record(tender: Tender) -> list[dict]:
-    rows = (selectors.opened_bids(tender).select_related("supplier", "current").prefetch_related("offers")
-            .order_by("current__received_at", "pk"))
-    return [opening_row(bid) for bid in rows]
-
-
-def set_aside_record(tender: Tender) -> list[dict]:
-    rows = (Bid.objects.filter(tender=tender, opened_at__isnull=True).exclude(set_aside="")
-            .select_related("supplier", "current").order_by("current__received_at", "pk"))
-    return [set_aside_row(bid) for bid in rows]
-
-
-def _supplier(bid: Bid) -> dict:
-    return {"id": bid.supplier_id, "name": bid.supplier.name, "tax_id": bid.supplier.tax_id}
-
-
-def opening_row(bid: Bid) -> dict:
-    """One opened bid in the opening record (``bid.opened_offers`` at the
-    opening, else its ``offers`` rows, prefetched)."""
-    offers = getattr(bid, "opened_offers", None)
-    if offers is None:
-        offers = [(o.lot_id, o.amount) for o in bid.offers.all()]
-    return {"bid": bid.pk, "supplier": _supplier(bid),
-            "amount": f"{bid.amount:.2f}", "currency": bid.currency,
-            "lots": [{"lot": lot, "amount": f"{amount:.2f}"} for lot, amount in offers],
-            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
-            "nonce": bid.nonce, "version": bid.current.number}
+    """The opened bids' rows, as the opening published them."""
+    return OpeningBidOut.dump_many(opened_in_order(tender))
 
 
 OPENING_JOB = "open_tender"
@@ -550,14 +559,13 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     if set_aside:
         Bid.objects.bulk_update(set_aside, ["set_aside"])
     _write_opened(opened, now)
-    Offer.objects.bulk_create([Offer(tender_id=tender.pk, bid_id=bid.pk, lot_id=lot, amount=amount)
-                               for bid in opened for lot, amount in bid.opened_offers], batch_size=2000)
+    Offer.objects.bulk_create([offer for bid in opened for offer in bid.opened_offers], batch_size=2000)
     tender.opened_at = now
     tender.save(update_fields=["opened_at", "updated_at"])
     opened.sort(key=lambda b: (b.current.received_at, b.pk))
-    record = [opening_row(bid) for bid in opened]
-    set_aside_record = [set_aside_row(bid) for bid in set_aside]
-    lot_record = _open_lots(tender, lots, opened)
+    record = OpeningBidOut.dump_many(opened)
+    set_aside_record = SetAsideOut.dump_many(set_aside)
+    lot_record = LotOpeningOut.dump_many(_open_lots(tender, lots, opened))
     audit.append(tender, "bids_opened", role="system", now=now,
                  data={"bids": record, "not_opened_unconfirmed": unconfirmed, "set_aside": set_aside_record,
                        "lots": lot_record})
@@ -575,26 +583,26 @@ def open_tender(tender_id: int, *, now: datetime | None = None) -> bool:
     return True
 
 
-def _open_lots(tender: Tender, lots: list[Lot], opened: list[Bid]) -> list[dict]:
+def _open_lots(tender: Tender, lots: list[Lot], opened: list[Bid]) -> list[OpenedLot]:
     """Every lot at once: ``min_bids`` applies per lot; a lot with fewer
     offers is unsuccessful, the others go to evaluation. Each lot's entry
     of the opening record lists its offers (opened bids in opening order)."""
-    offers: dict[int, list[dict]] = {lot.pk: [] for lot in lots}
+    offers: dict[int, list[Offer]] = {lot.pk: [] for lot in lots}
     for bid in opened:
-        for lot, amount in bid.opened_offers:
-            offers[lot].append({"bid": bid.pk, "amount": f"{amount:.2f}"})
+        for offer in bid.opened_offers:
+            offers[offer.lot_id].append(offer)
     record, by_status = [], {LotStatus.EVALUATION: [], LotStatus.UNSUCCESSFUL: []}
     for lot in lots:
         status = LotStatus.EVALUATION if len(offers[lot.pk]) >= tender.min_bids else LotStatus.UNSUCCESSFUL
         by_status[status].append(lot.pk)
-        record.append({"lot": lot.pk, "title": lot.title, "status": status, "offers": offers[lot.pk]})
+        record.append(OpenedLot(lot=lot.pk, title=lot.title, status=status, offers=offers[lot.pk]))
     for status, ids in by_status.items():
         if ids:
             Lot.objects.filter(pk__in=ids).update(status=status)
     return record
 
 
-def lot_opening_record(tender: Tender) -> list[dict]:
+def lot_openings(tender: Tender) -> list[OpenedLot]:
     """The opening record's lots, as published (from the opening's audit entry's
     data being the same rows: rebuilt here from the offers)."""
     lots = list(Lot.objects.filter(tender=tender).order_by("position", "pk"))
@@ -607,8 +615,7 @@ def lot_opening_record(tender: Tender) -> list[dict]:
     for lot in lots:
         rows_ = sorted(offers[lot.pk], key=lambda o: order.get(o.bid_id, 0))
         status = LotStatus.UNSUCCESSFUL if len(rows_) < tender.min_bids else LotStatus.EVALUATION
-        record.append({"lot": lot.pk, "title": lot.title, "status": status,
-                       "offers": [{"bid": o.bid_id, "amount": f"{o.amount:.2f}"} for o in rows_]})
+        record.append(OpenedLot(lot=lot.pk, title=lot.title, status=status, offers=rows_))
     return record
 
 
@@ -670,7 +677,7 @@ def _valid_opened(content) -> bool:
 
 
 def _fill_opened(bid: Bid, content: dict, now: datetime, *, lot_ids: set[int], only_lot: int | None) -> None:
-    """The opened fields, and ``bid.opened_offers`` ``[(lot, amount)]``: a
+    """The opened fields, and ``bid.opened_offers`` (``Offer`` rows to insert): a
     flat amount is an offer for the only lot; offers on lots the tender does
     not have set the bid aside. ``amount`` is the total of the offers."""
     if "lots" in content:
@@ -684,19 +691,14 @@ def _fill_opened(bid: Bid, content: dict, now: datetime, *, lot_ids: set[int], o
     total = sum((amount for _, amount in offers), Decimal(0))
     if bid_content.amount_problem(total):
         raise SetAside("content_invalid")
-    bid.opened_offers = offers
+    bid.opened_offers = [Offer(tender_id=bid.tender_id, bid_id=bid.pk, lot_id=lot, amount=amount)
+                         for lot, amount in offers]
     bid.amount = total
     bid.currency = content["currency"]
     bid.answers = content["answers"]
     bid.documents = content["documents"]
     bid.nonce = content.get("nonce", "")
     bid.opened_at = now
-
-
-def set_aside_row(bid: Bid) -> dict:
-    return {"bid": bid.pk, "supplier": _supplier(bid),
-            "received_at": iso(bid.current.received_at), "sha256": bid.current.sha256,
-            "version": bid.current.number, "reason": bid.set_aside}
 
 
 def _write_opened(bids: list[Bid], now: datetime) -> None:

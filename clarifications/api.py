@@ -8,7 +8,7 @@ from core import throttling
 from tenders.selectors import tender_visible_to
 
 from . import selectors, services
-from .serializers import AnswerIn, QuestionIn, QuestionOut, question_data
+from .serializers import AnswerIn, QuestionIn, QuestionOut
 
 
 class QuestionListView(APIView):
@@ -21,7 +21,8 @@ class QuestionListView(APIView):
                    summary="Questions and answers (the asker is never shown)")
     def get(self, request, tender_id: int):
         tender = tender_visible_to(request.user, tender_id)
-        return Response(selectors.questions_for(request.user, tender))
+        return Response(QuestionOut(selectors.questions_for(tender), many=True,
+                                    context={"reader_org_id": selectors.reader_org_id(request.user)}).data)
 
     @extend_schema(request=QuestionIn, responses={201: QuestionOut}, tags=["clarifications"],
                    summary="Ask a question (supplier, until the clarification deadline; 409 clarification_closed)")
@@ -29,7 +30,7 @@ class QuestionListView(APIView):
         data = QuestionIn(data=request.data)
         data.is_valid(raise_exception=True)
         question = services.ask_question(tender_id, by=request.user, text=data.validated_data["text"])
-        return Response(question_data(question, reader_org_id=request.user.organisation_id),
+        return Response(QuestionOut(question, context={"reader_org_id": request.user.organisation_id}).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -43,4 +44,4 @@ class AnswerView(APIView):
         data.is_valid(raise_exception=True)
         question = services.answer_question(tender_id, question_id, by=request.user,
                                             answer=data.validated_data["answer"])
-        return Response(question_data(question))
+        return Response(QuestionOut(question).data)

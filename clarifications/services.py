@@ -20,7 +20,7 @@ from tenders.models import Status
 from tenders.services import lock_own_tender, lock_tender
 
 from .models import Question
-from .serializers import question_data
+from .serializers import QuestionOut
 
 
 class ClarificationClosed(WrongState):
@@ -47,7 +47,7 @@ def ask_question(tender_id: int, *, by: User, text: str, now: datetime | None = 
                                        text=text, asked_at=now)
     audit.append(tender, "question_asked", by=by, hidden=True, now=now,
                  data={"question": question.pk, "text": text})
-    live.emit(tender, "question_asked", now=now, question=question_data(question))
+    live.emit(tender, "question_asked", now=now, question=QuestionOut.dump(question))
     return question
 
 
@@ -74,6 +74,6 @@ def answer_question(tender_id: int, question_id: int, *, by: User, answer: str,
     question.answered_by = by
     question.save(update_fields=["answer", "answered_at", "answered_by"])
     audit.append(tender, "question_answered", by=by, now=now, data={"question": question.pk, "answer": answer})
-    live.emit(tender, "question_answered", now=now, question=question_data(question))
+    live.emit(tender, "question_answered", now=now, question=QuestionOut.dump(question))
     notifications.question_answered(tender, question, now=now)
     return question

@@ -24,7 +24,7 @@ class CommitteeView(APIView):
                    summary="The evaluation committee (owner and members; public once awarded)")
     def get(self, request, tender_id: int):
         tender = selectors.committee_visible_to(request.user, tender_id)
-        return Response(selectors.committee(tender))
+        return Response(EvaluatorOut(selectors.members(tender), many=True).data)
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsOfficer()]
@@ -35,7 +35,7 @@ class CommitteeView(APIView):
         data = CommitteeIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.add_evaluators(tender_id, by=request.user, user_ids=data.validated_data["evaluators"])
-        return Response(selectors.committee(tender_id))
+        return Response(EvaluatorOut(selectors.members(tender_id), many=True).data)
 
 
 class ConflictDeclarationView(APIView):

@@ -9,23 +9,22 @@ It contains only opened bids: nothing sealed can appear in it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.db.models import Q
 from datetime import datetime
 from decimal import Decimal
 
 from bids.models import Offer
-from bids.selectors import opened_bids
 from core import sealing
 from core.errors import Forbidden, Invalid, NotFound, WrongState
-from core.isotime import iso
 from tenders.models import Criterion, Lot, LotStatus, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
 from . import scoring
 from .models import Award, Complaint, ConflictDeclaration, Evaluator, Qualification, Score
-from .serializers import AwardOut
+from .serializers import ReportOut
 
 AWARD_FIELDS = ("id", "tender_id", "lot_id", "bid_id", "awarded_at", "justification", "top_ranked", "status",
                 "standstill_ends_at", "cancelled_at")
@@ -145,15 +144,19 @@ class CriterionRow:
     weight: int
 
 
+class Supplier(NamedTuple):
+    id: int
+    name: str
+    tax_id: str
+
+
 @dataclass(frozen=True)
 class EvaluatedBid:
     """An opened bid as the evaluation stands: its qualification, every
     evaluator's points (criterion id -> evaluator id -> points) and, for a
     qualified bid, its computed scores and rank (``result``)."""
     bid: int
-    supplier_id: int
-    supplier_name: str
-    tax_id: str
+    supplier: Supplier
     amount: Decimal
     currency: str
     received_at: datetime
@@ -168,6 +171,24 @@ class EvaluatedBid:
     def rank(self) -> int | None:
         return None if self.result is None else self.result.rank
 
+    @property
+    def qualification(self) -> EvaluatedBid | None:
+        """The bid itself once its qualification is decided (its ``qualified``,
+        ``reason``, ``decided_at``), else None."""
+        return None if self.qualified is None else self
+
+    @property
+    def price_score(self) -> Decimal | None:
+        return None if self.result is None else self.result.price_score
+
+    @property
+    def quality(self) -> dict[int, Decimal] | None:
+        return None if self.result is None else self.result.quality
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.result is None else self.result.total
+
 
 @dataclass(frozen=True)
 class EvaluationState:
@@ -180,6 +201,16 @@ class EvaluationState:
     bids: list[EvaluatedBid]
     awards: list[Award]
     public: bool
+    commitment_salt: str | None = None  # set by report() once public
+
+    @property
+    def rounding(self) -> dict:
+        return {"places": scoring.PLACES, "mode": scoring.ROUNDING, "rule": scoring.RULE}
+
+    @property
+    def award(self) -> Award | None:
+        """The lot's active award."""
+        return next((a for a in self.awards if a.status == Award.Status.ACTIVE), None)
 
     @property
     def ranking(self) -> list[int]:
@@ -214,15 +245,6 @@ def members(tender: Tender | int) -> list[Member]:
             for uid, first, last, username, added_at in rows]
 
 
-def _member_row(member: Member) -> dict:
-    return {"id": member.id, "name": member.name, "added_at": iso(member.added_at),
-            "declared_at": iso(member.declared_at), "statement": member.statement}
-
-
-def committee(tender: Tender | int) -> list[dict]:
-    return [_member_row(m) for m in members(tender)]
-
-
 def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
     """The evaluation of one lot as it stands: every qualification decision
     on its offers, every evaluator's points per bid per criterion, the
@@ -255,7 +277,7 @@ def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
     ]
     results = {r.bid: r for r in scoring.rank(award_method=tender.award_method, price_weight=tender.price_weight,
                                               criteria=[c.id for c in criteria], candidates=candidates)}
-    bids = [EvaluatedBid(bid=bid_id, supplier_id=supplier_id, supplier_name=name, tax_id=tax_id, amount=amount,
+    bids = [EvaluatedBid(bid=bid_id, supplier=Supplier(supplier_id, name, tax_id), amount=amount,
                          currency=currency, received_at=received_at, sha256=sha256, qualified=qualified,
                          reason=reason, decided_at=decided_at,
                          points={cid: dict(by) for cid, by in points.get(bid_id, {}).items()},
@@ -267,51 +289,14 @@ def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
                                                             or lot.status in LOT_CONCLUDED))
 
 
-def _bid_row(bid: EvaluatedBid) -> dict:
-    result = bid.result
-    return {
-        "bid": bid.bid,
-        "supplier": {"id": bid.supplier_id, "name": bid.supplier_name, "tax_id": bid.tax_id},
-        "amount": f"{bid.amount:.2f}", "currency": bid.currency, "received_at": iso(bid.received_at),
-        "sha256": bid.sha256,
-        "qualification": None if bid.qualified is None else {
-            "qualified": bid.qualified, "reason": bid.reason, "decided_at": iso(bid.decided_at)},
-        # criterion id -> evaluator id -> points
-        "scores": {str(cid): {str(uid): f"{v:.2f}" for uid, v in sorted(by_evaluator.items())}
-                   for cid, by_evaluator in sorted(bid.points.items())},
-        "price_score": None if result is None else str(result.price_score),
-        "quality": None if result is None else {str(cid): str(v) for cid, v in result.quality.items()},
-        "total": None if result is None else str(result.total),
-        "rank": bid.rank,
-    }
-
-
-def format_report(state: EvaluationState) -> dict:
-    """The report's JSON (``EvaluationReportOut``): formatting only."""
-    tender = state.tender
-    return {
-        "tender": tender.pk,
-        "status": tender.status,
-        "lot": {"id": state.lot.pk, "title": state.lot.title, "status": state.lot.status},
-        "award_method": tender.award_method,
-        "price_weight": tender.price_weight,
-        "currency": tender.currency,
-        "opened_at": iso(tender.opened_at),
-        "rounding": {"places": scoring.PLACES, "mode": scoring.ROUNDING, "rule": scoring.RULE},
-        "criteria": [{"id": c.id, "name": c.name, "weight": c.weight} for c in state.criteria],
-        "committee": [_member_row(m) for m in state.committee],
-        "bids": [_bid_row(b) for b in state.bids],
-        "ranking": state.ranking,
-        "award": next((AwardOut(a).data for a in state.awards if a.status == Award.Status.ACTIVE), None),
-        "awards": AwardOut(state.awards, many=True).data,
-        # reveals the score commitments in the audit log once the report is public
-        "commitment_salt": commitment_salt(tender.pk) if state.public else None,
-    }
-
-
 def report(tender: Tender, lot: Lot | None = None) -> dict:
-    """The evaluation report of one lot (see ``evaluation_state``)."""
-    return format_report(evaluation_state(tender, lot))
+    """The evaluation report of one lot (see ``evaluation_state``), as the
+    API sends it (``ReportOut``); once public it reveals the salt of the
+    score commitments in the audit log."""
+    state = evaluation_state(tender, lot)
+    if state.public:
+        state = replace(state, commitment_salt=commitment_salt(tender.pk))
+    return ReportOut.dump(state)
 
 
 def committee_may_listen(user, tender_id: int) -> int | None:

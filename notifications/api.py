@@ -16,7 +16,7 @@ class SubscriptionListView(APIView):
     @extend_schema(responses={200: SubscriptionOut(many=True)}, tags=["notifications"],
                    summary="Your organisation's subscriptions")
     def get(self, request):
-        return Response(selectors.subscriptions_of(request.user))
+        return Response(SubscriptionOut(selectors.subscriptions_of(request.user), many=True).data)
 
     @extend_schema(request=SubscriptionIn, responses={201: SubscriptionOut}, tags=["notifications"],
                    summary="Subscribe to a CPV prefix, optionally from one buyer")
@@ -25,8 +25,8 @@ class SubscriptionListView(APIView):
         data.is_valid(raise_exception=True)
         subscription = services.subscribe(by=request.user, cpv_prefix=data.validated_data["cpv_prefix"],
                                           buyer_id=data.validated_data["buyer"])
-        row = next(r for r in selectors.subscriptions_of(request.user) if r["id"] == subscription.pk)
-        return Response(row, status=status.HTTP_201_CREATED)
+        return Response(SubscriptionOut(selectors.subscriptions_of(request.user).get(pk=subscription.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class SubscriptionDetailView(APIView):
@@ -49,7 +49,7 @@ class NotificationListView(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.notifications_of(request.user, unread_only=unread),
                                            request, view=self)
-        return paginator.get_paginated_response([services.notification_data(n) for n in page])
+        return paginator.get_paginated_response(NotificationOut(page, many=True).data)
 
 
 class MarkReadView(APIView):
@@ -57,7 +57,7 @@ class MarkReadView(APIView):
 
     @extend_schema(request=None, responses={200: NotificationOut}, tags=["notifications"], summary="Mark read")
     def post(self, request, notification_id: int):
-        return Response(services.notification_data(services.mark_read(notification_id, by=request.user)))
+        return Response(NotificationOut(services.mark_read(notification_id, by=request.user)).data)
 
 
 class MarkAllReadView(APIView):
@@ -65,4 +65,4 @@ class MarkAllReadView(APIView):
 
     @extend_schema(request=None, responses={200: MarkedOut}, tags=["notifications"], summary="Mark all read")
     def post(self, request):
-        return Response({"marked": services.mark_all_read(by=request.user)})
+        return Response(MarkedOut({"marked": services.mark_all_read(by=request.user)}).data)

@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from core.fields import IsoDateTime
+from core.shapes import Shape
+
 
 class SubscriptionIn(serializers.Serializer):
     cpv_prefix = serializers.CharField(max_length=10, help_text="2 to 8 digits of a CPV code, e.g. `45` or `4523`, "
@@ -8,22 +11,30 @@ class SubscriptionIn(serializers.Serializer):
                                      help_text="Only tenders of this buyer organisation")
 
 
-class SubscriptionOut(serializers.Serializer):
+class SubscribedBuyerOut(Shape):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SubscriptionOut(Shape):  # select buyer
     id = serializers.IntegerField()
     cpv_prefix = serializers.CharField()
-    buyer = serializers.DictField(allow_null=True)
-    created_at = serializers.DateTimeField()
+    buyer = SubscribedBuyerOut(allow_null=True)
+    created_at = IsoDateTime()
 
 
-class NotificationOut(serializers.Serializer):
+class NotificationOut(Shape):  # also the socket's "notification" event
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    tender = serializers.IntegerField()
+    tender = serializers.IntegerField(source="tender_id")
     subject = serializers.CharField()
     body = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    read = serializers.BooleanField()
-    read_at = serializers.DateTimeField(allow_null=True)
+    created_at = IsoDateTime()
+    read = serializers.SerializerMethodField()
+    read_at = IsoDateTime(allow_null=True)
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
 
 
 class NotificationPageOut(serializers.Serializer):

@@ -25,6 +25,7 @@ from live import events as live
 
 from . import tasks
 from .models import Notification, Subscription
+from .serializers import NotificationOut
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +137,6 @@ def question_answered(tender, question, *, now: datetime) -> int:
                    body=f"Q: {question.text}\nA: {question.answer}")
 
 
-def notification_data(notification: Notification) -> dict:
-    return {"id": notification.pk, "kind": notification.kind, "tender": notification.tender_id,
-            "subject": notification.subject, "body": notification.body,
-            "created_at": iso(notification.created_at), "read": notification.read_at is not None,
-            "read_at": iso(notification.read_at)}
-
-
 def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, now: datetime) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notifications are written in the change's transaction")
@@ -154,7 +148,7 @@ def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, no
                      created_at=now) for org_id in org_ids)
     for notification in notifications:
         live.emit(tender, "notification", now=now, org_id=notification.organisation_id, org_wide=True,
-                  notification=notification_data(notification))
+                  notification=NotificationOut.dump(notification))
     # In this transaction: the e-mail is sent by the task worker only if the change commits.
     tasks.send_notification_emails.enqueue(org_ids, subject, body)
     return len(notifications)

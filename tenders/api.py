@@ -193,8 +193,8 @@ class CpvSearchView(APIView):
         query = CpvQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         language = query.validated_data.get("lang") or get_language() or "en"
-        return Response(cpv.search(query.validated_data.get("q", ""),
-                                   language="ru" if language in ("ru", "kk") else "en"))
+        return Response(CpvMatchOut(cpv.search(query.validated_data.get("q", ""),
+                                               language="ru" if language in ("ru", "kk") else "en"), many=True).data)
 
 
 class BuyerOutRow(serializers.Serializer):
@@ -206,7 +206,7 @@ class BuyerListView(APIView):
     @extend_schema(responses={200: BuyerOutRow(many=True)}, tags=["reference"],
                    summary="Buyers with a published tender (for the register's buyer filter)")
     def get(self, request):
-        return Response(selectors.buyers_with_published_tenders())
+        return Response(BuyerOutRow(selectors.buyers_with_published_tenders(), many=True).data)
 
 
 class PlatformOut(serializers.Serializer):

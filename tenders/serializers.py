@@ -1,8 +1,9 @@
 """Shapes in and out. The ``*Out`` serializers render a tender, its documents
 and amendments, and document them. The register's rows are the one
 exception: ``tender_row`` builds them from ``.values()`` dicts, the register
-being the hot public path (``bench/register.py``); the tests check every
-register response against ``TenderListOut`` in ``/api/schema/``."""
+being the hot public path (``bench/register.py``); ``tests/test_shapes.py``
+pins a row to ``TenderListOut``'s body byte for byte, and every register
+response is checked against it in ``/api/schema/``."""
 
 
 from decimal import Decimal

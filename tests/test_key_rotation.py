@@ -16,6 +16,7 @@ from django.utils import timezone
 from bids import receipts, services
 from core import sealing
 from bids.models import Bid
+from bids.serializers import ReceiptOut
 from bids.services import BidContent
 from tenders.models import Tender
 
@@ -60,13 +61,13 @@ def test_old_receipts_verify_and_old_tenders_open_after_rotation(settings, api, 
                                                                   make_supplier, clock):
     old_id = sealing.current_key_id()
     first = services.submit_bid(old_tender.pk, by=supplier, content=content("100.00"), now=clock["now"])
-    assert first.key_id == old_id and first.as_dict()["key_id"] == old_id
+    assert first.key_id == old_id and ReceiptOut.dump(first)["key_id"] == old_id
 
     rotate(settings, NEW, OLD)
     new_id = sealing.current_key_id()
     second = services.submit_bid(old_tender.pk, by=make_supplier(), content=content("200.00"),
                                  now=clock["now"] + timedelta(seconds=1))
-    assert second.key_id == new_id and second.as_dict()["public_key"] == receipts.public_key_hex()
+    assert second.key_id == new_id and ReceiptOut.dump(second)["public_key"] == receipts.public_key_hex()
 
     # both receipts verify, each under its own key, with or without the key id
     for receipt, key_id in ((first, old_id), (second, new_id)):
