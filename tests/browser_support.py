@@ -213,3 +213,30 @@ def check_page(page, axe, english: set[str], lang: str, shot: str, width: int = 
             left = english_left(page.inner_text("body"), english)
             failures += [f"{shot}: English interface string {s!r}" for s in left]
     return failures
+
+
+def check_in_three_languages(browser, server, sign_in, paths: dict[str, str], extra=None) -> list[str]:
+    """Every page of ``paths`` (name -> path) in en, ru and kk, at 1280 and at
+    390 px, in a fresh context per language and width signed in by
+    ``sign_in(page)``: ``check_page`` on each (screenshot ``<lang>-<name>[-390]``),
+    ``extra(page, lang, width, name)`` for a test's own checks, and the
+    context's script errors. Returns what is wrong."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    english, axe, failures = english_interface_strings(), Axe(), []
+    for lang in ("en", "ru", "kk"):
+        for width in (1280, 390):
+            page = new_page(browser, lang, width)
+            problems = watch(page)
+            sign_in(page)
+            for name, path in paths.items():
+                page.goto(server + path)
+                page.wait_for_load_state("networkidle")
+                time.sleep(0.2)
+                suffix = "" if width == 1280 else "-390"
+                failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
+                if extra is not None:
+                    failures += extra(page, lang, width, name)
+            page.context.close()
+            failures += [f"{lang}: script error: {p}" for p in problems]
+    return failures

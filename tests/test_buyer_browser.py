@@ -7,7 +7,6 @@ has no English left on the Kazakh and Russian pages and fits a phone;
 screenshots under tests/artifacts/screenshots/."""
 
 import re
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from clarifications import services as clarification_services
 from evaluation import services as evaluation_services
 from tenders.models import Tender
 from tests.browser_support import (BROWSER_MARKS, NEEDS_POSTGRES, bid_content, browser,  # noqa: F401 (fixtures)
-                                   check_page, english_interface_strings, in_thread, local, log_in, log_in_officer,
+                                   check_in_three_languages, in_thread, local, log_in, log_in_officer,
                                    new_page, password_supplier, server, watch)
 from tests.evaluation_support import committee, make_lots_opened, make_opened  # noqa: F401 (fixtures)
 
@@ -120,8 +119,6 @@ def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amend
 
 def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_phone(
         officer, make_tender, make_opened, make_lots_opened, server, browser):
-    from axe_playwright_python.sync_playwright import Axe
-
     draft = in_thread(make_tender, title="Мектеп асханасына жабдық", publish=False,
                       estimated_amount=Decimal("12000000"))
     active = in_thread(make_tender, title="Қалалық жолдарды жөндеу")
@@ -142,22 +139,8 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
     in_thread(evaluation_services.file_complaint, awarded.tender.pk, by=awarded.suppliers["Beta"],
               text="Біздің баға дұрыс оқылмады.")
     pages["evaluation-awarded"] = f"/tenders/{awarded.tender.pk}/evaluation/"
-    english = english_interface_strings()
-    axe = Axe()
-    failures = []
-    for lang in ("en", "ru", "kk"):
-        for width in (1280, 390):
-            page = new_page(browser, lang, width)
-            problems = watch(page)
-            log_in_officer(page, server, officer.username)
-            for name, path in pages.items():
-                page.goto(server + path)
-                page.wait_for_load_state("networkidle")
-                time.sleep(0.2)
-                suffix = "" if width == 1280 else "-390"
-                failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
-            page.context.close()
-            failures += [f"{lang}: script error: {p}" for p in problems]
+    failures = check_in_three_languages(browser, server, lambda page: log_in_officer(page, server, officer.username),
+                                        pages)
     assert failures == [], "\n".join(failures)
 
 

@@ -18,7 +18,7 @@ from bids.models import Bid, BidVersion
 from clarifications import services as clarification_services
 from tenders import services as tender_services
 from tests.browser_support import (BROWSER_MARKS, SUPPLIER_PASSWORD, bid_content, browser,  # noqa: F401 (fixtures)
-                                   check_page, english_interface_strings, in_thread, log_in, new_page,
+                                   check_in_three_languages, in_thread, log_in, new_page,
                                    password_supplier, server, watch)
 from tests.conftest import tender_fields
 from tests.factories import valid_tax_id
@@ -197,36 +197,27 @@ PAGES = {
 
 def test_every_page_in_three_languages_is_accessible_translated_and_fits_a_phone(
         make_tender, password_supplier, server, browser):
-    from axe_playwright_python.sync_playwright import Axe
-
     tender = in_thread(make_tender, title="Қалалық жолдарды жөндеу", estimated_amount=Decimal("2400000000.00"),
                        description="Жолдарды жөндеу, 2,4 км.")
     in_thread(bid_services.submit_bid, tender.pk, by=password_supplier, content=bid_content())
-    english = english_interface_strings()
-    axe = Axe()
-    failures = []
-    for lang in ("en", "ru", "kk"):
-        for width in (1280, 390):
-            page = new_page(browser, lang, width)
-            problems = watch(page)
-            log_in(page, server, password_supplier.username)
-            for name, path in PAGES.items():
-                page.goto(server + path.format(tender=tender.pk))
-                page.wait_for_load_state("networkidle")
-                assert page.evaluate("document.documentElement.lang") == lang
-                suffix = "" if width == 1280 else "-390"
-                failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
-                if width != 390 and lang != "en":
-                    text = page.inner_text("body")
-                    if name in ("register", "tender"):
-                        # 2 400 000 000 ₸ with the language's spaces, and a date in the language
-                        if not re.search(r"2\s400\s000\s000\s₸", text):
-                            failures.append(f"{lang} {name}: amount not formatted for the language")
-                        month = r"\d{4} ж\. \d{1,2} [а-яәіңғүұқөһ]+" if lang == "kk" else r"\d{1,2} [а-я]+\.? \d{4} г\."
-                        if not re.search(month, text):
-                            failures.append(f"{lang} {name}: no date formatted for the language")
-            page.context.close()
-            failures += [f"{lang}: script error: {p}" for p in problems]
+
+    def formatted_for_the_language(page, lang, width, name) -> list[str]:
+        failures = []
+        if page.evaluate("document.documentElement.lang") != lang:
+            failures.append(f"{lang} {name}: the page is not in {lang}")
+        if width != 390 and lang != "en" and name in ("register", "tender"):
+            text = page.inner_text("body")
+            # 2 400 000 000 ₸ with the language's spaces, and a date in the language
+            if not re.search(r"2\s400\s000\s000\s₸", text):
+                failures.append(f"{lang} {name}: amount not formatted for the language")
+            month = r"\d{4} ж\. \d{1,2} [а-яәіңғүұқөһ]+" if lang == "kk" else r"\d{1,2} [а-я]+\.? \d{4} г\."
+            if not re.search(month, text):
+                failures.append(f"{lang} {name}: no date formatted for the language")
+        return failures
+
+    failures = check_in_three_languages(browser, server, lambda page: log_in(page, server, password_supplier.username),
+                                        {name: path.format(tender=tender.pk) for name, path in PAGES.items()},
+                                        formatted_for_the_language)
     assert failures == []
 
 
