@@ -1,11 +1,13 @@
-"""Guards on the two places that lean on framework internals, kept because the
+"""Guards on the places that lean on framework internals, kept because the
 benchmarks show they pay (bench/README.md, "Framework internals"):
 
 - ``procurement.asgi.SyncChainASGIHandler`` builds Django's middleware chain
   as under WSGI and wraps it once with Django's private
   ``BaseHandler.adapt_method_mode``;
 - ``live.consumers._Forwarding.__call__`` replaces Channels'
-  ``AsyncConsumer.__call__`` (the socket loop) with its own forwarding task.
+  ``AsyncConsumer.__call__`` (the socket loop) with its own forwarding task;
+- ``core.shapes`` recognises a child-less ``DictField``/``ListField`` by DRF's
+  private ``_UnvalidatedField`` (bench/shapes.py measures the shapes).
 
 When an upgrade of Django or Channels changes the code these copy or call,
 these tests fail: re-read the new version, adapt (or drop) the override,
@@ -54,3 +56,18 @@ def test_channels_consumer_loop_is_the_one_the_forwarding_consumer_replaces():
     source = inspect.getsource(AsyncConsumer)
     for name in ("self.scope", "self.channel_layer", "self.channel_name", "self.base_send", "StopConsumer"):
         assert name in source, f"Channels' AsyncConsumer no longer uses {name}"
+
+
+def test_drfs_private_unvalidated_field_is_what_core_shapes_passes_through():
+    # core/shapes.py renders a DictField or ListField without a child as the
+    # value itself, recognising that case by DRF's private _UnvalidatedField.
+    from rest_framework import fields, serializers
+
+    from core.shapes import _converter
+
+    assert isinstance(serializers.DictField().child, fields._UnvalidatedField)
+    assert isinstance(serializers.ListField().child, fields._UnvalidatedField)
+    value = {"a": [1, {"b": 2}]}
+    assert _converter(serializers.DictField()).__name__ == "_identity"
+    assert _converter(serializers.DictField())(value) is value
+    assert _converter(serializers.ListField(child=serializers.IntegerField())).__name__ != "_identity"
