@@ -33,6 +33,7 @@ from core.errors import Invalid, NotFound, Unprocessable, WrongState
 from core.isotime import iso
 from live import events as live
 from scheduling import services as scheduling
+from tenders import methods
 from tenders.models import Lot, LotStatus, Status, Tender
 from tenders.services import DeadlinePassed, check_upload, lock_tender, transition
 
@@ -153,7 +154,7 @@ def _lock_for_supplier(tender_id: int, by: User) -> tuple[Tender, datetime]:
 # (SQLite) the same statements run one by one.
 
 _TENDER_FIELDS = ["pk", "status", "submission_deadline", "currency", "public_key", "bid_count", "audit_length",
-                  "audit_head", "lot_count"]
+                  "audit_head", "lot_count", "method", "named_supplier"]
 
 # One row whatever matches: the clock (read after the lock), the supplier's
 # record of this Idempotency-Key, the supplier's bid on this tender and its
@@ -388,6 +389,7 @@ def submit_bid(tender_id: int, *, by: User, content: BidContent, idempotency_key
     tender, found = _lock_and_find(tender_id, by=by, key=idempotency_key, now=now)
     if found.record_id is not None:
         return _replayed(found, prepared)
+    methods.of(tender).check_bidder(tender, by.organisation_id)  # who may bid is the method's rule
     _check_open(tender, found.now)
     _check_content(tender, content)
     if found.bid_status == Bid.Status.SUBMITTED:

@@ -16,6 +16,7 @@ from core.errors import Forbidden, Invalid, NotFound, WrongState
 from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
+from tenders import methods
 from tenders.models import Status
 from tenders.services import lock_own_tender, lock_tender
 
@@ -34,6 +35,9 @@ def ask_question(tender_id: int, *, by: User, text: str, now: datetime | None = 
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
         raise NotFound("No such tender.")
+    if not methods.of(tender).questions:
+        raise WrongState(f"A {tender.method} tender takes no questions.", code="questions_not_allowed",
+                         method=tender.method)
     now = now or db_now()
     if not tender.accepts_questions(now):
         raise ClarificationClosed(

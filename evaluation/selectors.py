@@ -19,6 +19,7 @@ from decimal import Decimal
 from bids.models import Offer
 from core import sealing
 from core.errors import Forbidden, Invalid, NotFound, WrongState
+from tenders import methods
 from tenders.models import Criterion, Lot, LotStatus, Status, Tender
 from tenders.selectors import is_owner, tender_visible_to
 
@@ -219,6 +220,22 @@ class EvaluationState:
 
     def bid(self, bid_id: int) -> EvaluatedBid | None:
         return next((b for b in self.bids if b.bid == bid_id), None)
+
+    @property
+    def proposal(self) -> EvaluatedBid | None:
+        """The award proposal of a method whose proposal is the lowest offer in
+        turn (``tenders.methods.LOWEST_IN_TURN``: price quotations, single
+        source): the lowest offer not disqualified, the earliest received on a
+        tie. None for a ranked method, or when every offer is disqualified."""
+        if methods.of(self.tender).proposal != methods.LOWEST_IN_TURN:
+            return None
+        return min((b for b in self.bids if b.qualified is not False),
+                   key=lambda b: (b.amount, b.received_at, b.bid), default=None)
+
+    @property
+    def proposal_id(self) -> int | None:
+        proposal = self.proposal
+        return None if proposal is None else proposal.bid
 
     def undecided(self) -> list[int]:
         """Opened bids without a qualification decision."""

@@ -169,6 +169,9 @@ class ReportOut(Shape):  # from a selectors.EvaluationState
     committee = EvaluatorOut(many=True)
     bids = ReportBidOut(many=True, help_text="Every opened bid with an offer on the lot")
     ranking = serializers.ListField(child=serializers.IntegerField(), help_text="Bid ids, best first")
+    award_proposal = serializers.IntegerField(source="proposal_id", allow_null=True, help_text=(
+        "Price quotations and single source: the bid whose offer is the award proposal (the lowest not "
+        "disqualified; only its qualification is checked); null for a ranked method"))
     award = AwardOut(allow_null=True)
     awards = AwardOut(many=True)
     commitment_salt = serializers.CharField(allow_null=True, help_text=(

@@ -34,6 +34,7 @@ from core.errors import Forbidden, Invalid, NotFound, WrongState
 from core.isotime import iso
 from live import events as live
 from scheduling import services as scheduling
+from tenders import methods
 from tenders.models import AwardMethod, Lot, LotStatus, Status, Tender
 from tenders.services import lock_own_tender, lock_tender, move_lot
 
@@ -83,6 +84,9 @@ def add_evaluators(tender_id: int, *, by: User, user_ids: list[int], now: dateti
     Returns the members added (naming a member twice adds nothing)."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
+    if not methods.of(tender).committee:
+        raise WrongState(f"A {tender.method} tender has no evaluation committee: the officer decides.",
+                         code="committee_not_used", method=tender.method)
     _require_status(tender, Status.DRAFT, Status.ACTIVE, Status.EVALUATION, action="changing the committee")
     ids = sorted(set(user_ids))
     users = {u.pk: u for u in User.objects.select_related("organisation").filter(pk__in=ids)}
@@ -144,6 +148,9 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
     bid = _opened_bid(tender, bid_id)
     if not Offer.objects.filter(bid=bid, lot=lot).exists():
         raise NotFound("This bid has no offer for this lot.")
+    in_turn = methods.of(tender).proposal == methods.LOWEST_IN_TURN
+    if in_turn:
+        _require_proposal(selectors.evaluation_state(tender, lot), bid.pk)
     qualification, _ = Qualification.objects.update_or_create(
         bid=bid, lot=lot, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
     qualification.lot = lot
@@ -159,7 +166,29 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
             move_lot(tender, lot, LotStatus.UNSUCCESSFUL, now=now, event="lot_unsuccessful", by=by,
                      tender_events={Status.UNSUCCESSFUL: "tender_unsuccessful"},
                      data={"reason": "too_few_qualified_bids", "bids": remaining, "min_bids": tender.min_bids})
+        elif in_turn:
+            _next_proposal(tender, lot, after=bid, now=now, by=by)
     return qualification
+
+
+def _require_proposal(state: selectors.EvaluationState, bid_id: int) -> None:
+    """Lowest in turn: only the award proposal's qualification is checked."""
+    proposal = state.proposal
+    if proposal is None or proposal.bid != bid_id:
+        raise WrongState("Only the award proposal (the lowest offer not disqualified) is checked.",
+                         code="not_award_proposal", award_proposal=None if proposal is None else proposal.bid)
+
+
+def _next_proposal(tender: Tender, lot: Lot, *, after: Bid, now: datetime, by: User) -> None:
+    """Lowest in turn: the disqualified proposal's place goes to the next
+    lowest offer by itself; audited and announced, naming the method."""
+    proposal = selectors.evaluation_state(tender, lot).proposal
+    if proposal is None:
+        return
+    data = {"lot": lot.pk, "method": tender.method, "from": after.pk, "bid": proposal.bid,
+            "supplier": proposal.supplier.name, "amount": f"{proposal.amount:.2f}", "currency": proposal.currency}
+    audit.append(tender, "award_proposal_moved", role="system", now=now, data=data)
+    live.emit(tender, "award_proposal", now=now, **data)
 
 
 # --- scores --------------------------------------------------------------------
@@ -231,7 +260,10 @@ def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decima
 
 # --- award -----------------------------------------------------------------------
 
-def _check_ready(state: selectors.EvaluationState) -> None:
+def _check_ready(state: selectors.EvaluationState, bid_id: int) -> None:
+    if methods.of(state.tender).proposal == methods.LOWEST_IN_TURN:
+        _require_proposal(state, bid_id)  # its qualification alone is decided; the others wait their turn
+        return
     undecided = state.undecided()
     if undecided:
         raise WrongState("Every opened bid needs a qualification decision before the award.",
@@ -258,7 +290,7 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
     lot = selectors.resolve_lot(tender, lot_id)
     _require_lot(lot, LotStatus.EVALUATION, code="not_in_evaluation", action="an award")
     state = selectors.evaluation_state(tender, lot)
-    _check_ready(state)
+    _check_ready(state, bid_id)
     bid = state.bid(bid_id)
     if bid is None:
         raise NotFound("No such opened bid on this lot.")
@@ -274,7 +306,8 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
         tender=tender, lot=lot, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
     amount = f"{bid.amount:.2f}"
-    summary = {"award": award.pk, "lot": lot.pk, "bid": bid_id, "supplier": bid.supplier.name, "amount": amount,
+    summary = {"award": award.pk, "lot": lot.pk, "method": tender.method, "bid": bid_id,
+               "supplier": bid.supplier.name, "amount": amount,
                "currency": bid.currency, "rank": bid.rank, "top_ranked": top,
                "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
                "ranking": [{"bid": b, "total": str(state.bid(b).result.total)} for b in state.ranking]}
@@ -306,12 +339,21 @@ def file_complaint(tender_id: int, *, by: User, text: str, lot_id: int | None = 
         raise WrongState(f"The lot is {lot.status}: a complaint is not possible now.", code="not_awarded",
                          status=tender.status, lot=lot.pk)
     award = Award.objects.select_related("bid").get(lot=lot, status=Award.Status.ACTIVE)
-    own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False,
-                             offers__lot=lot).first()
-    if own is None:
-        raise Forbidden("Only a bidder whose bid on this lot was opened can complain.", code="not_a_bidder")
-    if own.pk == award.bid_id:
-        raise Forbidden("The winning bidder cannot complain about its own award.", code="winner_cannot_complain")
+    if methods.of(tender).complaints_by == methods.ANY_SUPPLIER:
+        # e.g. single source: the ground itself may be unlawful, so any registered supplier may say so
+        if not by.is_supplier:
+            raise Forbidden("Only a registered supplier can complain.", code="suppliers_only")
+        if award.bid.supplier_id == by.organisation_id:
+            raise Forbidden("The winning bidder cannot complain about its own award.",
+                            code="winner_cannot_complain")
+    else:
+        own = Bid.objects.filter(tender=tender, supplier_id=by.organisation_id, opened_at__isnull=False,
+                                 offers__lot=lot).first()
+        if own is None:
+            raise Forbidden("Only a bidder whose bid on this lot was opened can complain.", code="not_a_bidder")
+        if own.pk == award.bid_id:
+            raise Forbidden("The winning bidder cannot complain about its own award.",
+                            code="winner_cannot_complain")
     if now >= award.standstill_ends_at:
         raise WrongState(f"The standstill period ended at {iso(award.standstill_ends_at)}.",
                          code="standstill_over")

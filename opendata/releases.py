@@ -59,7 +59,7 @@ from bids.models import Bid, Offer
 from clarifications.models import Question
 from evaluation.models import Award, Qualification
 from core.isotime import iso
-from tenders import cpv
+from tenders import cpv, methods
 from tenders.models import AwardMethod, Lot, LotStatus, Status, Tender
 
 from .models import Release
@@ -258,6 +258,10 @@ class _Builder:
         }
         if opened:
             release["bids"] = self._bids(bids)
+        if tender.failed_tender_id is not None:  # a direct award after a failed procurement
+            release["relatedProcesses"] = [{
+                "id": "1", "relationship": ["unsuccessfulProcess"], "title": "The unsuccessful procurement",
+                "scheme": "ocid", "identifier": ocid(tender.failed_tender_id)}]
         if awards:
             release["awards"] = [self._award(a, award_status[a.pk]) for a in awards]
         complete = {lot.pk for lot in self.lots if lot.status == LotStatus.COMPLETE}
@@ -298,8 +302,7 @@ class _Builder:
             "items": self._items(),
             "lots": [self._lot(lot) for lot in self.lots],
             "value": {"amount": _amount(tender.estimated_amount), "currency": tender.currency},
-            "procurementMethod": "open",
-            "procurementMethodDetails": "Open tender with sealed electronic bids",
+            **methods.of(tender).ocds(tender),  # procurementMethod, its details and (direct) rationale
             "mainProcurementCategory": main_category(tender.cpv),
             "awardCriteria": AWARD_CRITERIA[tender.award_method],
             "awardCriteriaDetails": self._criteria_details(),

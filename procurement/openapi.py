@@ -38,6 +38,12 @@ LOT_TERMS = ["lots_amount_mismatch", "amount_invalid", "quantity_invalid", "crit
 # had without an amount), a rule the schema's optional fields cannot state.
 LOT_BIDS = ["lots_required", "unknown_lot", "lots_invalid", "amount_or_lots", "required"]
 
+# Procurement methods (issue 19): a draft's method and the terms only some
+# methods have (tenders.methods), on create, edit, publication and amendment.
+METHOD_TERMS = ["method_unavailable", "method_unknown", "award_method_not_allowed", "field_not_allowed",
+                "quotation_over_limit", "supplier_required", "supplier_unknown", "supplier_not_a_supplier",
+                "ground_required", "ground_justification_required", "failed_required", "failed_invalid"]
+
 DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # accounts
     "auth_login_create": {400: ["invalid_credentials"], 429: ["throttled"]},
@@ -55,18 +61,18 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_export_csv": {400: ["cpv_prefix_invalid"]},
     "tenders_create": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                              "criteria_not_allowed", "criteria_required", "currency_unknown", "price_weight_required",
-                             "weights_not_100", *LOT_TERMS]},
+                             "weights_not_100", *LOT_TERMS, *METHOD_TERMS]},
     "tenders_partial_update": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                                      "criteria_not_allowed", "criteria_required", "currency_unknown",
-                                     "price_weight_required", "weights_not_100", *LOT_TERMS],
-                               403: ["not_your_tender"], 409: ["not_draft"]},
-    "tenders_publish_create": {400: ["clarification_deadline_past", "submission_period_too_short"],
+                                     "price_weight_required", "weights_not_100", *LOT_TERMS, *METHOD_TERMS],
+                               403: ["not_your_tender"], 409: ["not_draft", "method_fixed"]},
+    "tenders_publish_create": {400: ["clarification_deadline_past", "submission_period_too_short", *METHOD_TERMS],
                                403: ["not_your_tender"], 409: ["already_published", "invalid_transition"]},
     "tenders_amend_create": {400: ["amendment_empty", "clarification_deadline_past", "deadline_earlier",
                                    "lots_amount_mismatch",
                                    "clarification_after_submission", "cpv_unknown", "currency_unknown",
-                                   "submission_period_too_short"],
-                             403: ["not_your_tender"], 409: ["not_active", "deadline_passed"]},
+                                   "submission_period_too_short", *METHOD_TERMS],
+                             403: ["not_your_tender"], 409: ["not_active", "deadline_passed", "method_fixed"]},
     "tenders_cancel_create": {400: ["reason_required"], 403: ["not_your_tender"], 409: ["invalid_transition"]},
     "tenders_documents_create": {400: ["document_empty", "document_too_large", "document_type_not_allowed",
                                        "document_type_unknown"],
@@ -76,6 +82,7 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_bids_create": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch", *LOT_BIDS,
                                   "unknown_criterion", "document_empty", "document_too_large",
                                   "document_type_not_allowed"],
+                            403: ["not_named_supplier"],
                             409: ["deadline_passed", "not_accepting_bids", "bid_exists"],
                             422: ["idempotency_key_reused", "idempotency_conflict"], 429: ["throttled"]},
     "tenders_bids_update": {400: ["answers_invalid", "answers_too_long", "amount_invalid", "currency_mismatch", *LOT_BIDS,
@@ -91,11 +98,11 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # evaluation
     "tenders_committee_list": {403: ["evaluation_not_public"]},
     "tenders_committee_create": {400: ["evaluator_not_of_buyer"], 403: ["not_your_tender"],
-                                 409: ["invalid_state", "not_in_evaluation"]},
+                                 409: ["invalid_state", "not_in_evaluation", "committee_not_used"]},
     "tenders_conflict_declaration_create": {403: ["not_evaluator"], 409: ["already_declared", "invalid_state",
                                                                            "not_in_evaluation"]},
     "tenders_bids_qualification_create": {400: ["reason_required", "lot_required"], 403: ["not_your_tender"],
-                                          409: ["not_in_evaluation"]},
+                                          409: ["not_in_evaluation", "not_award_proposal"]},
     # points are JSON numbers: "at most 2 decimals" (max_digits, max_decimal_places) has no
     # reliable OpenAPI 3.0 spelling for floats, so it is a rule of the operation here
     "tenders_bids_scores_create": {400: ["scores_invalid", "unknown_criterion", "points_required",
@@ -108,14 +115,16 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                     409: ["not_opened"]},
     "tenders_award_create": {400: ["justification_required", "lot_required"], 403: ["not_your_tender"],
                              409: ["not_in_evaluation", "bid_not_qualified", "qualification_incomplete",
-                                   "scoring_incomplete"]},
-    "tenders_complaints_create": {400: ["text_required", "lot_required"], 403: ["not_a_bidder", "winner_cannot_complain"],
+                                   "scoring_incomplete", "not_award_proposal"]},
+    "tenders_complaints_create": {400: ["text_required", "lot_required"], 403: ["not_a_bidder", "winner_cannot_complain",
+                                                                             "suppliers_only"],
                                   409: ["not_awarded", "standstill_over", "complaint_open"]},
     "tenders_complaints_resolve_create": {400: ["resolution_required"], 403: ["not_your_tender"],
                                           409: ["complaint_not_open", "not_awarded"]},
     "tenders_lots_cancel_create": {400: ["reason_required"], 403: ["not_your_tender"], 409: ["invalid_transition"]},
     # clarifications
-    "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"], 409: ["clarification_closed"],
+    "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"],
+                                 409: ["clarification_closed", "questions_not_allowed"],
                                  429: ["throttled"]},
     "tenders_questions_answer_create": {400: ["answer_empty"], 403: ["not_your_tender"],
                                         409: ["already_answered", "answer_closed"]},

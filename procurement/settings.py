@@ -390,6 +390,12 @@ if os.environ.get("EMAIL_FILE_PATH"):  # for django.core.mail.backends.filebased
 DAY = 24 * 3600
 # Publication -> submission deadline (default 15 days, as for open tenders).
 PROCUREMENT_MIN_SUBMISSION_PERIOD = env_int("PROCUREMENT_MIN_SUBMISSION_PERIOD", 15 * DAY)
+# Request for price quotations (tenders.methods.PriceQuotation): the largest
+# estimated amount it may be used for (KZT) and its own, shorter minimum
+# period. The README ("Procurement methods") says how these map onto
+# Kazakhstan's law and how sure that mapping is.
+PROCUREMENT_QUOTATION_LIMIT = env_int("PROCUREMENT_QUOTATION_LIMIT", 4000 * 3932)
+PROCUREMENT_MIN_QUOTATION_PERIOD = env_int("PROCUREMENT_MIN_QUOTATION_PERIOD", 2 * DAY)
 # Amendment -> submission deadline (default 7 days).
 PROCUREMENT_MIN_AMENDMENT_PERIOD = env_int("PROCUREMENT_MIN_AMENDMENT_PERIOD", 7 * DAY)
 # Award -> complete when no complaint is open (default 10 days).

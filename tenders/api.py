@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsOfficer
 from core.errors import NotFound
 
-from . import cpv, selectors, services
+from . import cpv, methods, selectors, services
 from .filters import TenderFilter
 from .models import TenderDocument
 from .serializers import (
@@ -22,7 +22,7 @@ from .serializers import (
 
 def _detail(tender_id: int, user) -> dict:
     tender = selectors.tender_visible_to(user, tender_id)
-    tender = type(tender).objects.select_related("buyer").prefetch_related(
+    tender = type(tender).objects.select_related("buyer", "named_supplier").prefetch_related(
         "criteria", "documents", "amendments", "lots").get(pk=tender.pk)
     return TenderOut(tender).data
 
@@ -209,6 +209,28 @@ class BuyerListView(APIView):
         return Response(BuyerOutRow(selectors.buyers_with_published_tenders(), many=True).data)
 
 
+class MethodOut(serializers.Serializer):
+    """A procurement method the platform runs (``tenders.methods``)."""
+    name = serializers.CharField()
+    label = serializers.CharField(help_text="Its name, in the request's language")
+    summary = serializers.CharField(help_text="What it means for a bidder, in the request's language")
+    min_period = serializers.IntegerField(help_text="Seconds from publication to the earliest submission deadline")
+    limit = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True,
+                                     help_text="The largest estimated amount it may be used for (KZT); null: none")
+    award_methods = serializers.ListField(child=serializers.CharField())
+    committee = serializers.BooleanField(help_text="An evaluation committee scores")
+    questions = serializers.BooleanField(help_text="Suppliers may ask questions")
+    fields = serializers.ListField(child=serializers.CharField(), help_text=(
+        "The draft fields only some methods have that this one takes (supplier, ground, justification, failed)"))
+
+
+def _method_row(method: methods.ProcurementMethod) -> dict:
+    fields = sorted({methods.input_name(f) for f in method.takes})
+    return {"name": method.name, "label": str(method.label), "summary": str(method.summary),
+            "min_period": method.min_period(), "limit": method.limit(), "award_methods": sorted(method.award_methods),
+            "committee": method.committee, "questions": method.questions, "fields": fields}
+
+
 class PlatformOut(serializers.Serializer):
     min_submission_period = serializers.IntegerField(
         help_text="Seconds from publication to the earliest allowed submission deadline")
@@ -219,6 +241,7 @@ class PlatformOut(serializers.Serializer):
     document_types = serializers.DictField(child=serializers.CharField(), help_text="Allowed content types, each with its file extension")
     default_tender_language = serializers.CharField()
     default_currency = serializers.CharField()
+    methods = MethodOut(many=True, help_text="The procurement methods the platform runs")
 
 
 class PlatformView(APIView):
@@ -235,4 +258,5 @@ class PlatformView(APIView):
             "document_types": {k: str(v) for k, v in dict(settings.PROCUREMENT_DOCUMENT_TYPES).items()},
             "default_tender_language": settings.PROCUREMENT_DEFAULT_TENDER_LANGUAGE,
             "default_currency": "KZT",
+            "methods": [_method_row(m) for m in methods.available()],
         }).data)

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.validators import CPV_PREFIX
 
-from .models import Lot, Status, Tender
+from .models import Lot, Method, Status, Tender
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -69,6 +69,7 @@ class StrictFilterSet(django_filters.FilterSet):
 class TenderFilter(StrictFilterSet):
     status = StatusInFilter(choices=Status.choices, help_text="One status or several, comma-separated")
     buyer = IdFilter(field_name="buyer_id", help_text="Buyer organisation id")
+    method = django_filters.ChoiceFilter(choices=Method.choices, help_text="The procurement method")
     cpv = django_filters.CharFilter(method="filter_cpv", help_text=(
         "CPV prefix: `45` (division), `4523` or `45230000` (trailing zeros mean the whole branch), "
         "or a full code `45233140-2`"))

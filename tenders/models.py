@@ -24,6 +24,23 @@ class AwardMethod(models.TextChoices):
     BEST_VALUE = "best_value"
 
 
+class Method(models.TextChoices):
+    """The procurement method (DESIGN.md "Procurement methods"): what differs
+    between them lives in ``tenders.methods``, one class per method."""
+    OPEN_TENDER = "open_tender"
+    PRICE_QUOTATION = "price_quotation"
+    AUCTION = "auction"
+    SINGLE_SOURCE = "single_source"
+
+
+class Ground(models.TextChoices):
+    """Why a single-source purchase is lawful (DESIGN.md "Procurement methods")."""
+    EMERGENCY = "emergency"
+    SOLE_SUPPLIER = "sole_supplier"
+    FAILED_PROCUREMENT = "failed_procurement"
+    CONTINUATION = "continuation"
+
+
 class Language(models.TextChoices):
     """The language a tender is written in (BCP47 / ISO 639-1): its OCDS releases say so."""
     KAZAKH = "kk", "Қазақша"
@@ -46,6 +63,18 @@ class Tender(models.Model):
     min_bids = models.PositiveSmallIntegerField(default=1)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.RUSSIAN)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Set at drafting, fixed at publication (tenders.methods holds what it means).
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.OPEN_TENDER)
+    # A single-source purchase: the supplier it names, its ground and public
+    # justification, and (ground failed_procurement) the buyer's own
+    # unsuccessful tender, or one lot of it, that came before.
+    named_supplier = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="direct_awards")
+    ground = models.CharField(max_length=24, choices=Ground.choices, blank=True, default="")
+    justification = models.TextField(blank=True, default="")
+    failed_tender = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="followed_by")
+    failed_lot = models.ForeignKey("Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,7 +16,7 @@ from core.fields import IsoDateTime
 from core.isotime import iso
 
 from . import cpv
-from .models import MAX_LOTS, AwardMethod, Language, LotStatus, Status
+from .models import MAX_LOTS, AwardMethod, Ground, Language, LotStatus, Method, Status
 
 
 class CriterionIn(serializers.Serializer):
@@ -44,6 +44,17 @@ class LotIn(serializers.Serializer):
     unit = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
+class SupplierRefIn(serializers.Serializer):
+    bin = serializers.RegexField(r"^\d{12}$", help_text="The supplier's BIN (12 digits), registered on the platform",
+                                 error_messages={"invalid": "A BIN is 12 digits."})
+
+
+class FailedRefIn(serializers.Serializer):
+    tender = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="Your unsuccessful tender")
+    lot = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+                                   help_text="Its unsuccessful lot (the lot's id), when only a lot failed")
+
+
 class TenderIn(serializers.Serializer):
     title = serializers.CharField(max_length=500)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -64,6 +75,16 @@ class TenderIn(serializers.Serializer):
                                                  "says so); default PROCUREMENT_DEFAULT_TENDER_LANGUAGE")
     lots = serializers.ListField(child=LotIn(), required=False, min_length=1, max_length=MAX_LOTS, help_text=(
         f"The lots (at most {MAX_LOTS}); without them the tender is one lot made from its own fields"))
+    method = serializers.ChoiceField(choices=Method.choices, required=False, help_text=(
+        "The procurement method, fixed at publication (default open_tender); `auction` is refused with "
+        "`method_unavailable` until the platform runs it"))
+    supplier = SupplierRefIn(required=False, allow_null=True, help_text="single_source: the supplier it names")
+    ground = serializers.ChoiceField(choices=Ground.choices, required=False, allow_blank=True,
+                                     help_text="single_source: its lawful ground")
+    justification = serializers.CharField(max_length=5000, required=False, allow_blank=True,
+                                          help_text="single_source: its public justification")
+    failed = FailedRefIn(required=False, allow_null=True, help_text=(
+        "single_source on the ground failed_procurement: your unsuccessful tender, or its unsuccessful lot"))
 
 
     def to_internal_value(self, data):
@@ -91,6 +112,8 @@ class TenderPatch(TenderIn):
 
 class AmendmentIn(serializers.Serializer):
     rationale = serializers.CharField(max_length=5000)
+    method = serializers.ChoiceField(choices=Method.choices, required=False, help_text=(
+        "Refused (409 `method_fixed`): the method is fixed at publication"))
     title = serializers.CharField(max_length=500, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"), required=False)
@@ -181,6 +204,24 @@ class AmendmentOut(serializers.Serializer):
     deadline_extended = serializers.BooleanField()
 
 
+class NamedSupplierOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    bin = serializers.CharField(source="tax_id")
+
+
+class FailedOut(serializers.Serializer):
+    tender = serializers.IntegerField(source="failed_tender_id")
+    lot = serializers.IntegerField(source="failed_lot_id", allow_null=True)
+
+
+class FollowUpOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    method = serializers.ChoiceField(choices=Method.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+
+
 class TenderOut(TenderListOut):
     """The full tender (detail view); render it with buyer selected and
     criteria, documents and amendments prefetched."""
@@ -197,6 +238,23 @@ class TenderOut(TenderListOut):
     documents = DocumentOut(many=True)
     amendments = AmendmentOut(many=True)
     lots = LotOut(many=True)
+    method = serializers.ChoiceField(choices=Method.choices)
+    supplier = NamedSupplierOut(source="named_supplier", allow_null=True,
+                                help_text="single_source: the only supplier who may bid")
+    ground = serializers.CharField(help_text="single_source: its lawful ground (else empty)")
+    justification = serializers.CharField(help_text="single_source: its public justification (else empty)")
+    failed = serializers.SerializerMethodField(help_text=(
+        "single_source after a failed procurement: the buyer's unsuccessful tender (and lot) it follows"))
+    followed_by = serializers.SerializerMethodField(help_text=(
+        "The published single-source tenders that followed this one after it failed"))
+
+    @extend_schema_field(FailedOut(allow_null=True))
+    def get_failed(self, tender) -> dict | None:
+        return FailedOut(tender).data if tender.failed_tender_id else None
+
+    @extend_schema_field(FollowUpOut(many=True))
+    def get_followed_by(self, tender) -> list:
+        return FollowUpOut(tender.followed_by.exclude(status=Status.DRAFT).order_by("pk"), many=True).data
 
     def get_cpv_name_ru(self, tender) -> str:
         return cpv.name(tender.cpv, "ru")

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from audit import services as audit
 from core import sealing
 from core.db import db_now
@@ -26,9 +26,9 @@ from core.isotime import iso
 from live import events as live
 from notifications import services as notifications
 
-from . import cpv, reference
+from . import cpv, methods, reference
 from .models import (
-    MAX_LOTS, Amendment, AwardMethod, Criterion, Language, Lot, LotStatus, Status, Tender, TenderDocument,
+    MAX_LOTS, Amendment, AwardMethod, Criterion, Language, Lot, LotStatus, Method, Status, Tender, TenderDocument,
 )
 
 # One table of allowed moves; _transition is the only place that changes status.
@@ -45,6 +45,8 @@ TRANSITIONS: dict[str, set[str]] = {
 DRAFT_FIELDS = {
     "title", "description", "cpv", "estimated_amount", "currency", "clarification_deadline",
     "submission_deadline", "award_method", "price_weight", "min_bids", "language",
+    # the procurement method and the terms only some methods have (tenders.methods)
+    "method", "named_supplier", "ground", "justification", "failed_tender", "failed_lot",
 }
 # A bid that counts (``bids.models.Bid.Status.SUBMITTED``; tests/test_layers.py
 # checks the two agree).
@@ -230,8 +232,11 @@ def _sync_single_lot(tender: Tender, before: dict, fields: dict) -> None:
 
 # --- validation ------------------------------------------------------------
 
-def _validate_terms(values: dict[str, Any], criteria: list[dict] | None, lot_count: int = 1) -> None:
-    """Rules on the tender's own fields, checked on every create/edit/publish."""
+def _validate_terms(values: dict[str, Any], criteria: list[dict] | None, lot_count: int = 1, *,
+                    buyer_id: int) -> None:
+    """Rules on the tender's own fields, checked on every create/edit/publish;
+    then the method's own (``tenders.methods``)."""
+    method = methods.get(values["method"])
     if not cpv.is_known(values["cpv"]):
         raise Invalid(f"{values['cpv']} is not a CPV 2008 code.", code="cpv_unknown", field="cpv")
     if not reference.is_currency(values["currency"]):
@@ -269,6 +274,42 @@ def _validate_terms(values: dict[str, Any], criteria: list[dict] | None, lot_cou
                 where = "" if lot_count == 1 else f" for lot {lot}"
                 raise Invalid(f"Price weight and criteria weights add up to {total}{where}, not 100.",
                               code="weights_not_100", field="criteria")
+    method.check_terms(values, criteria or [], buyer_id=buyer_id)
+
+
+def _method_references(fields: dict[str, Any], buyer_id: int) -> None:
+    """The API's references, as the fields stored: ``supplier`` ({"bin"})
+    becomes ``named_supplier``, ``failed`` ({"tender", "lot"}) becomes
+    ``failed_tender`` and ``failed_lot``. A reference to nothing, or to
+    another buyer's tender, is a 400 (the same one: no existence leak)."""
+    if "supplier" in fields:
+        ref = fields.pop("supplier")
+        organisation = None
+        if ref is not None:
+            organisation = Organisation.objects.filter(tax_id=ref["bin"]).first()
+            if organisation is None:
+                raise Invalid(f"No organisation with BIN {ref['bin']} is registered on the platform.",
+                              code="supplier_unknown", field="supplier")
+        fields["named_supplier"] = organisation
+    if "failed" in fields:
+        ref = fields.pop("failed")
+        failed = lot = None
+        if ref is not None:
+            failed = Tender.objects.filter(pk=ref["tender"], buyer_id=buyer_id).first()
+            if failed is not None and ref.get("lot") is not None:
+                lot = Lot.objects.filter(pk=ref["lot"], tender=failed).first()
+            if failed is None or (ref.get("lot") is not None and lot is None):
+                raise Invalid("No such tender or lot of yours.", code="failed_invalid", field="failed")
+        fields["failed_tender"], fields["failed_lot"] = failed, lot
+
+
+def _clear_unused(values: dict[str, Any], sent: dict[str, Any]) -> None:
+    """A draft moved to another method drops the terms the new one does not
+    take (unless they were sent now: then the method refuses them)."""
+    takes = methods.get(values["method"]).takes
+    for field in methods.OPTIONAL_FIELDS:
+        if field not in takes and field not in sent:
+            values[field] = "" if field in ("ground", "justification") else None
 
 
 def _validate_periods(tender: Tender, now: datetime, *, minimum: int) -> None:
@@ -333,6 +374,9 @@ def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dic
     elif "estimated_amount" not in fields:
         raise Invalid("A tender without lots states its estimated amount.", code="estimated_amount_required",
                       field="estimated_amount")
+    fields.setdefault("method", Method.OPEN_TENDER)
+    methods.get(fields["method"])  # a method the platform does not run: 400 before anything else
+    _method_references(fields, by.organisation_id)
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields {sorted(unknown)}")
@@ -347,13 +391,15 @@ def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dic
         raise Invalid("A best-value tender states its price weight.", code="price_weight_required",
                       field="price_weight")
     criteria = criteria or []
-    _validate_terms(fields, criteria, len(lots) if lots is not None else 1)
+    _validate_terms(fields, criteria, len(lots) if lots is not None else 1, buyer_id=by.organisation_id)
     tender = Tender.objects.create(buyer=by.organisation, created_by=by, **fields)
     _replace_lots(tender, lots if lots is not None else [_flat_lot(tender)])
     _replace_criteria(tender, criteria)
     _refresh_search(tender)
-    audit.append(tender, "tender_created", by=by, now=now, data={"title": tender.title,
-                                                                  "lots": len(lots) if lots else 1})
+    created = {"title": tender.title, "lots": len(lots) if lots else 1}
+    if tender.method != Method.OPEN_TENDER:  # an open tender's entry keeps the shape it had before methods
+        created["method"] = tender.method
+    audit.append(tender, "tender_created", by=by, now=now, data=created)
     return tender
 
 
@@ -363,9 +409,15 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
     """Edit a draft; ``lots`` replaces every lot (the amount becomes their sum)."""
     now = now or timezone.now()
     tender = lock_own_tender(tender_id, by=by)
+    if "method" in fields and tender.status != Status.DRAFT:
+        raise WrongState("The procurement method is fixed at publication.", code="method_fixed",
+                         status=tender.status)
     if tender.status != Status.DRAFT:
         raise WrongState("Only a draft can be edited; amend an active tender instead.", code="not_draft",
                          status=tender.status)
+    if "method" in fields:
+        methods.get(fields["method"])
+    _method_references(fields, by.organisation_id)
     before = _terms(tender)
     if lots is not None:
         _validate_lots(lots, fields.get("cpv", tender.cpv))
@@ -375,6 +427,7 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
                           code="lots_amount_mismatch", field="estimated_amount")
         fields["estimated_amount"] = total
     values = {**before, **fields}
+    _clear_unused(values, fields)
     if values["award_method"] == AwardMethod.LOWEST_PRICE:
         values["price_weight"] = 100
     current = _current_criteria(tender)
@@ -384,7 +437,7 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
         raise Invalid("New lots drop the criteria of the old ones: send the criteria with them.",
                       code="criteria_required", field="criteria")
     _validate_terms(values, current if criteria is None else criteria,
-                    len(lots) if lots is not None else tender.lot_count)
+                    len(lots) if lots is not None else tender.lot_count, buyer_id=tender.buyer_id)
     for field, value in values.items():
         setattr(tender, field, value)
     tender.save()
@@ -407,10 +460,11 @@ def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> 
     if tender.status != Status.DRAFT:
         raise WrongState("This tender is already published.", code="already_published", status=tender.status)
     criteria = _current_criteria(tender)
-    _validate_terms(_terms(tender), criteria, tender.lot_count)
+    _validate_terms(_terms(tender), criteria, tender.lot_count, buyer_id=tender.buyer_id)
     if tender.lot_count == 1:  # as before lots: the publication's audit entry keeps its shape
         criteria = [{"name": c["name"], "weight": c["weight"]} for c in criteria]
-    _validate_periods(tender, now, minimum=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    method = methods.of(tender)
+    _validate_periods(tender, now, minimum=method.min_period())
     keys = sealing.new_tender_keys()
     tender.public_key = keys.public_key
     tender.sealed_private_key = keys.sealed_private_key
@@ -422,9 +476,9 @@ def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> 
                      "award_method": tender.award_method, "price_weight": tender.price_weight,
                      "criteria": criteria, "estimated_amount": str(tender.estimated_amount),
                      "currency": tender.currency, "cpv": tender.cpv, "min_bids": tender.min_bids,
-                     "public_key": tender.public_key.hex()},
+                     "public_key": tender.public_key.hex(), **method.audit_terms(tender)},
                live_extra={"title": tender.title, "buyer": tender.buyer.name,
-                           "submission_deadline": iso(tender.submission_deadline)})
+                           "submission_deadline": iso(tender.submission_deadline), "method": method.name})
     notifications.tender_published(tender, now=now)
     return tender
 
@@ -440,6 +494,9 @@ def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | No
         raise WrongState("Only an active tender can be amended.", code="not_active", status=tender.status)
     if now >= tender.submission_deadline:
         raise DeadlinePassed(f"The submission deadline was {iso(tender.submission_deadline)}.")
+    if "method" in changes:
+        raise WrongState("The procurement method is fixed at publication.", code="method_fixed",
+                         status=tender.status)
     unknown = set(changes) - AMENDABLE_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields {sorted(unknown)}")
@@ -450,7 +507,7 @@ def amend_tender(tender_id: int, *, by: User, rationale: str, now: datetime | No
     if values["submission_deadline"] < tender.submission_deadline:
         raise Invalid("An amendment cannot bring the submission deadline forward.", code="deadline_earlier",
                       field="submission_deadline")
-    _validate_terms(values, _current_criteria(tender), tender.lot_count)
+    _validate_terms(values, _current_criteria(tender), tender.lot_count, buyer_id=tender.buyer_id)
     if values["clarification_deadline"] <= now:
         raise Invalid("The clarification deadline must stay in the future.", code="clarification_deadline_past",
                       field="clarification_deadline")
