@@ -372,3 +372,42 @@ def test_nothing_tells_which_lots_a_bid_covers_before_the_opening(officer, make_
     assert_silent(app_log.getvalue(), "the log")
     # every sealed version is the same size whatever the number of lots
     assert len({len(bytes(v.sealed)) for v in BidVersion.objects.filter(bid=bid)}) == 1
+
+
+# --- procurement methods (issue 19): the new paths keep the seal ---------------------------------
+
+@pytest.mark.parametrize("method", ["price_quotation", "single_source"])
+def test_nothing_leaks_before_the_opening_of_a_quotation_or_a_direct_award(method, make_tender, make_supplier,
+                                                                           officer, staff, as_user, settings):
+    settings.PROCUREMENT_MIN_QUOTATION_PERIOD = 3600
+    now = timezone.now()
+    bidder, rival = make_supplier("Named Bidder LLP"), make_supplier("Rival LLP")
+    terms = {"estimated_amount": Decimal("1000000")}
+    if method == "single_source":
+        terms.update(supplier={"bin": bidder.organisation.tax_id}, ground="emergency",
+                     justification="Flood repairs cannot wait.")
+    tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(minutes=10),
+                         clarification_deadline=now + timedelta(minutes=5), method=method, **terms)
+    response = as_user(bidder).post(f"/api/tenders/{tender.pk}/bids/", {"amount": PRICE, "currency": "KZT"},
+                                    format="json")
+    assert response.status_code == 201
+    bid = Bid.objects.get(tender=tender)
+    # a refused bidder learns nothing either
+    refusal = as_user(rival).post(f"/api/tenders/{tender.pk}/bids/", {"amount": "1.00", "currency": "KZT"},
+                                  format="json")
+    assert_no_secret(refusal.content.decode(), "a refused bid")
+
+    base = f"/api/tenders/{tender.pk}/"
+    paths = every_view(tender, bid) + [base + "evaluation/", base + "complaints/", base + "ocds/",
+                                       f"/api/tenders/?method={method}", "/api/platform/",
+                                       f"/tenders/{tender.pk}/", f"/tenders/{tender.pk}/bid/",
+                                       f"/tenders/{tender.pk}/evaluation/", "/", f"/buyer/tenders/{tender.pk}/"]
+    for user in [None, rival, officer, staff, bidder]:
+        client = as_user(user)
+        if user is not None:
+            client.force_login(user)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code < 500, path
+            body = b"".join(response) if response.streaming else response.content
+            assert_no_secret(body.decode(errors="replace"), f"GET {path} as {user}")
