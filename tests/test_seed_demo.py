@@ -24,6 +24,16 @@ def test_seed_demo_makes_at_least_30_tenders_in_every_state(seeded):
     assert set(Status.values) == states
 
 
+def test_seed_demo_has_every_available_method_in_every_state(seeded):
+    from tenders import methods
+
+    for method in methods.available():
+        states = set(Tender.objects.filter(method=method.name).values_list("status", flat=True))
+        assert states == set(Status.values), method.name
+    direct = Tender.objects.filter(method="single_source", ground="failed_procurement").get()
+    assert direct.failed_tender.status == Status.UNSUCCESSFUL
+
+
 def test_seed_demo_audit_chains_verify(seeded):
     assert verify() == []
 

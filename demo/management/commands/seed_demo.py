@@ -24,7 +24,7 @@ from accounts.services import create_officer, register_supplier
 from bids import services as bid_services
 from evaluation import selectors as evaluation_selectors
 from evaluation import services as evaluation
-from tenders import services
+from tenders import methods, services
 from tenders.models import Tender
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -287,6 +287,103 @@ PLAN = ["active", "evaluation", "awarded", "active", "draft", "complete", "unsuc
         "cancelled", "evaluation", "awarded", "complete"]
 
 
+# --- other procurement methods (DESIGN.md "Procurement methods") ----------------------
+
+# Price quotations (under PROCUREMENT_QUOTATION_LIMIT) and single-source purchases, one per state.
+QUOTATIONS = [
+    Spec("astana", "Кеңсе қағазы A4, 2027 жылға", "30197630-1", "4200000.00", "2 000 қорап, 80 г/м²."),
+    Spec("astana", "Канцелярские товары для ЦОН", "30192000-1", "2900000.00", "Ручки, папки, степлеры."),
+    Spec("health", "Printer cartridges for district clinics", "30125100-2", "6100000.00",
+         "640 toner cartridges, four models."),
+    Spec("health", "Бахилы и одноразовые халаты", "33141000-0", "3400000.00", "Для 12 поликлиник."),
+    Spec("astana", "Drinking water for the akimat", "15981000-8", "1800000.00", "19-litre bottles, weekly."),
+    Spec("health", "Тазалау құралдары", "39830000-9", "2500000.00", "Ауруханаларға арналған жуу құралдары."),
+    Spec("astana", "Flags and banners for Independence Day", "39522530-1", "1200000.00", "Fabric, 300 pieces."),
+]
+DIRECT_AWARDS = [
+    (Spec("astana", "Лицензии на систему «Сергек»: продление", "48000000-8", "38000000.00",
+          "Продление лицензий на программное обеспечение видеонаблюдения."),
+     "continuation", "Продолжение: поддержка действующей системы возможна только у её правообладателя."),
+    (Spec("health", "Emergency repair of the oxygen line, City Hospital No. 2", "45331000-6", "14500000.00",
+          "Replacement of a burst oxygen pipeline in the intensive care unit."),
+     "emergency", "The line burst on 2 March; patients on oxygen cannot wait for a tender."),
+    (Spec("health", "Орфандық препарат: нусинерсен", "33600000-6", "96000000.00",
+          "Жұлын бұлшықет атрофиясы бар 4 пациентке."),
+     "sole_supplier", "Препарат Қазақстанда бір ғана тіркелген дистрибьютор арқылы жеткізіледі."),
+    (Spec("astana", "Snow removal equipment rental after a failed tender", "45520000-8", "52000000.00",
+          "Graders and loaders for the winter, with drivers."),
+     "failed_procurement", "The open tender for this rental had too few bids; the winter will not wait."),
+    (Spec("astana", "Ремонт кровли школы №45", "45261000-4", "21000000.00", "Кровля после урагана."),
+     "emergency", "Кровля повреждена ураганом, занятия под угрозой."),
+    (Spec("health", "Software support for the medical information system", "72000000-5", "31000000.00",
+          "A year of support from the system's developer."),
+     "continuation", "Only the developer holds the source code and the certification."),
+    (Spec("astana", "Музейные экспонаты: выкуп коллекции", "92521000-9", "8000000.00",
+          "Коллекция единственного владельца."),
+     "sole_supplier", "Коллекция существует в одном экземпляре."),
+]
+METHOD_STATES = ["draft", "active", "evaluation", "awarded", "complete", "unsuccessful", "cancelled"]
+
+
+def seed_method(demo: Demo, spec: Spec, n: int, *, state: str, method: str, terms: dict,
+                bidders: list[User]) -> Tender:
+    """A tender of another method in ``state``: made, bid on, opened and
+    decided through the services as for any tender."""
+    period = timedelta(seconds=methods.get(method).min_period()) + timedelta(hours=1)
+
+    def create(published: datetime, days: float) -> Tender:
+        submission = published + max(period, timedelta(days=days))
+        return _create(demo, spec, published=published, method=method, submission_deadline=submission,
+                       clarification_deadline=published + (submission - published) / 2, **terms)
+
+    if state == "draft":
+        return create(demo.now, 10)
+    if state in ("active", "cancelled"):
+        published = demo.now - timedelta(days=1)
+        tender = _publish(demo, spec, create(published, 8), at=published)
+        for i, supplier in enumerate(bidders[:2]):
+            _bid(tender, supplier, factor=f"0.{96 - i * 3}")
+        if state == "cancelled":
+            services.cancel_tender(tender.pk, by=demo.officers[spec.buyer], reason="The need has disappeared.")
+        return tender
+    published = demo.now - period - timedelta(days=_standstill_days() + 3 if state == "complete" else 2)
+    tender = _publish(demo, spec, create(published, 0), at=published)
+    for i, supplier in enumerate([] if state == "unsuccessful" else bidders):
+        _bid(tender, supplier, factor=f"0.{95 - i * 4}", at=published + period * (0.5 + 0.1 * i))
+    bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    if state in ("awarded", "complete"):
+        officer, at = demo.officers[spec.buyer], tender.submission_deadline + timedelta(hours=1)
+        proposal = evaluation_selectors.report(tender)["award_proposal"]
+        if len(bidders) > 2:  # the lowest offer fails its check: the next lowest moves up by itself
+            evaluation.qualify_bid(tender.pk, proposal, by=officer, qualified=False, now=at,
+                                   reason="No certificate of origin for the goods offered.")
+            proposal = evaluation_selectors.report(tender)["award_proposal"]
+        evaluation.qualify_bid(tender.pk, proposal, by=officer, qualified=True, now=at,
+                               reason="Registration, licences and tax status checked.")
+        award_at = at + timedelta(days=1) if state == "complete" else demo.now - timedelta(minutes=1)
+        evaluation.award_bid(tender.pk, by=officer, bid_id=proposal, now=award_at)
+        if state == "complete":
+            evaluation.complete_tender(tender.pk, now=tender.awards.get(status="active").standstill_ends_at)
+    return tender
+
+
+def seed_methods(demo: Demo) -> None:
+    """A price quotation and a single-source purchase in every state."""
+    for n, (spec, state) in enumerate(zip(QUOTATIONS, METHOD_STATES)):
+        seed_method(demo, spec, n, state=state, method="price_quotation", terms={},
+                    bidders=demo.bidders(3, offset=n))
+        demo.counts[state] = demo.counts.get(state, 0) + 1
+    for n, ((spec, ground, justification), state) in enumerate(zip(DIRECT_AWARDS, METHOD_STATES)):
+        named = demo.suppliers[n % len(demo.suppliers)]
+        terms = {"supplier": {"bin": named.organisation.tax_id}, "ground": ground, "justification": justification}
+        if ground == "failed_procurement":
+            failed = Tender.objects.filter(buyer=demo.officers[spec.buyer].organisation, status="unsuccessful",
+                                           method="open_tender").order_by("pk").first()
+            terms["failed"] = {"tender": failed.pk}
+        seed_method(demo, spec, n, state=state, method="single_source", terms=terms, bidders=[named])
+        demo.counts[state] = demo.counts.get(state, 0) + 1
+
+
 # --- people -------------------------------------------------------------------------
 
 def _officers() -> dict[str, User]:
@@ -354,6 +451,7 @@ def seed(now: datetime | None = None) -> Demo:
     for opened, state in ((False, "active"), (True, "evaluation")):
         seed_lots(demo, opened=opened)
         demo.counts[state] = demo.counts.get(state, 0) + 1
+    seed_methods(demo)
     return demo
 
 
