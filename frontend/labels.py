@@ -36,6 +36,14 @@ ORDERINGS = [
 
 
 
+# The lawful grounds of a single-source purchase (tenders.models.Ground).
+GROUNDS = {
+    "emergency": _("Emergency"),
+    "sole_supplier": _("Only one supplier can deliver"),
+    "failed_procurement": _("A procurement that failed"),
+    "continuation": _("Continuation of an earlier purchase"),
+}
+
 AWARD_METHODS = {
     "lowest_price": _("Lowest price"),
     "best_value": _("Best value: price and quality criteria"),

@@ -68,6 +68,17 @@ def _page(request, template: str, module: str, title: str, data: dict | None = N
 _register_list = tenders_api.TenderListView.as_view()
 _tender_detail = tenders_api.TenderDetailView.as_view()
 _buyers = tenders_api.BuyerListView.as_view()
+_platform_view = tenders_api.PlatformView.as_view()
+
+
+def _methods(request) -> list[dict]:
+    """The procurement methods the platform runs, in the page's language
+    (the API's ``/api/platform/`` list: label, summary, which fields)."""
+    return _call_api(_platform_view, request)[1]["methods"]
+
+
+def _method_of(request, tender: dict) -> dict | None:
+    return next((m for m in _methods(request) if m["name"] == tender["method"]), None)
 
 
 @ensure_csrf_cookie
@@ -79,6 +90,7 @@ def index(request):
         "error": None if status == 200 else tenders,
         "buyers": buyers,
         "statuses": [(k, str(v)) for k, v in labels.STATUSES.items() if k != "draft"],
+        "methods": _methods(request),
         "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
         "query": {key: request.GET.get(key, "") for key in request.GET},
     })
@@ -94,7 +106,8 @@ def tender(request, tender_id: int):
     data = _tender(request, tender_id)
     if data is None:
         return not_found(request)
-    return _page(request, "frontend/tender.html", "tender", data["title"], {"tender": data})
+    return _page(request, "frontend/tender.html", "tender", data["title"],
+                 {"tender": data, "method": _method_of(request, data)})
 
 
 @ensure_csrf_cookie
@@ -103,7 +116,7 @@ def bid(request, tender_id: int):
     if data is None:
         return not_found(request)
     return _page(request, "frontend/bid.html", "bid", _("Your bid: %(title)s") % {"title": data["title"]},
-                 {"tender": data})
+                 {"tender": data, "method": _method_of(request, data)})
 
 
 @ensure_csrf_cookie
@@ -175,6 +188,8 @@ def buyer_tender(request, tender_id: int | None = None):
     return _page(request, "frontend/buyer_tender.html", "buyer_tender", title, {
         "tender": data, "own": own, "platform": _platform(),
         "award_methods": [(k, str(v)) for k, v in labels.AWARD_METHODS.items()],
+        "methods": _methods(request),
+        "grounds": [(k, str(v)) for k, v in labels.GROUNDS.items()],
         "languages": list(settings.LANGUAGES),
     })
 

@@ -381,3 +381,32 @@ def test_an_unsuccessful_single_source_tender_can_itself_be_named(officer, make_
     open_now(pk)
     assert client.get(f"/api/tenders/{pk}/").json()["status"] == "unsuccessful"
     refused(client.post("/api/tenders/", direct(named, min_bids=2), format="json"), 400, "field_not_allowed")
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, method_word, ground_word", [
+    ("en", "Procurement method", "A procurement that failed"),
+    ("ru", "Способ закупки", "Несостоявшаяся закупка"),
+    ("kk", "Сатып алу тәсілі", "Өтпей қалған сатып алу"),
+])
+def test_the_pages_say_what_the_method_means(language, method_word, ground_word, officer, failed_tender,
+                                             make_supplier, as_user, client):
+    named, other = make_supplier("Named LLP"), make_supplier("Other LLP")
+    pk = as_user(officer).post("/api/tenders/", direct(named, ground="failed_procurement",
+                                                       failed={"tender": failed_tender.pk},
+                                                       justification="Nobody bid on the open tender."),
+                               format="json").json()["id"]
+    as_user(officer).post(f"/api/tenders/{pk}/publish/")
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    page = client.get(f"/tenders/{pk}/", **headers).content.decode()
+    assert method_word in page and ground_word in page and "Nobody bid on the open tender." in page
+    assert f'href="/tenders/{failed_tender.pk}/"' in page
+    failed_page = client.get(f"/tenders/{failed_tender.pk}/", **headers).content.decode()
+    assert f'href="/tenders/{pk}/"' in failed_page and 'id="followed-by"' in failed_page
+    client.force_login(other)
+    bid_page = client.get(f"/tenders/{pk}/bid/", **headers).content.decode()
+    assert 'id="not-named"' in bid_page and 'id="bid-form"' not in bid_page
+    register = client.get("/?method=single_source", **headers).content.decode()
+    assert f'id="tender-{pk}"' in register and f'id="tender-{failed_tender.pk}"' not in register
+    assert '<option value="single_source" selected>' in register

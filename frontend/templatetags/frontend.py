@@ -54,5 +54,12 @@ def field_label(field):
 
 
 @register.filter
+def ground_label(ground):
+    from frontend.labels import GROUNDS
+
+    return GROUNDS.get(ground, ground)
+
+
+@register.filter
 def make_list_of_words(value: str) -> list[str]:
     return value.split()

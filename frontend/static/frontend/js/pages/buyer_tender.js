@@ -59,12 +59,35 @@ if (editor) {
   const showMethod = () => { bestValue.hidden = method.value !== 'best_value'; total(); };
   method.addEventListener('change', showMethod);
 
-  // The minimum submission period, explained before the server refuses it.
+  // The procurement method (GET /api/platform/'s list): only the fields it takes are shown.
+  const procurement = () => page.methods.find((m) => m.name === editor.elements.method.value) || page.methods[0];
+  function showProcurement() {
+    const chosen = procurement();
+    const takes = new Set(chosen.fields);
+    for (const field of document.querySelectorAll('#direct-fields [data-takes]')) {
+      field.hidden = !takes.has(field.dataset.takes)
+        || (field.dataset.takes === 'failed' && editor.elements.ground.value !== 'failed_procurement');
+    }
+    $('#direct-fields').hidden = takes.size === 0;
+    const onlyPrice = chosen.award_methods.length === 1;
+    $('#award-method-field').hidden = onlyPrice;
+    if (onlyPrice) method.value = chosen.award_methods[0];
+    $('#e-estimated_amount-hint').textContent = chosen.limit
+      ? f_(_('At most %(limit)s KZT for this method.'), { limit: Number(chosen.limit).toLocaleString(document.documentElement.lang) })
+      : '';
+    showMethod();
+    explainPeriod();
+  }
+  for (const radio of editor.querySelectorAll('input[name="method"]')) radio.addEventListener('change', showProcurement);
+  editor.elements.ground.addEventListener('change', showProcurement);
+
+  // The minimum submission period (the chosen method's), explained before the server refuses it.
   const hint = $('#e-submission_deadline-hint');
   function explainPeriod() {
-    const earliest = new Date(serverNow() + periods.min_submission_period * 1000).toISOString();
+    const period = procurement().min_period;
+    const earliest = new Date(serverNow() + period * 1000).toISOString();
     hint.textContent = f_(_('Bids must be open for at least %(period)s after publication: published now, the deadline can be no earlier than %(earliest)s.'),
-      { period: countdown(periods.min_submission_period * 1000), earliest: dateTime(earliest) });
+      { period: countdown(period * 1000), earliest: dateTime(earliest) });
   }
   explainPeriod();
   setInterval(explainPeriod, 30000);
@@ -100,7 +123,15 @@ if (editor) {
     } else {
       editor.elements.language.value = document.documentElement.lang;
     }
-    showMethod();
+    if (t) {
+      editor.elements.method.value = t.method;
+      editor.elements.supplier.value = t.supplier ? t.supplier.bin : '';
+      editor.elements.ground.value = t.ground || '';
+      editor.elements.justification.value = t.justification || '';
+      editor.elements.failed.value = t.failed ? t.failed.tender : '';
+      editor.elements.failed_lot.value = t.failed && t.failed.lot ? t.failed.lot : '';
+    }
+    showProcurement();
   }
   load(tender);
 
@@ -114,6 +145,16 @@ if (editor) {
       submission_deadline: fromLocalInput(f.submission_deadline.value),
       min_bids: Number(f.min_bids.value || 1), award_method: f.award_method.value,
     };
+    // The method, and only the fields it takes (the server drops the others on a change of method).
+    data.method = f.method.value;
+    const takes = new Set(procurement().fields);
+    if (takes.has('supplier')) data.supplier = f.supplier.value.trim() ? { bin: f.supplier.value.trim() } : null;
+    if (takes.has('ground')) data.ground = f.ground.value;
+    if (takes.has('justification')) data.justification = f.justification.value;
+    if (takes.has('failed')) {
+      data.failed = f.ground.value === 'failed_procurement' && f.failed.value.trim()
+        ? { tender: Number(f.failed.value), lot: f.failed_lot.value.trim() ? Number(f.failed_lot.value) : null } : null;
+    }
     if (data.award_method === 'best_value') {
       data.price_weight = Number(f.price_weight.value || 0);
       data.criteria = criteria();
@@ -127,6 +168,9 @@ if (editor) {
   function localProblems(d) {
     const errors = {};
     if (!d.title) problem(errors, 'title', _('Enter a title.'));
+    if (d.supplier !== undefined && !(d.supplier && /^\d{12}$/.test(d.supplier.bin))) {
+      problem(errors, 'supplier', _('A BIN is 12 digits.'));
+    }
     if (!/^\d{8}-\d$/.test(d.cpv)) problem(errors, 'cpv', _('A CPV code looks like 45233140-2.'));
     if (!(Number(d.estimated_amount) > 0)) problem(errors, 'estimated_amount', _('Enter an amount above zero.'));
     if (!d.clarification_deadline) problem(errors, 'clarification_deadline', _('Choose a date and time.'));

@@ -74,6 +74,10 @@ function askForm() {
   const slot = $('#ask');
   const open = status === 'active' && serverNow() < Date.parse(tender.clarification_deadline);
   if (!open) { fill(slot); return; }
+  if (page.method && !page.method.questions) {
+    fill(slot, h('p', { class: 'muted' }, _('This procurement method takes no questions.')));
+    return;
+  }
   if (page.me.role !== 'supplier') {
     fill(slot, h('p', { class: 'muted' }, _('Suppliers may ask questions until the clarification deadline.'), ' ',
       page.me.authenticated ? '' : h('a', { href: `/login/?next=${encodeURIComponent(location.pathname)}` }, _('Log in'))));
