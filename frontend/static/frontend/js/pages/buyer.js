@@ -54,7 +54,13 @@ async function lotTasks(t, named, lot, complaints) {
     throw error;
   }
   const tasks = [];
-  if (lot.status === 'evaluation') {
+  // A method whose award proposal is the lowest offer in turn (price quotation, single
+  // source): the report names it, and only its qualification is checked before the award.
+  const proposal = report.award_proposal === null ? null : report.bids.find((b) => b.bid === report.award_proposal);
+  if (lot.status === 'evaluation' && proposal) {
+    if (!proposal.qualification) tasks.push(item(_('check the award proposal (the lowest offer)'), 'qualify'));
+    else if (proposal.qualification.qualified && !report.award) tasks.push(item(_('the award proposal is qualified: award'), 'award'));
+  } else if (lot.status === 'evaluation') {
     const undecided = report.bids.filter((b) => !b.qualification).length;
     if (undecided) tasks.push(item(f_(ngettext('%(n)s bid to qualify', '%(n)s bids to qualify', undecided), { n: undecided }), 'qualify'));
     let missing = 0;

@@ -123,21 +123,26 @@ function renderReport() {
   const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
   const kept = typed($('#bids'));
   const focused = $('#bids').contains(document.activeElement) ? document.activeElement.id : null;
-  fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
+  // A method whose award proposal is the lowest offer in turn: only that offer is checked.
+  const proposal = report.award_proposal;
+  const inTurn = proposal !== null && proposal !== undefined;
+  fill($('#bids'), inTurn ? h('p', { class: 'hint', id: 'proposal-note' },
+    _('The lowest offer not disqualified is the award proposal: check its qualification; if you disqualify it, the next lowest takes its place.')) : null,
+  h('div', { class: 'scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
       ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
       .map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, sorted.map((b) => h('tr', { id: `bid-${b.bid}` },
+    h('tbody', {}, sorted.map((b) => h('tr', { id: `bid-${b.bid}`, class: b.bid === proposal ? 'proposal' : null },
       h('td', {}, b.rank ?? '—'),
-      h('td', {}, b.supplier.name),
+      h('td', {}, b.supplier.name, b.bid === proposal ? h('span', { class: 'badge' }, ' ', _('Award proposal')) : null),
       h('td', { class: 'num' }, money(b.amount, b.currency)),
       h('td', { class: 'qualification' }, b.qualification
         ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '')
-        : _('not decided')),
+        : (inTurn && b.bid !== proposal ? _('waits its turn') : _('not decided'))),
       h('td', { class: 'num' }, decimal(b.price_score, places)),
       ...criteria.map((c) => h('td', { class: 'num' }, decimal(b.quality && b.quality[String(c.id)], places))),
       h('td', { class: 'num total' }, decimal(b.total, places))))))),
-  canQualify ? sorted.map(qualifyForm) : null,
+  canQualify ? sorted.filter((b) => !inTurn || b.bid === proposal).map(qualifyForm) : null,
   canScore ? qualifiedBids().map(scoreForm) : null);
   restore($('#bids'), kept);
   if (focused && document.getElementById(focused)) document.getElementById(focused).focus({ preventScroll: true });
@@ -351,7 +356,8 @@ connect(`/ws/tenders/${tender.id}/`, {
       lotStatus(event.lot, event.lot_status);
       if (ours) { loadCommittee().then(() => loadReport({ whenIdle: true })); loadComplaints(); }
     }
-    if (ours && (event.type === 'qualification' || event.type === 'complaint_filed' || event.type === 'complaint_resolved')) {
+    if (ours && (event.type === 'qualification' || event.type === 'award_proposal' || event.type === 'complaint_filed'
+        || event.type === 'complaint_resolved')) {
       refreshSoon();
       loadComplaints();
     }
