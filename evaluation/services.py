@@ -314,7 +314,8 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
     move_lot(tender, lot, LotStatus.AWARDED, now=now, event="lot_awarded", by=by, data=summary,
              tender_events={Status.AWARDED: "tender_awarded"},
              live_extra={"bid": bid_id, "supplier": bid.supplier.name})
-    live.emit(tender, "awarded", now=now, award=award.pk, lot=lot.pk, bid=bid_id, supplier=bid.supplier.name,
+    live.emit(tender, "awarded", now=now, award=award.pk, lot=lot.pk, method=tender.method, bid=bid_id,
+              supplier=bid.supplier.name,
               amount=amount, currency=bid.currency, top_ranked=top, justification=justification,
               standstill_ends_at=iso(award.standstill_ends_at))
     return award
