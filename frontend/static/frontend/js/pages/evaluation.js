@@ -12,7 +12,7 @@
 import { page } from '../common.js';
 import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
-import { $, fill, h } from '../dom.js';
+import { $, fill, h, scrollRegion } from '../dom.js';
 import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
 import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
@@ -123,7 +123,7 @@ function renderReport() {
   const sorted = [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
   const kept = typed($('#bids'));
   const focused = $('#bids').contains(document.activeElement) ? document.activeElement.id : null;
-  fill($('#bids'), h('div', { class: 'scroll' }, h('table', {},
+  fill($('#bids'), h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'h-report' }, h('table', {},
     h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
       ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
       .map((t) => h('th', { scope: 'col' }, t)))),
