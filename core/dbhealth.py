@@ -20,6 +20,13 @@ slots, then answered 500. Now:
   process recovers by itself, without a restart, as soon as the database is
   back.
 
+Pages (every path outside ``/api/``) get the same 503 and ``Retry-After``
+with an HTML page in the reader's language (the language cookie, else
+Accept-Language) instead of the JSON body: ``OutageMiddleware`` answers an
+outage met in a page's view — before Django's handlers, so ``DJANGO_DEBUG``
+shows no technical 500 —, Django's 500 handler one met anywhere else, and
+``procurement.asgi`` the requests it refuses while the breaker is open.
+
 SQLite's "database is locked" is an OperationalError too, but not an outage:
 only connection failures count.
 """
@@ -99,11 +106,18 @@ breaker = Breaker()
 probing: contextvars.ContextVar[bool] = contextvars.ContextVar("db_probing", default=False)
 
 
+class DatabaseUnavailable(Exception):
+    """Raised by code that learnt of an outage from an answer rather than an
+    error (a page that called an API view and got its 503)."""
+
+
 def is_outage(exc: BaseException | None) -> bool:
     """True for an error that means the database cannot be reached."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
+        if isinstance(exc, DatabaseUnavailable):
+            return True
         module = type(exc).__module__ or ""
         if module.startswith("psycopg_pool"):  # PoolTimeout, PoolClosed, TooManyRequests
             return True
@@ -126,16 +140,84 @@ def body() -> dict:
             "detail": "The database is unavailable; try again shortly."}
 
 
-def outage_response(exc: BaseException | None):
-    """A 503 for an outage (and the breaker opened), or None."""
+def is_page(path: str) -> bool:
+    """A page (HTML for people) rather than the API (JSON for programs)."""
+    return not path.startswith("/api/")
+
+
+def page_language(cookie_header: str, accept_language: str) -> str:
+    """The reader's language as Django's LocaleMiddleware would choose it
+    (the switcher's cookie, else Accept-Language, else LANGUAGE_CODE),
+    from the raw headers alone: no session, no database."""
+    from http.cookies import SimpleCookie
+
+    from django.utils.translation import get_supported_language_variant
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    cookies = SimpleCookie()
+    try:
+        cookies.load(cookie_header)
+    except Exception:  # a malformed Cookie header: as if there were none
+        cookies = SimpleCookie()
+    wanted = [cookies[settings.LANGUAGE_COOKIE_NAME].value] if settings.LANGUAGE_COOKIE_NAME in cookies else []
+    wanted += [code for code, _ in parse_accept_lang_header(accept_language) if code != "*"]
+    for code in wanted:
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def unavailable_page(language: str) -> str:
+    """The outage page in ``language``: a template of its own that needs
+    nothing but the translations (no user, no session, no database)."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        return render_to_string("core/unavailable.html", {"language": language,
+                                                          "retry_after": retry_after()})
+
+
+# The outage page's Content-Security-Policy: its stylesheet, nothing else.
+PAGE_CSP = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+def outage_response(exc: BaseException | None, request=None):
+    """A 503 for an outage (and the breaker opened), or None: the API's JSON
+    body, or for a page (``request`` outside /api/) the page in the
+    reader's language."""
     if not is_outage(exc):
         return None
     breaker.record_failure(exc)
-    from django.http import JsonResponse
+    from django.http import HttpResponse, JsonResponse
 
-    response = JsonResponse(body(), status=503)
+    if request is not None and is_page(request.path):
+        language = page_language(request.META.get("HTTP_COOKIE", ""), request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        response = HttpResponse(unavailable_page(language), status=503, content_type="text/html; charset=utf-8")
+        response["Content-Language"] = language
+        response["Content-Security-Policy"] = PAGE_CSP
+        response["Cache-Control"] = "no-store"
+    else:
+        response = JsonResponse(body(), status=503)
     response["Retry-After"] = retry_after()
     return response
+
+
+class OutageMiddleware:
+    """A database outage met in a view is the 503 of ``outage_response``
+    (Django's handlers are not reached: with DEBUG on they would show the
+    technical 500 page). Other errors go on to Django as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return outage_response(exception, request)
 
 
 try:

@@ -178,7 +178,7 @@ def json_500(request):
     # middleware or a non-API view is a 503 too.
     import sys
 
-    outage = dbhealth.outage_response(sys.exc_info()[1])
+    outage = dbhealth.outage_response(sys.exc_info()[1], request)
     if outage is not None:
         return outage
     return JsonResponse(error_body("server_error", "The server failed to handle this request."), status=500)

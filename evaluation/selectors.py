@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from datetime import datetime
 from decimal import Decimal
 
@@ -306,13 +306,59 @@ def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
                                                             or lot.status in LOT_CONCLUDED))
 
 
+def lots_still_private(tender: Tender, lot: Lot) -> set[int]:
+    """The tender's other lots whose evaluation is not public yet (still in
+    evaluation, never awarded). One query."""
+    return set(Lot.objects.filter(tender=tender).exclude(pk=lot.pk).exclude(status__in=LOT_CONCLUDED)
+               .exclude(Exists(Award.objects.filter(lot=OuterRef("pk")))).values_list("pk", flat=True))
+
+
+def withheld(state: EvaluationState) -> EvaluationState:
+    """A lot's public report without what belongs to another lot's unfinished
+    evaluation.
+
+    The tender's own criteria are scored once per bid and count in every lot
+    the bid offers on (DESIGN.md "Lots"): a bid's points on them are part of
+    the evaluation of each of its lots. While one of those lots is still
+    being evaluated, this lot's public report withholds the bid's points on
+    the tender's criteria, their means and its total (which would give their
+    sum away); its price score, qualification and rank in this lot stay,
+    being this lot's own outcome. The score commitments' salt is the
+    tender's: it is published only once no lot is private, or anyone could
+    recover the private lots' points from the audit log's commitments."""
+    private_lots = lots_still_private(state.tender, state.lot)
+    if not private_lots:
+        return replace(state, commitment_salt=commitment_salt(state.tender.pk))
+    shared = {c.id for c in state.criteria if c.id in _tender_criteria(state.tender)}
+    if not shared:
+        return state
+    elsewhere = set(Offer.objects.filter(lot__in=private_lots, bid__in=[b.bid for b in state.bids])
+                    .values_list("bid_id", flat=True))
+    return replace(state, bids=[_without(b, shared) if b.bid in elsewhere else b for b in state.bids])
+
+
+def _tender_criteria(tender: Tender) -> set[int]:
+    return set(Criterion.objects.filter(tender=tender, lot__isnull=True).values_list("pk", flat=True))
+
+
+def _without(bid: EvaluatedBid, criteria: set[int]) -> EvaluatedBid:
+    points = {cid: by for cid, by in bid.points.items() if cid not in criteria}
+    result = bid.result
+    if result is not None:
+        result = replace(result, quality={cid: v for cid, v in result.quality.items() if cid not in criteria},
+                         total=None)
+    return replace(bid, points=points, result=result)
+
+
 def report(tender: Tender, lot: Lot | None = None) -> dict:
     """The evaluation report of one lot (see ``evaluation_state``), as the
-    API sends it (``ReportOut``); once public it reveals the salt of the
-    score commitments in the audit log."""
+    API sends it (``ReportOut``). Once public it is the same for everyone,
+    without what belongs to another lot still being evaluated
+    (``withheld``), and it reveals the salt of the score commitments in the
+    audit log once every lot is public."""
     state = evaluation_state(tender, lot)
     if state.public:
-        state = replace(state, commitment_salt=commitment_salt(tender.pk))
+        state = withheld(state)
     return ReportOut.dump(state)
 
 

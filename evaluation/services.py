@@ -306,11 +306,15 @@ def award_bid(tender_id: int, *, by: User, bid_id: int, justification: str = "",
         tender=tender, lot=lot, bid_id=bid_id, awarded_at=now, by=by, justification=justification, top_ranked=top,
         standstill_ends_at=now + timedelta(seconds=settings.PROCUREMENT_STANDSTILL_PERIOD))
     amount = f"{bid.amount:.2f}"
+    # the audit log is public: the totals as the lot's public report shows them
+    # (null for a bid whose points on the tender's criteria another lot is still weighing)
+    public = selectors.withheld(state)
     summary = {"award": award.pk, "lot": lot.pk, "method": tender.method, "bid": bid_id,
                "supplier": bid.supplier.name, "amount": amount,
                "currency": bid.currency, "rank": bid.rank, "top_ranked": top,
                "justification": justification, "standstill_ends_at": iso(award.standstill_ends_at),
-               "ranking": [{"bid": b, "total": str(state.bid(b).result.total)} for b in state.ranking]}
+               "ranking": [{"bid": b, "total": None if public.bid(b).total is None else str(public.bid(b).total)}
+                           for b in state.ranking]}
     move_lot(tender, lot, LotStatus.AWARDED, now=now, event="lot_awarded", by=by, data=summary,
              tender_events={Status.AWARDED: "tender_awarded"},
              live_extra={"bid": bid_id, "supplier": bid.supplier.name})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.serializers import me_data
+from core import dbhealth
 from tenders import api as tenders_api
 
 from . import labels
@@ -47,6 +48,8 @@ def _call_api(view, request, query: QueryDict | dict | None = None, **kwargs):
     inner._dont_enforce_csrf_checks = True
     response = view(inner, **kwargs)
     response.render()
+    if response.status_code == 503:  # the database is down: the page is the outage page, not an empty one
+        raise dbhealth.DatabaseUnavailable()
     return response.status_code, json.loads(response.content or b"null")
 
 

@@ -15,6 +15,7 @@ from tenders.filters import TenderFilter
 from tenders.selectors import tenders_public
 
 from . import export, ocds, stats
+from .serializers import StatsOut
 from .bulk import ocds_bulk_path
 from .filters import ReleaseFilter
 from .models import Release
@@ -188,7 +189,7 @@ class TenderCsvView(generics.GenericAPIView):
 
 
 class StatsView(APIView):
-    @extend_schema(responses={200: dict}, tags=["reference"], summary="Register statistics (public tenders)")
+    @extend_schema(responses={200: StatsOut}, tags=["reference"], summary="Register statistics (public tenders)")
     def get(self, request):
         language = "ru" if get_language() in ("ru", "kk") else "en"
-        return Response(stats.register_stats(language))
+        return Response(StatsOut(stats.register_stats(language)).data)

@@ -149,7 +149,7 @@ def _with_request_id(send, rid: bytes):
 # (/healthz and /readyz are answered before this: procurement/health.py.)
 async def _bounded_http(scope, receive, send):
     if dbhealth.breaker.refusing():
-        await _send_unavailable(send)
+        await _send_unavailable(send, scope)
         return
     await _http_slots.acquire()
     held = True
@@ -166,7 +166,7 @@ async def _bounded_http(scope, receive, send):
 
     try:
         if admission == "refuse":
-            await _send_unavailable(send_and_free)
+            await _send_unavailable(send_and_free, scope)
         else:
             if admission == "probe":
                 dbhealth.probing.set(True)  # this request may wait for the pool (its thread inherits it)
@@ -178,10 +178,19 @@ async def _bounded_http(scope, receive, send):
             dbhealth.breaker.probe_done(status)
 
 
-async def _send_unavailable(send):
-    payload = json.dumps(dbhealth.body()).encode()
+async def _send_unavailable(send, scope):
+    """The 503 of an outage: the API's JSON body, or a page in the reader's language."""
+    if dbhealth.is_page(scope["path"]):
+        headers = {name: value.decode("latin-1") for name, value in scope.get("headers", ())}
+        language = dbhealth.page_language(headers.get(b"cookie", ""), headers.get(b"accept-language", ""))
+        payload = dbhealth.unavailable_page(language).encode()
+        extra = [(b"content-type", b"text/html; charset=utf-8"), (b"content-language", language.encode()),
+                 (b"content-security-policy", dbhealth.PAGE_CSP.encode()), (b"cache-control", b"no-store")]
+    else:
+        payload = json.dumps(dbhealth.body()).encode()
+        extra = [(b"content-type", b"application/json")]
     await send({"type": "http.response.start", "status": 503,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                "headers": [*extra, (b"content-length", str(len(payload)).encode()),
                             (b"retry-after", dbhealth.retry_after().encode())]})
     await send({"type": "http.response.body", "body": payload})
 

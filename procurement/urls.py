@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import errors
-from procurement import openapi  # noqa: F401  (openapi registers its schema extension)
+from procurement import asyncapi, openapi  # noqa: F401  (openapi registers its schema extension)
 
 api = [
     path("auth/", include("accounts.urls")),
@@ -16,6 +16,7 @@ api = [
     path("", include("opendata.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("asyncapi/", asyncapi.AsyncApiView.as_view(), name="asyncapi"),
 ]
 
 urlpatterns = [

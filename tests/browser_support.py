@@ -197,28 +197,44 @@ def _whole(string: str) -> re.Pattern:
 
 def check_page(page, axe, english: set[str], lang: str, shot: str, width: int = 1280) -> list[str]:
     """Screenshot the page as ``SHOTS/<shot>.png``; then what is wrong with
-    it: sideways scrolling, serious or critical axe violations (at desktop
-    width) and English interface strings on a Kazakh or Russian page."""
+    it: sideways scrolling, serious or critical axe violations (at both
+    widths: a table that scrolls sideways at 390 px must be reachable by
+    keyboard) and English interface strings on a Kazakh or Russian page."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
     failures = []
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
         failures.append(f"{shot} at {width}px scrolls sideways ({scroll}px)")
+    result = axe.run(page)
+    failures += [f"{shot}: axe {v['id']}: {v['help']}" for v in result.response["violations"]
+                 if v["impact"] in ("serious", "critical")]
     if width > 390:
-        result = axe.run(page)
-        failures += [f"{shot}: axe {v['id']}: {v['help']}" for v in result.response["violations"]
-                     if v["impact"] in ("serious", "critical")]
         if lang != "en":
             left = english_left(page.inner_text("body"), english)
             failures += [f"{shot}: English interface string {s!r}" for s in left]
     return failures
 
 
+# Elements the page hid (the ``hidden`` attribute) that still take up room
+# or can be seen: a stylesheet rule giving them a display overrides the
+# attribute (a "Withdraw the bid" button offered for no bid).
+HIDDEN_BUT_SHOWN = """() => [...document.querySelectorAll('[hidden]')]
+    .filter((el) => el.hidden && el.checkVisibility({ visibilityProperty: true }))
+    .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+         + ' ' + JSON.stringify((el.textContent || '').trim().slice(0, 40)))"""
+
+
+def hidden_but_shown(page, shot: str) -> list[str]:
+    """What the page hid with ``hidden`` but the browser still shows."""
+    return [f"{shot}: hidden but shown: {what}" for what in page.evaluate(HIDDEN_BUT_SHOWN)]
+
+
 def check_in_three_languages(browser, server, sign_in, paths: dict[str, str], extra=None) -> list[str]:
     """Every page of ``paths`` (name -> path) in en, ru and kk, at 1280 and at
     390 px, in a fresh context per language and width signed in by
     ``sign_in(page)``: ``check_page`` on each (screenshot ``<lang>-<name>[-390]``),
+    that nothing the page hid is shown (``hidden_but_shown``),
     ``extra(page, lang, width, name)`` for a test's own checks, and the
     context's script errors. Returns what is wrong."""
     from axe_playwright_python.sync_playwright import Axe
@@ -235,6 +251,7 @@ def check_in_three_languages(browser, server, sign_in, paths: dict[str, str], ex
                 time.sleep(0.2)
                 suffix = "" if width == 1280 else "-390"
                 failures += check_page(page, axe, english, lang, f"{lang}-{name}{suffix}", width)
+                failures += hidden_but_shown(page, f"{lang}-{name}{suffix}")
                 if extra is not None:
                     failures += extra(page, lang, width, name)
             page.context.close()

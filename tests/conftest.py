@@ -19,6 +19,25 @@ _serial = count(1)
 
 
 @pytest.fixture(autouse=True)
+def messages_match_the_asyncapi_document(monkeypatch):
+    """Every message a test receives on a socket is checked against
+    /api/asyncapi/ (tests/asyncapi_check.py)."""
+    from channels.testing import WebsocketCommunicator
+
+    from tests import asyncapi_check
+
+    original = WebsocketCommunicator.receive_from
+
+    async def checked(self, timeout=1):
+        text = await original(self, timeout)
+        if isinstance(text, str):
+            asyncapi_check.check(self.scope["path"], text)
+        return text
+
+    monkeypatch.setattr(WebsocketCommunicator, "receive_from", checked)
+
+
+@pytest.fixture(autouse=True)
 def responses_match_the_schema(monkeypatch, request):
     """Every JSON response a test gets from the API is checked against
     /api/schema/ (tests/schema_check.py); ``@pytest.mark.no_schema_check``

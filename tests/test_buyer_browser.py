@@ -118,7 +118,7 @@ def test_an_officer_drafts_fixes_publishes_answers_names_the_committee_and_amend
 
 
 def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_phone(
-        officer, make_tender, make_opened, make_lots_opened, server, browser):
+        officer, make_tender, make_opened, make_lots_opened, committee, server, browser):
     draft = in_thread(make_tender, title="Мектеп асханасына жабдық", publish=False,
                       estimated_amount=Decimal("12000000"))
     active = in_thread(make_tender, title="Қалалық жолдарды жөндеу")
@@ -139,9 +139,37 @@ def test_the_workspace_in_three_languages_is_accessible_translated_and_fits_a_ph
     in_thread(evaluation_services.file_complaint, awarded.tender.pk, by=awarded.suppliers["Beta"],
               text="Біздің баға дұрыс оқылмады.")
     pages["evaluation-awarded"] = f"/tenders/{awarded.tender.pk}/evaluation/"
+    # lot 1 awarded while Alpha's offer on lot 2 is still evaluated: its shared points wait
+    shared = in_thread(make_lots_opened, {"Асфальт": "1000", "Жол белгілері": "500"},
+                       {"Alpha": {"Асфальт": "900", "Жол белгілері": "450"}, "Beta": {"Асфальт": "950"}},
+                       award_method="best_value", price_weight=60,
+                       criteria=[{"name": "Сапа", "weight": 25}, {"name": "Мерзім", "weight": 15}])
+    in_thread(_score_and_award_first_lot, shared, officer, committee)
+    pages["evaluation-withheld"] = f"/tenders/{shared.tender.pk}/evaluation/?lot=" + str(
+        in_thread(lambda: shared.tender.lots.order_by("position").first().pk))
+
+    def withheld_is_said(page, lang, width, name) -> list[str]:
+        if name == "evaluation-withheld" and not page.locator("#withheld").is_visible():
+            return [f"{lang} {name}: the withheld figures are not explained"]
+        return []
+
     failures = check_in_three_languages(browser, server, lambda page: log_in_officer(page, server, officer.username),
-                                        pages)
+                                        pages, withheld_is_said)
     assert failures == [], "\n".join(failures)
+
+
+def _score_and_award_first_lot(opened, officer, committee):
+    tender = opened.tender
+    first, second = tender.lots.order_by("position")
+    for label, lots in {"Alpha": (first, second), "Beta": (first,)}.items():
+        for lot in lots:
+            evaluation_services.qualify_bid(tender.pk, opened.bids[label].pk, by=officer, qualified=True,
+                                            reason="Құжаттар толық.", lot_id=lot.pk)
+    for member in committee(tender):
+        for bid in opened.bids.values():
+            evaluation_services.score_bid(tender.pk, bid.pk, by=member,
+                                          points={c.pk: Decimal("12.00") for c in tender.criteria.all()})
+    evaluation_services.award_bid(tender.pk, by=officer, bid_id=opened.bids["Alpha"].pk, lot_id=first.pk)
 
 
 # --- the evaluation ----------------------------------------------------------------------------

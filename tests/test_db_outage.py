@@ -36,14 +36,28 @@ def breaker():
     dbhealth.breaker.reset()
 
 
-def get(path: str) -> httpx.Response:
+def get(path: str, **kwargs) -> httpx.Response:
     from procurement.asgi import application
 
     async def go():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application),
                                      base_url="http://127.0.0.1") as http:
-            return await http.get(path)
+            return await http.get(path, **kwargs)
     return async_to_sync(go)()
+
+
+# The outage page's heading in each language (core/templates/core/unavailable.html).
+UNAVAILABLE = {"en": "Service unavailable", "ru": "Сервис временно недоступен", "kk": "Қызмет уақытша қолжетімсіз"}
+
+
+def assert_outage_page(response: httpx.Response, lang: str) -> None:
+    """The API's 503 and Retry-After, as a page in the reader's language."""
+    assert response.status_code == 503, response.text[:500]
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}">' in response.text
+    assert UNAVAILABLE[lang] in response.text
+    assert "Traceback" not in response.text and "OperationalError" not in response.text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,6 +75,19 @@ def test_while_the_breaker_is_open_requests_get_503_at_once_and_a_probe_closes_i
     assert get("/api/tenders/").status_code == 200
     assert not breaker.down
     assert get("/api/tenders/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_breaker_is_open_a_page_is_the_503_in_the_readers_language(breaker, settings):
+    settings.DB_OUTAGE_RETRY_SECONDS = 30
+    breaker.record_failure("test")
+    # the browser's language, then the switcher's cookie over it
+    for lang in ("en", "ru", "kk"):
+        assert_outage_page(get("/", headers={"Accept-Language": f"{lang},en;q=0.5"}), lang)
+    assert_outage_page(get("/stats/", headers={"Accept-Language": "en", "Cookie": "django_language=kk"}), "kk")
+    assert_outage_page(get("/tenders/1/", headers={"Accept-Language": "de-DE"}), "en")
+    # the API keeps its JSON body
+    assert get("/api/tenders/", headers={"Accept-Language": "kk"}).json()["code"] == "service_unavailable"
 
 
 def test_only_connection_failures_count_as_an_outage():
@@ -224,3 +251,57 @@ def test_a_database_outage_is_503_at_once_and_the_server_recovers():
         output = log.read().decode(errors="replace")
         log.close()
     assert "Traceback" not in output.replace("Database unavailable", ""), output[-3000:]
+
+
+@pytest.mark.live_server_pg
+@pytest.mark.django_db(transaction=True)
+def test_with_debug_on_an_outage_on_a_page_is_the_503_page_in_the_readers_language_not_a_traceback():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    # given a server with DJANGO_DEBUG on, whose database is reached through a proxy we control
+    db = connection.settings_dict
+    proxy = Proxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
+    proxy.restore()
+    auth = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"postgres://{auth}@127.0.0.1:{proxy.port}/{db['NAME']}",
+           "DJANGO_SECRET_KEY": settings.SECRET_KEY, "PROCUREMENT_PLATFORM_KEY": settings.PROCUREMENT_PLATFORM_KEY,
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_DEBUG": "1", "LOG_LEVEL": "WARNING",
+           "PROCUREMENT_SCHEDULER_IN_PROCESS": "0", "DB_POOL_TIMEOUT": "20", "DB_OUTAGE_RETRY_SECONDS": "1"}
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1",
+                               "--port", str(port), "--lifespan", "on", "--log-level", "warning"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        give_up = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < give_up and server.poll() is None, "the server did not start"
+            time.sleep(0.2)
+        # when the database goes away
+        proxy.cut()
+        # then each page, met by Django while the breaker is still closed and then by the
+        # breaker itself, is the 503 page in the reader's language, never Django's debug page
+        for path in ("/", "/tenders/1/", "/stats/", "/account/"):
+            for lang in ("kk", "ru", "en"):
+                started = time.monotonic()
+                assert_outage_page(httpx.get(base + path, headers={"Accept-Language": lang}, timeout=30), lang)
+                assert time.monotonic() - started < 5
+        # and the breaker's probe, which Django serves (with DEBUG on), once the retry interval is over
+        time.sleep(1.2)
+        assert_outage_page(httpx.get(base + "/tenders/1/", headers={"Accept-Language": "ru"}, timeout=30), "ru")
+        api = httpx.get(base + "/api/tenders/", timeout=30)
+        assert api.status_code == 503 and api.json()["code"] == "service_unavailable"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        proxy.cut()

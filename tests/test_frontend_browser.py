@@ -186,6 +186,10 @@ PAGES = {
     "register": "/",
     "tender": "/tenders/{tender}/",
     "bid": "/tenders/{tender}/bid/",
+    # a freshly published tender (its audit log is the only table) and its bid
+    # page for a supplier with no bid there (nothing to withdraw or confirm)
+    "tender-new": "/tenders/{fresh}/",
+    "bid-none": "/tenders/{fresh}/bid/",
     "stats": "/stats/",
     "verify": "/receipts/verify/",
     "signup": "/register/",
@@ -200,6 +204,7 @@ def test_every_page_in_three_languages_is_accessible_translated_and_fits_a_phone
     tender = in_thread(make_tender, title="Қалалық жолдарды жөндеу", estimated_amount=Decimal("2400000000.00"),
                        description="Жолдарды жөндеу, 2,4 км.")
     in_thread(bid_services.submit_bid, tender.pk, by=password_supplier, content=bid_content())
+    fresh = in_thread(make_tender, title="Мектеп жиһазы")
 
     def formatted_for_the_language(page, lang, width, name) -> list[str]:
         failures = []
@@ -216,7 +221,7 @@ def test_every_page_in_three_languages_is_accessible_translated_and_fits_a_phone
         return failures
 
     failures = check_in_three_languages(browser, server, lambda page: log_in(page, server, password_supplier.username),
-                                        {name: path.format(tender=tender.pk) for name, path in PAGES.items()},
+                                        {name: path.format(tender=tender.pk, fresh=fresh.pk) for name, path in PAGES.items()},
                                         formatted_for_the_language)
     assert failures == []
 

@@ -30,6 +30,14 @@ export function fill(el, ...children) {
   return el;
 }
 
+// A table wider than the screen scrolls sideways inside a region that the
+// keyboard can reach (tabindex 0) and a screen reader names (the section's
+// heading, ``labelledBy``): a scrolling box nobody can focus is a box a
+// keyboard user cannot read (axe: scrollable-region-focusable).
+export function scrollRegion(labelledBy, ...children) {
+  return h('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-labelledby': labelledBy }, ...children);
+}
+
 export function pageData() {
   return JSON.parse(document.getElementById('page-data').textContent);
 }

@@ -3,7 +3,7 @@
 import { page } from '../common.js';
 import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
-import { $, fill, h } from '../dom.js';
+import { $, fill, h, scrollRegion } from '../dom.js';
 import { _, f_, statusLabel } from '../i18n.js';
 import { timeEl } from '../format.js';
 import { receiptFile } from '../receipt.js';
@@ -42,7 +42,7 @@ async function loadBids() {
   try {
     const bids = await api('/api/bids/mine/');
     if (!bids.length) { fill(slot, h('p', { class: 'muted' }, _('You have not bid yet.'))); return; }
-    fill(slot, h('table', { class: 'plain wide-table' },
+    fill(slot, scrollRegion('h-bids', h('table', { class: 'plain' },
       h('thead', {}, h('tr', {}, [_('Tender'), _('Status'), _('Bid'), _('Received'), _('Receipt')].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, bids.map((b) => {
         const last = b.versions[b.versions.length - 1];
@@ -55,7 +55,7 @@ async function loadBids() {
           h('td', {}, timeEl(b.received_at, true)),
           h('td', {}, receipt ? h('a', { href: receiptFile(receipt), download: `receipt-tender-${b.tender.id}-bid-${b.id}-v${last.number}.json` },
             f_(_('Download (version %(n)s)'), { n: last.number })) : '—'));
-      }))));
+      })))));
   } catch (error) {
     fill(slot, h('p', { class: 'error' }, error.message));
   }

@@ -12,7 +12,7 @@
 import { page } from '../common.js';
 import { api, showErrors } from '../api.js';
 import { connect } from '../live.js';
-import { $, fill, h } from '../dom.js';
+import { $, fill, h, scrollRegion } from '../dom.js';
 import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
 import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
@@ -113,8 +113,11 @@ function renderReport() {
     ? f_(_('Total = price score (%(price)s × lowest qualified price ÷ bid price) + for each criterion the mean of the evaluators\' points; each figure rounded to %(places)s decimal places.'),
       { price: report.price_weight, places: report.rounding.places })
     : _('The lowest qualified price ranks first.');
-  const rows = ranked();
-  fill($('#chart'), rows.length ? h('figure', { class: 'chart' },
+  const rows = ranked().filter((b) => b.total !== null);
+  const withheld = report.bids.some((b) => b.rank !== null && b.total === null);
+  fill($('#chart'), withheld ? h('p', { class: 'hint', id: 'withheld' },
+    _('Points on the tender\'s own criteria of a bid still being evaluated in another lot, and its total, are shown once that lot is awarded too.')) : null,
+  rows.length ? h('figure', { class: 'chart' },
     barChart(rows.map((b) => ({ label: b.supplier.name, values: [Number(b.total)], texts: [number(Number(b.total), 2)] }))),
     h('figcaption', {}, _('Total score of each qualified bid'))) : null);
   const canQualify = owner && status === 'evaluation';
@@ -128,7 +131,7 @@ function renderReport() {
   const inTurn = proposal !== null && proposal !== undefined;
   fill($('#bids'), inTurn ? h('p', { class: 'hint', id: 'proposal-note' },
     _('The lowest offer not disqualified is the award proposal: check its qualification; if you disqualify it, the next lowest takes its place.')) : null,
-  h('div', { class: 'scroll' }, h('table', {},
+  h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'h-report' }, h('table', {},
     h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'),
       ...criteria.map((c) => f_(_('%(name)s (max %(weight)s)'), { name: c.name, weight: c.weight })), _('Total')]
       .map((t) => h('th', { scope: 'col' }, t)))),
@@ -241,7 +244,7 @@ function renderAward() {
   $('#award-wait').hidden = !(owner && status === 'evaluation' && !award && !ranked().length);
   if (form.hidden) return;
   fill(form.elements.bid, ranked().map((b) => h('option', { value: b.bid }, f_(_('%(rank)s. %(supplier)s — %(total)s'),
-    { rank: b.rank, supplier: b.supplier.name, total: b.total }))));
+    { rank: b.rank, supplier: b.supplier.name, total: b.total ?? '—' }))));
   justificationHint();
   tick();
 }

@@ -5,7 +5,7 @@
 import { page } from '../common.js';
 import { api } from '../api.js';
 import { connect } from '../live.js';
-import { $, fill, h } from '../dom.js';
+import { $, fill, h, scrollRegion } from '../dom.js';
 import { _, complaintStatus, f_, statusLabel } from '../i18n.js';
 import { countdown, decimal, money, number, serverNow, timeEl } from '../format.js';
 import { barChart } from '../chart.js';
@@ -113,13 +113,13 @@ function renderOpening(record) {
   $('#opening-section').hidden = false;
   fill($('#opening'),
     h('p', {}, _('Opened at'), ' ', timeEl(record.opened_at, true)),
-    record.bids.length ? h('table', { class: 'plain wide-table', id: 'opening-table' },
+    record.bids.length ? scrollRegion('h-opening', h('table', { class: 'plain', id: 'opening-table' },
       h('thead', {}, h('tr', {}, [_('Supplier'), _('Price'), _('Received'), _('Receipt hash (SHA-256)')].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, record.bids.map((b) => h('tr', { id: `opened-${b.bid}` },
         h('td', {}, b.supplier.name, h('br'), h('span', { class: 'muted' }, b.supplier.tax_id)),
         h('td', { class: 'num' }, money(b.amount, b.currency)),
         h('td', {}, timeEl(b.received_at, true)),
-        h('td', {}, h('code', { class: 'hash' }, b.sha256))))))
+        h('td', {}, h('code', { class: 'hash' }, b.sha256)))))))
       : h('p', {}, _('No bids were submitted.')));
 }
 
@@ -155,7 +155,7 @@ async function loadEvaluation() {
       award.justification ? h('p', {}, _('Justification'), ': ', award.justification) : null,
       h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at))) : null,
     chart,
-    h('table', { class: 'plain wide-table' },
+    scrollRegion('h-eval', h('table', { class: 'plain' },
       h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'), _('Total')].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, [...report.bids].sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9)).map((b) => h('tr', {},
         h('td', {}, b.rank ?? '—'),
@@ -163,7 +163,7 @@ async function loadEvaluation() {
         h('td', { class: 'num' }, money(b.amount, b.currency)),
         h('td', {}, b.qualification ? (b.qualification.qualified ? _('qualified') : _('disqualified')) + (b.qualification.reason ? ': ' + b.qualification.reason : '') : '—'),
         h('td', { class: 'num' }, decimal(b.price_score, report.rounding.places)),
-        h('td', { class: 'num' }, decimal(b.total, report.rounding.places)))))));
+        h('td', { class: 'num' }, decimal(b.total, report.rounding.places))))))));
   tick();
 }
 
