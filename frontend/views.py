@@ -57,6 +57,7 @@ def _page(request, template: str, module: str, title: str, data: dict | None = N
         "module": module,
         "me": me_data(request.user),
         "now": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "legal_time_zone": settings.PROCUREMENT_LEGAL_TIME_ZONE,
         "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
         "document_types": settings.PROCUREMENT_DOCUMENT_TYPES,
         **(data or {}),

@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -413,6 +414,15 @@ PROCUREMENT_OCDS_PUBLICATION_POLICY = os.environ.get(
 PROCUREMENT_OCDS_BULK_DIR = Path(os.environ.get("PROCUREMENT_OCDS_BULK_DIR", str(MEDIA_ROOT / "ocds")))
 # PostgreSQL: how long a feed page waits for releases being recorded to commit (then 503 feed_busy).
 PROCUREMENT_OCDS_FEED_WAIT = env_float("PROCUREMENT_OCDS_FEED_WAIT", 2.0)
+# The buyer's legal time: deadlines are legal moments in this zone, shown
+# beside the reader's own zone when they differ (README: Time zones).
+# Kazakhstan uses one zone, UTC+5, since 1 March 2024 (tzdata 2024a+).
+PROCUREMENT_LEGAL_TIME_ZONE = os.environ.get("PROCUREMENT_LEGAL_TIME_ZONE", "Asia/Almaty")
+try:
+    ZoneInfo(PROCUREMENT_LEGAL_TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError) as _exc:
+    raise ImproperlyConfigured(f"PROCUREMENT_LEGAL_TIME_ZONE is not a known time zone: "
+                               f"{PROCUREMENT_LEGAL_TIME_ZONE!r}") from _exc
 # A tender's language when the officer does not choose one (kk, ru or en).
 PROCUREMENT_DEFAULT_TENDER_LANGUAGE = os.environ.get("PROCUREMENT_DEFAULT_TENDER_LANGUAGE", "ru")
 # Tender and bid documents.

@@ -37,7 +37,7 @@ function row(t) {
     t.buyer.name,
     t.cpv,
     money(t.estimated_amount, t.currency),
-    timeEl(t.submission_deadline),
+    timeEl(t.submission_deadline, false, true),
     h('span', { class: `badge s-${t.status}` }, statusLabel(t.status)),
     String(t.bid_count),
   ];

@@ -1,0 +1,37 @@
+"""The buyer's legal time zone (issue 23 item 2): the setting, the time zone
+data the server reads, and the first paint's times named in it."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import translation
+
+from frontend.templatetags.frontend import when, zone_label
+
+
+def test_kazakhstan_is_one_zone_utc_plus_5_since_1_march_2024():
+    # The tzdata this runs on (Debian's tzdata 2025b here; 2024a+ has the change)
+    almaty = ZoneInfo("Asia/Almaty")
+    assert datetime(2024, 2, 29, 12, tzinfo=UTC).astimezone(almaty).utcoffset().total_seconds() == 6 * 3600
+    assert datetime(2024, 3, 1, 12, tzinfo=UTC).astimezone(almaty).utcoffset().total_seconds() == 5 * 3600
+    assert datetime(2026, 12, 5, 12, tzinfo=UTC).astimezone(ZoneInfo("Asia/Qostanay")).utcoffset() \
+        == datetime(2026, 12, 5, 12, tzinfo=UTC).astimezone(almaty).utcoffset()
+
+
+def test_the_legal_time_zone_is_a_setting_defaulting_to_almaty(settings):
+    assert settings.PROCUREMENT_LEGAL_TIME_ZONE == "Asia/Almaty"
+
+
+def test_the_first_paint_writes_a_time_in_the_legal_zone_and_names_it(settings):
+    with translation.override("en"):
+        assert when("2026-12-05T12:00:00Z") == "Dec 5, 2026, 5:00:00\u202fPM (UTC+5, Almaty)"
+    settings.PROCUREMENT_LEGAL_TIME_ZONE = "Europe/Berlin"
+    with translation.override("ru"):
+        assert when("2026-12-05T12:00:00Z").endswith("13:00:00 (UTC+1, Berlin)")
+
+
+def test_zone_labels():
+    moment = datetime(2026, 7, 1, tzinfo=UTC)
+    assert zone_label(moment, "Asia/Kolkata") == "UTC+5:30, Kolkata"
+    assert zone_label(moment, "America/New_York") == "UTC−4, New York"
+    assert zone_label(moment, "UTC") == "UTC"
