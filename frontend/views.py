@@ -21,6 +21,7 @@ from tenders import api as tenders_api
 
 from . import labels
 from .params import api_query
+from .templatetags.frontend import zone_label
 
 
 def csp(response, request):
@@ -83,6 +84,7 @@ def index(request):
         "statuses": [(k, str(v)) for k, v in labels.STATUSES.items() if k != "draft"],
         "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
         "query": {key: request.GET.get(key, "") for key in request.GET},
+        "legal_zone": zone_label(datetime.now(UTC), settings.PROCUREMENT_LEGAL_TIME_ZONE),
     })
 
 

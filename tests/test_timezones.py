@@ -1,10 +1,11 @@
 """The buyer's legal time zone (issue 23 item 2): the setting, the time zone
 data the server reads, and the first paint's times named in it."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import translation
+import pytest
+from django.utils import timezone, translation
 
 from frontend.templatetags.frontend import when, zone_label
 
@@ -35,3 +36,25 @@ def test_zone_labels():
     assert zone_label(moment, "Asia/Kolkata") == "UTC+5:30, Kolkata"
     assert zone_label(moment, "America/New_York") == "UTC−4, New York"
     assert zone_label(moment, "UTC") == "UTC"
+
+
+def test_the_registers_deadline_days_are_days_of_the_legal_time(settings):
+    from django.http import QueryDict
+
+    from frontend.params import api_query
+
+    query = api_query(QueryDict("deadline_after=2026-12-25&deadline_before=2026-12-25"))
+    assert query == {"deadline_after": "2026-12-25T00:00:00+05:00", "deadline_before": "2026-12-25T23:59:59+05:00"}
+    assert api_query(QueryDict("deadline_after=2026-13-45")) == {"deadline_after": "2026-13-45"}  # the API's 400
+
+
+@pytest.mark.django_db
+def test_a_deadline_after_midnight_in_almaty_is_in_the_next_days_register(client, make_tender):
+    # given a deadline at 20:00 UTC: 01:00 the next day in Almaty
+    day = (timezone.now() + timedelta(days=20)).date()
+    make_tender(title="Late-evening deadline",
+                submission_deadline=datetime.combine(day, time(20, 0), tzinfo=UTC),
+                clarification_deadline=timezone.now() + timedelta(days=10))
+    # then the register page lists it under the Almaty day, not the UTC day
+    assert "Late-evening deadline" not in client.get(f"/?deadline_before={day}").content.decode()
+    assert "Late-evening deadline" in client.get(f"/?deadline_after={day + timedelta(days=1)}").content.decode()

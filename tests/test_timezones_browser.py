@@ -83,3 +83,15 @@ def test_the_draft_editor_names_the_zone_its_deadlines_are_typed_in(officer, ser
     assert "Время вводится в вашем часовом поясе: UTC+1, Berlin" in hint, hint
     assert "юридическое время заказчика" in hint and "UTC+5, Almaty" in hint
     assert problems == []
+
+
+def test_the_registers_deadline_days_are_legal_days_in_the_browser_too(server, browser):
+    page = new_page(browser, "en", zone="Europe/Berlin")
+    page.goto(server + "/")
+    module = page.locator("script[type=module]").get_attribute("src").replace("pages/register.js", "format.js")
+    bounds = page.evaluate("async (src) => { const f = await import(src); "
+                           "return [f.legalDayBound('2026-12-25', false), f.legalDayBound('2026-12-25', true)]; }",
+                           module)
+    assert bounds == ["2026-12-25T00:00:00+05:00", "2026-12-25T23:59:59+05:00"]  # as frontend/params.py writes them
+    assert "UTC+5, Almaty" in page.inner_text("#f-days-hint")
+

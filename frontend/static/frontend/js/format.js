@@ -113,6 +113,18 @@ export function zonedTime(iso, { seconds = false, legal = false } = {}) {
     time: text, legal: `${dateTime(iso, seconds, legalZone)} (${zoneLabel(date, legalZone)})` });
 }
 
+// A calendar day (YYYY-MM-DD) of the legal time zone as its first (or last)
+// second, ISO 8601 with the zone's offset that day (the register's deadline
+// range: the same days as the server's first paint, frontend/params.py).
+export function legalDayBound(day, end) {
+  const clockTime = end ? 'T23:59:59' : 'T00:00:00';
+  const asUtc = new Date(`${day}${clockTime}Z`);
+  if (Number.isNaN(asUtc.getTime())) return day;
+  const minutes = offsetMinutes(new Date(asUtc.getTime() - offsetMinutes(asUtc, legalZone) * 60000), legalZone);
+  const abs = Math.abs(minutes);
+  return `${day}${clockTime}${minutes < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+}
+
 export function timeEl(iso, seconds = false, legal = false) {
   const el = document.createElement('time');
   el.dateTime = iso || '';
