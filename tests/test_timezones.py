@@ -58,3 +58,9 @@ def test_a_deadline_after_midnight_in_almaty_is_in_the_next_days_register(client
     # then the register page lists it under the Almaty day, not the UTC day
     assert "Late-evening deadline" not in client.get(f"/?deadline_before={day}").content.decode()
     assert "Late-evening deadline" in client.get(f"/?deadline_after={day + timedelta(days=1)}").content.decode()
+
+
+def test_a_notification_names_the_deadline_in_the_legal_time():
+    from core.isotime import legal
+
+    assert legal(datetime(2026, 12, 25, 8, 0, tzinfo=UTC)) == "2026-12-25 13:00 (UTC+5, Asia/Almaty; 2026-12-25T08:00:00Z)"
