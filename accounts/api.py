@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +15,17 @@ from core.errors import Invalid
 
 from . import selectors, services
 from .permissions import IsOfficer
-from .serializers import CredentialsIn, MeOut, RegisterIn, RegisterOut, TokenOut
+from .serializers import (
+    CredentialsIn,
+    EmailConfirmIn,
+    MeOut,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    RegisterIn,
+    RegisterOut,
+    TokenOut,
+)
 
 
 def _authenticate(request) -> "object":
@@ -39,7 +50,7 @@ class RegisterView(APIView):
     def post(self, request):
         data = RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.register_supplier(**data.validated_data)
+        user = services.register_supplier(**data.validated_data, language=request.LANGUAGE_CODE)
         Token.objects.get_or_create(user=user)  # sets user.auth_token, which RegisterOut reads
         return Response(RegisterOut(user).data, status=status.HTTP_201_CREATED)
 
@@ -103,3 +114,73 @@ class ColleaguesView(APIView):
                    summary="The officers of my buyer organisation")
     def get(self, request):
         return Response(ColleagueOut(selectors.colleagues(request.user), many=True).data)
+
+
+class PasswordResetView(APIView):
+    """The same 202 whether or not an account has the address (and the same
+    work: the worker looks it up), so the answer names no account."""
+
+    authentication_classes = []
+    throttle_classes = throttling.PASSWORD_RESET
+
+    @extend_schema(request=PasswordResetIn, responses={202: None}, tags=["auth"],
+                   summary="E-mail a password reset link to the accounts with this address, if any")
+    def post(self, request):
+        data = PasswordResetIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.request_password_reset(email=data.validated_data["email"], language=request.LANGUAGE_CODE)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    authentication_classes = []
+    throttle_classes = throttling.PASSWORD_RESET_CONFIRM
+
+    @extend_schema(request=PasswordResetConfirmIn, responses={204: None}, tags=["auth"],
+                   summary="Set a new password with the e-mailed link's uid and token (signs out every session "
+                           "and revokes every API token of the account)")
+    def post(self, request):
+        data = PasswordResetConfirmIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reset_password(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = throttling.PASSWORD_CHANGE
+
+    @extend_schema(request=PasswordChangeIn, responses={204: None}, tags=["auth"],
+                   summary="Change my password (the current one required); other sessions are signed out and "
+                           "every API token is revoked (this session stays signed in)")
+    def post(self, request):
+        data = PasswordChangeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.change_password(request.user, **data.validated_data)
+        if request.auth is None:  # a session: it stays signed in, with the new password's hash
+            update_session_auth_hash(request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailConfirmView(APIView):
+    authentication_classes = []
+    throttle_classes = throttling.PASSWORD_RESET_CONFIRM
+
+    @extend_schema(request=EmailConfirmIn, responses={204: None}, tags=["auth"],
+                   summary="Confirm my e-mail address with the e-mailed link's uid and token")
+    def post(self, request):
+        data = EmailConfirmIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.confirm_email(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailConfirmResendView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = throttling.EMAIL_CONFIRMATION
+
+    @extend_schema(request=None, responses={202: None}, tags=["auth"],
+                   summary="E-mail me the confirmation link again")
+    def post(self, request):
+        services.resend_confirmation(request.user, language=request.LANGUAGE_CODE)
+        return Response(status=status.HTTP_202_ACCEPTED)

@@ -42,6 +42,15 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # The address this user proved it reads (the e-mailed confirmation link;
+    # a completed password reset; staff for the officers they create). It is
+    # confirmed while it equals ``email``: a changed address needs a new
+    # confirmation. Notification e-mail goes only to confirmed addresses.
+    confirmed_email = models.EmailField(blank=True, default="")
+
+    @property
+    def email_confirmed(self) -> bool:
+        return bool(self.email) and self.confirmed_email.lower() == self.email.lower()
 
     @property
     def is_officer(self) -> bool:

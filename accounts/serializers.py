@@ -18,6 +18,26 @@ class CredentialsIn(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
+class PasswordResetIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmIn(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="From the e-mailed link")
+    token = serializers.CharField(max_length=128, help_text="From the e-mailed link")
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class PasswordChangeIn(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class EmailConfirmIn(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="From the e-mailed link")
+    token = serializers.CharField(max_length=128, help_text="From the e-mailed link")
+
+
 class OrganisationOut(Shape):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -26,7 +46,8 @@ class OrganisationOut(Shape):
 
 
 # Who an anonymous caller is.
-PUBLIC = SimpleNamespace(id=None, username=None, is_authenticated=False, role="public", organisation=None)
+PUBLIC = SimpleNamespace(id=None, username=None, is_authenticated=False, role="public", organisation=None,
+                         email=None, email_confirmed=False)
 
 
 class MeOut(Shape):  # from a User, or AnonymousUser
@@ -35,6 +56,9 @@ class MeOut(Shape):  # from a User, or AnonymousUser
     authenticated = serializers.BooleanField(source="is_authenticated")
     role = serializers.CharField(help_text="public | supplier | officer | staff | user")
     organisation = OrganisationOut(allow_null=True)
+    email = serializers.CharField(allow_null=True, help_text="The account's e-mail address (may be empty)")
+    email_confirmed = serializers.BooleanField(
+        help_text="Whether the address is confirmed: notification e-mail goes only to a confirmed address")
 
     def render(self, user) -> dict:
         return super().render(user if user.is_authenticated else PUBLIC)

@@ -9,4 +9,9 @@ urlpatterns = [
     path("logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("officers/", api.ColleaguesView.as_view(), name="auth-officers"),
     path("me/", api.MeView.as_view(), name="auth-me"),
+    path("password/reset/", api.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("password/reset/confirm/", api.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
+    path("password/change/", api.PasswordChangeView.as_view(), name="auth-password-change"),
+    path("email/confirm/", api.EmailConfirmView.as_view(), name="auth-email-confirm"),
+    path("email/confirm/resend/", api.EmailConfirmResendView.as_view(), name="auth-email-confirm-resend"),
 ]

@@ -95,7 +95,6 @@ TEXTS = {
     "not_in_evaluation": _("This is possible only during the evaluation."),
     "not_your_tender": _("This tender belongs to another buyer."),
     "nothing_to_score": _("A lowest-price tender is ranked by price alone; there is nothing to score."),
-    "password_too_weak": _("This password is too weak."),
     "points_out_of_range": _("Points run from 0 to the criterion's weight."),
     "points_precision": _("Points have at most two decimals."),
     "points_required": _("Give points for every criterion."),
@@ -127,7 +126,21 @@ TEXTS = {
     "supplier_required": _("A single-source purchase names its supplier by BIN."),
     "supplier_unknown": _("No organisation with this BIN is registered on the platform."),
     "server_error": _("The server failed to handle this request; it has been logged."),
+    # account recovery (issue 23)
+    "reset_link_invalid": _("This password reset link is not valid: it was used, it expired or it is incomplete. "
+                            "Ask for a new one."),
+    "wrong_password": _("Your current password is wrong."),
+    "confirmation_link_invalid": _("This confirmation link is not valid: it was used, it expired, or the address "
+                                   "changed since. Ask for a new one from your account page."),
+    "no_email": _("Your account has no e-mail address."),
+    "email_already_confirmed": _("Your e-mail address is already confirmed."),
 }
+
+
+# Codes whose detail is written in the request's language where it is raised:
+# password_too_weak carries Django's password validators' own messages
+# (Django's catalogues; ours for Kazakh, which Django leaves untranslated).
+LOCALISED_AT_SOURCE = frozenset({"password_too_weak"})
 
 
 def localise(code: str, detail: str) -> str:

@@ -128,7 +128,43 @@ class QuestionUser(_ByUsername):
     scope = "question_user"
 
 
+class _ByEmail(_Throttle):
+    """The e-mail address a password reset asks for: counted whether or not
+    an account has it, so the limit tells nothing either."""
+
+    def identity(self, request, view):
+        data = request.data
+        email = data.get("email") if hasattr(data, "get") else None
+        if isinstance(email, str) and email.strip():
+            return "email:" + email.strip().lower()[:254]
+        return None
+
+
+class PasswordResetAddress(_ByAddress):
+    scope = "password_reset_address"
+
+
+class PasswordResetEmail(_ByEmail):
+    scope = "password_reset_email"
+
+
+class PasswordResetConfirmAddress(_ByAddress):
+    scope = "password_reset_confirm_address"
+
+
+class PasswordChangeUser(_ByUsername):
+    scope = "password_change_user"
+
+
+class EmailConfirmationUser(_ByUsername):
+    scope = "email_confirmation_user"
+
+
 LOGIN = [LoginAddress, LoginUsername]
 REGISTER = [RegisterAddress, RegisterUsername]
 BIDS = [BidAddress, BidUser]
 QUESTIONS = [QuestionAddress, QuestionUser]
+PASSWORD_RESET = [PasswordResetAddress, PasswordResetEmail]
+PASSWORD_RESET_CONFIRM = [PasswordResetConfirmAddress]  # the links and e-mail confirmations
+PASSWORD_CHANGE = [PasswordChangeUser]
+EMAIL_CONFIRMATION = [EmailConfirmationUser]

@@ -15,6 +15,9 @@ urlpatterns = [
     path("buyer/tenders/new/", views.buyer_tender, name="buyer-tender-new"),
     path("buyer/tenders/<int:tender_id>/", views.buyer_tender, name="buyer-tender"),
     path("account/", views.account, name="account"),
+    path("account/confirm-email/", views.confirm_email, name="confirm-email"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
     # The scripts' strings in the page's language (Django's gettext for JS).
     path("jsi18n/<str:lang>/", views.js_catalog,
          name="js-catalog"),

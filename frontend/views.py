@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import Http404, QueryDict
 from django.utils import translation
 from django.views.i18n import JavaScriptCatalog
@@ -21,6 +22,7 @@ from tenders import api as tenders_api
 
 from . import labels
 from .params import api_query
+from .templatetags.frontend import zone_label
 
 
 def csp(response, request):
@@ -59,6 +61,7 @@ def _page(request, template: str, module: str, title: str, data: dict | None = N
         "module": module,
         "me": me_data(request.user),
         "now": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "legal_time_zone": settings.PROCUREMENT_LEGAL_TIME_ZONE,
         "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
         "document_types": settings.PROCUREMENT_DOCUMENT_TYPES,
         **(data or {}),
@@ -96,6 +99,7 @@ def index(request):
         "methods": _methods(request),
         "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
         "query": {key: request.GET.get(key, "") for key in request.GET},
+        "legal_zone": zone_label(datetime.now(UTC), settings.PROCUREMENT_LEGAL_TIME_ZONE),
     })
 
 
@@ -145,7 +149,28 @@ def login(request):
 
 @ensure_csrf_cookie
 def account(request):
-    return _page(request, "frontend/account.html", "account", _("Your account"))
+    return _page(request, "frontend/account.html", "account", _("Your account"),
+                 {"password_hints": password_validators_help_texts()})
+
+
+@ensure_csrf_cookie
+def password_reset(request):
+    """Forgot password: ask for a link by e-mail."""
+    return _page(request, "frontend/password_reset.html", "password_reset", _("Forgot your password?"))
+
+
+@ensure_csrf_cookie
+def password_reset_confirm(request):
+    """The e-mailed link's page: the uid and token are in the URL's fragment,
+    which the browser never sends; the page's script reads them."""
+    return _page(request, "frontend/password_reset_confirm.html", "password_reset_confirm",
+                 _("Choose a new password"), {"password_hints": password_validators_help_texts()})
+
+
+@ensure_csrf_cookie
+def confirm_email(request):
+    """The e-mailed confirmation link's page (uid and token in the fragment)."""
+    return _page(request, "frontend/confirm_email.html", "confirm_email", _("Confirm your e-mail address"))
 
 
 def _safe_next(value: str) -> str:

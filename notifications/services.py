@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from core.errors import Invalid, NotFound, WrongState
-from core.isotime import iso
+from core.isotime import legal
 from core.validators import CPV_PREFIX
 from live import events as live
 
@@ -108,8 +108,8 @@ def tender_published(tender, *, now: datetime) -> int:
                    subject=f"New tender: {tender.title}",
                    body=(f"{tender.buyer.name} published tender {tender.pk} \"{tender.title}\" "
                          f"(CPV {tender.cpv}, {tender.estimated_amount:.2f} {tender.currency}). "
-                         f"Questions until {iso(tender.clarification_deadline)}, "
-                         f"bids until {iso(tender.submission_deadline)}."))
+                         f"Questions until {legal(tender.clarification_deadline)}, "
+                         f"bids until {legal(tender.submission_deadline)}."))
 
 
 def tender_amended(tender, amendment, *, now: datetime, bidders: set[int] = frozenset()) -> int:
@@ -119,7 +119,7 @@ def tender_amended(tender, amendment, *, now: datetime, bidders: set[int] = froz
     changed = ", ".join(sorted(amendment.changes))
     subject = f"Tender amended: {tender.title}"
     body = (f"Tender {tender.pk} \"{tender.title}\" was amended ({changed}): {amendment.rationale}\n"
-            f"Bids are now accepted until {iso(tender.submission_deadline)}.")
+            f"Bids are now accepted until {legal(tender.submission_deadline)}.")
     sent = _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=subscribers(tender) - set(bidders), now=now,
                    subject=subject, body=body)
     return sent + _notify(tender, Notification.Kind.TENDER_AMENDED, org_ids=set(bidders), now=now,

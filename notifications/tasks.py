@@ -20,10 +20,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
 from django_tasks import task
 
-from accounts.models import Organisation, User
+from accounts import emails as account_emails
+from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +35,13 @@ class EmailNotSent(Exception):
 
 
 def addresses(org_ids: list[int]) -> dict[int, list[str]]:
-    """Each organisation's e-mail addresses: its own and its active users'."""
+    """Each organisation's e-mail addresses: its active users' confirmed ones
+    (an address nobody confirmed gets nothing; the organisation's own address
+    is the one its first user gave at registration, so it arrives through
+    that user once confirmed)."""
     found: dict[int, set[str]] = {}
-    for org_id, email in Organisation.objects.filter(pk__in=org_ids).exclude(email="").values_list("pk", "email"):
-        found.setdefault(org_id, set()).add(email)
     for org_id, email in (User.objects.filter(organisation_id__in=org_ids, is_active=True).exclude(email="")
-                          .values_list("organisation_id", "email")):
+                          .filter(email=F("confirmed_email")).values_list("organisation_id", "email")):
         found.setdefault(org_id, set()).add(email)
     return {org_id: sorted(to) for org_id, to in sorted(found.items())}
 
@@ -68,3 +71,32 @@ def send_notification_emails(org_ids: list[int], subject: str, body: str, attemp
     else:
         logger.error("Notification e-mail given up after %d attempts for organisations %s", attempt, failed)
     raise EmailNotSent(f"attempt {attempt}: {len(failed)} of {len(failed) + sent} failed: " + "; ".join(errors))
+
+
+@task()
+def send_account_email(kind: str, target: str | int, language: str, attempt: int = 1) -> int:
+    """An account e-mail (``accounts.emails``: a password reset link for an
+    address, a confirmation link for a user), built here in the language of
+    the request that asked for it, and sent and retried as the notifications
+    are (``NOTIFICATION_EMAIL_RETRY_DELAYS``). Returns how many were sent."""
+    delays = settings.NOTIFICATION_EMAIL_RETRY_DELAYS
+    with translation.override(language):
+        messages = account_emails.build(kind, target)
+    sent, errors = 0, []
+    with get_connection(fail_silently=False) as connection:
+        for message in messages:
+            try:
+                EmailMessage(subject=message.subject, body=message.body, from_email=settings.DEFAULT_FROM_EMAIL,
+                             to=[message.to], connection=connection).send()
+                sent += 1
+            except Exception as exc:  # the mail server's refusal, a dropped connection, ...
+                errors.append(repr(exc))
+    if not errors:
+        return sent
+    if attempt <= len(delays):  # a new link is made on the retry; the unsent one never left
+        send_account_email.using(run_after=timezone.now() + timedelta(seconds=delays[attempt - 1])).enqueue(
+            kind, target, language, attempt + 1)
+        logger.warning("Account e-mail (%s) attempt %d failed; retrying in %ss", kind, attempt, delays[attempt - 1])
+    else:
+        logger.error("Account e-mail (%s) given up after %d attempts", kind, attempt)
+    raise EmailNotSent(f"{kind} attempt {attempt}: " + "; ".join(errors))

@@ -50,6 +50,11 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "auth_token_create": {400: ["invalid_credentials"], 429: ["throttled"]},
     "auth_register_create": {400: ["password_too_weak", "tax_id_checksum", "tax_id_format"],
                              409: ["already_registered", "tax_id_taken", "username_taken"], 429: ["throttled"]},
+    "auth_password_reset_create": {429: ["throttled"]},
+    "auth_password_reset_confirm_create": {400: ["reset_link_invalid", "password_too_weak"], 429: ["throttled"]},
+    "auth_password_change_create": {400: ["wrong_password", "password_too_weak"], 429: ["throttled"]},
+    "auth_email_confirm_create": {400: ["confirmation_link_invalid"], 429: ["throttled"]},
+    "auth_email_confirm_resend_create": {409: ["no_email", "email_already_confirmed"], 429: ["throttled"]},
     # notifications
     "subscriptions_create": {400: ["buyer_unknown", "cpv_prefix_invalid"], 409: ["already_subscribed"]},
     # open data

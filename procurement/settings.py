@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -301,6 +302,11 @@ _THROTTLE_DEFAULTS = {
     "bid_user": "120/hour",
     "question_address": "120/hour",
     "question_user": "30/hour",
+    "password_reset_address": "20/hour",  # reset e-mails asked for, whatever the address
+    "password_reset_email": "5/hour",  # one e-mail address, known or not, from any client address
+    "password_reset_confirm_address": "60/hour",  # reset and confirmation links used
+    "password_change_user": "10/hour",  # a signed-in user's password changes (wrong old passwords included)
+    "email_confirmation_user": "5/hour",  # confirmation e-mails sent again
 }
 PROCUREMENT_THROTTLE_RATES = {scope: os.environ.get(f"THROTTLE_{scope.upper()}") or rate
                               for scope, rate in _THROTTLE_DEFAULTS.items()}
@@ -416,6 +422,15 @@ PROCUREMENT_OCDS_PUBLICATION_POLICY = os.environ.get(
 PROCUREMENT_OCDS_BULK_DIR = Path(os.environ.get("PROCUREMENT_OCDS_BULK_DIR", str(MEDIA_ROOT / "ocds")))
 # PostgreSQL: how long a feed page waits for releases being recorded to commit (then 503 feed_busy).
 PROCUREMENT_OCDS_FEED_WAIT = env_float("PROCUREMENT_OCDS_FEED_WAIT", 2.0)
+# The buyer's legal time: deadlines are legal moments in this zone, shown
+# beside the reader's own zone when they differ (README: Time zones).
+# Kazakhstan uses one zone, UTC+5, since 1 March 2024 (tzdata 2024a+).
+PROCUREMENT_LEGAL_TIME_ZONE = os.environ.get("PROCUREMENT_LEGAL_TIME_ZONE", "Asia/Almaty")
+try:
+    ZoneInfo(PROCUREMENT_LEGAL_TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError) as _exc:
+    raise ImproperlyConfigured(f"PROCUREMENT_LEGAL_TIME_ZONE is not a known time zone: "
+                               f"{PROCUREMENT_LEGAL_TIME_ZONE!r}") from _exc
 # A tender's language when the officer does not choose one (kk, ru or en).
 PROCUREMENT_DEFAULT_TENDER_LANGUAGE = os.environ.get("PROCUREMENT_DEFAULT_TENDER_LANGUAGE", "ru")
 # Tender and bid documents.
@@ -456,6 +471,11 @@ PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
 # Called by audit.append with (tender, entry), in the change's transaction:
 # the OCDS release of that moment, stored once (opendata sits above audit).
 PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record"]
+# The task that sends account e-mail (password reset and address confirmation
+# links): the notifications' e-mail queue, which sits above the accounts app.
+ACCOUNTS_EMAIL_TASK = "notifications.tasks.send_account_email"
+# How long a password reset or e-mail confirmation link works (Django's setting), in seconds.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

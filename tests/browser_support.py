@@ -108,11 +108,11 @@ def server():
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def new_page(browser, lang="en", width=1280, storage_state=None):
+def new_page(browser, lang="en", width=1280, storage_state=None, zone=ZONE):
     """A page in a context of its own (its own cookies: one user), in the
-    language ``lang`` and the Asia/Almaty zone; ``storage_state`` signs it in
-    as another context's user."""
-    context = browser.new_context(locale=lang, timezone_id=ZONE, viewport={"width": width, "height": 900},
+    language ``lang`` and the time zone ``zone`` (Asia/Almaty unless told);
+    ``storage_state`` signs it in as another context's user."""
+    context = browser.new_context(locale=lang, timezone_id=zone, viewport={"width": width, "height": 900},
                                   extra_http_headers={"Accept-Language": lang}, accept_downloads=True,
                                   storage_state=storage_state)
     return context.new_page()
@@ -230,19 +230,19 @@ def hidden_but_shown(page, shot: str) -> list[str]:
     return [f"{shot}: hidden but shown: {what}" for what in page.evaluate(HIDDEN_BUT_SHOWN)]
 
 
-def check_in_three_languages(browser, server, sign_in, paths: dict[str, str], extra=None) -> list[str]:
+def check_in_three_languages(browser, server, sign_in, paths: dict[str, str], extra=None, zone=ZONE) -> list[str]:
     """Every page of ``paths`` (name -> path) in en, ru and kk, at 1280 and at
     390 px, in a fresh context per language and width signed in by
     ``sign_in(page)``: ``check_page`` on each (screenshot ``<lang>-<name>[-390]``),
     that nothing the page hid is shown (``hidden_but_shown``),
     ``extra(page, lang, width, name)`` for a test's own checks, and the
-    context's script errors. Returns what is wrong."""
+    context's script errors; the browsers in time zone ``zone``. Returns what is wrong."""
     from axe_playwright_python.sync_playwright import Axe
 
     english, axe, failures = english_interface_strings(), Axe(), []
     for lang in ("en", "ru", "kk"):
         for width in (1280, 390):
-            page = new_page(browser, lang, width)
+            page = new_page(browser, lang, width, zone=zone)
             problems = watch(page)
             sign_in(page)
             for name, path in paths.items():

@@ -196,7 +196,8 @@ def test_logout_ends_the_session(officer):
 
 def test_me_for_the_public(api, db):
     assert api.get("/api/auth/me/").json() == {"id": None, "username": None, "authenticated": False,
-                                                "role": "public", "organisation": None}
+                                                "role": "public", "organisation": None,
+                                                    "email": None, "email_confirmed": False}
 
 
 @pytest.mark.parametrize("who, role, kind", [("supplier", "supplier", "supplier"),

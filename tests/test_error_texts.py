@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from core.error_texts import TEXTS, localise
+from core.error_texts import LOCALISED_AT_SOURCE, TEXTS, localise
 
 ROOT = Path(__file__).resolve().parent.parent
 # DRF's own field codes come with DRF's own Kazakh and Russian messages.
@@ -24,7 +24,7 @@ def raised_codes() -> set[str]:
 
 
 def test_every_raised_code_has_a_translated_detail():
-    missing = sorted(raised_codes() - set(TEXTS) - DRF_CODES)
+    missing = sorted(raised_codes() - set(TEXTS) - LOCALISED_AT_SOURCE - DRF_CODES)
 
     assert missing == []
 

@@ -27,11 +27,11 @@ def in_memory_layer(settings):
 
 @pytest.fixture
 def subscriber(make_supplier):
-    """A supplier with an email address, subscribed to construction work (CPV 45)."""
+    """A supplier with a confirmed email address, subscribed to construction work (CPV 45)."""
     def make(prefix: str = "45", buyer=None, email: str | None = None):
         user = make_supplier()
-        user.email = email or f"{user.username}@example.kz"
-        user.save(update_fields=["email"])
+        user.email = user.confirmed_email = email or f"{user.username}@example.kz"
+        user.save(update_fields=["email", "confirmed_email"])
         services.subscribe(by=user, cpv_prefix=prefix, buyer_id=buyer.organisation_id if buyer else None)
         return user
     return make

@@ -3,11 +3,13 @@ the browser's Intl uses), for the server-rendered first paint."""
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from django import template
+from django.conf import settings
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -31,12 +33,27 @@ def money(amount, currency="KZT"):
     return text.replace("KZT", "₸") if currency == "KZT" else text
 
 
+def zone_label(moment: datetime, zone: str) -> str:
+    """``UTC+5, Almaty``: the offset at that moment and the zone's city (as
+    format.js writes it in the reader's zone)."""
+    minutes = int(moment.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    offset = "UTC" if not minutes else (f"UTC{'−' if minutes < 0 else '+'}{abs(minutes) // 60}"
+                                        + (f":{abs(minutes) % 60:02d}" if abs(minutes) % 60 else ""))
+    if zone == "UTC" or zone.startswith("Etc/"):
+        return offset
+    return f"{offset}, {zone.rsplit('/', 1)[-1].replace('_', ' ')}"
+
+
 @register.filter
 def when(value):
+    """The first paint's time (the page's script then writes it in the
+    reader's zone): in the buyer's legal time zone, named."""
     if not value:
         return ""
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return format_datetime(moment, "medium", tzinfo=moment.tzinfo, locale=_locale())
+    zone = settings.PROCUREMENT_LEGAL_TIME_ZONE
+    text = format_datetime(moment, "medium", tzinfo=ZoneInfo(zone), locale=_locale())
+    return f"{text} ({zone_label(moment, zone)})"
 
 
 @register.filter

@@ -2,11 +2,12 @@
 // button posts to the API, times are shown in the reader's zone, and the
 // server's clock is taken from the page.
 import { api } from './api.js';
-import { localiseTimes, syncClock } from './format.js';
+import { localiseTimes, setLegalZone, syncClock } from './format.js';
 import { pageData } from './dom.js';
 
 export const page = pageData();
 syncClock(page.now);
+setLegalZone(page.legal_time_zone);
 localiseTimes();
 
 const logout = document.getElementById('logout');

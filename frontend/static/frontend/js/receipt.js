@@ -17,7 +17,7 @@ export function receiptView(receipt, { title = _('Your signed receipt') } = {}) 
     h('dl', { class: 'facts' },
       h('dt', {}, _('Tender')), h('dd', {}, String(receipt.tender)),
       h('dt', {}, _('Bid')), h('dd', {}, `${receipt.bid}` + (receipt.version ? ` (${_('version')} ${receipt.version})` : '')),
-      h('dt', {}, _('Received (server time)')), h('dd', {}, timeEl(receipt.received_at, true)),
+      h('dt', {}, _('Received (server time)')), h('dd', {}, timeEl(receipt.received_at, true, true)),
       h('dt', {}, _('SHA-256 of your bid')), h('dd', {}, h('code', { class: 'hash', id: 'receipt-sha' }, receipt.sha256)),
       h('dt', {}, _('Platform signature (Ed25519)')), h('dd', {}, h('code', { class: 'hash' }, receipt.signature))),
     h('p', { class: 'muted' }, _('Keep this file: after the opening you can check that the opened bid is exactly the one you sent.')),

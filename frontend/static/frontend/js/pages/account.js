@@ -8,6 +8,49 @@ import { _, f_, statusLabel } from '../i18n.js';
 import { timeEl } from '../format.js';
 import { receiptFile } from '../receipt.js';
 
+if (page.me.authenticated) wireAccount();
+
+// The e-mail confirmation link sent again, and the password change (the
+// other sessions are signed out by the server; this one stays signed in).
+function wireAccount() {
+  const resend = document.getElementById('resend');
+  if (resend) {
+    resend.addEventListener('click', async () => {
+      resend.disabled = true;
+      try {
+        await api('/api/auth/email/confirm/resend/', { method: 'POST' });
+        $('#resend-result').textContent = _('The link is on its way: check your mail.');
+      } catch (error) {
+        $('#resend-result').textContent = error.message;
+        resend.disabled = false;
+      }
+    });
+  }
+  const form = $('#change-password');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('#password-changed').textContent = '';
+    const body = { old_password: form.elements.old_password.value, password: form.elements.password.value };
+    const errors = {};
+    if (!body.old_password) errors.old_password = [{ detail: _('Enter your current password.') }];
+    if (!body.password) errors.password = [{ detail: _('Enter a new password.') }];
+    if (Object.keys(errors).length) { showErrors(form, { errors }); return; }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await api('/api/auth/password/change/', { method: 'POST', body });
+      form.reset();
+      showErrors(form, null);
+      $('#password-changed').textContent = _('Your password is changed.');
+    } catch (error) {
+      showErrors(form, error.errors && Object.keys(error.errors).length ? error
+        : { errors: { password: [{ detail: error.message }] }, message: error.message });
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 if (page.me.role === 'supplier') {
   loadBids();
   loadNotifications();

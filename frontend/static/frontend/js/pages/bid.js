@@ -54,7 +54,7 @@ function renderCurrent() {
   if (!bid) { fill(slot); return; }
   fill(slot, h('div', { class: 'panel', id: 'bid-state' },
     h('p', {}, h('strong', {}, bid.status === 'withdrawn' ? _('Your bid is withdrawn.') : _('Your bid is sealed and submitted.')),
-      ' ', _('Last received'), ': ', timeEl(bid.received_at, true)),
+      ' ', _('Last received'), ': ', timeEl(bid.received_at, true, true)),
     h('p', {}, _('SHA-256'), ': ', h('code', { class: 'hash' }, bid.sha256))));
 }
 

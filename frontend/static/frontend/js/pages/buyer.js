@@ -18,7 +18,7 @@ function row(t) {
   return h('tr', { id: `tender-${t.id}` },
     h('td', {}, h('a', { href: `/buyer/tenders/${t.id}/` }, t.title)),
     h('td', { class: 'status' }, h('span', { class: `badge s-${t.status}` }, statusLabel(t.status))),
-    h('td', {}, timeEl(t.submission_deadline)),
+    h('td', {}, timeEl(t.submission_deadline, false, true)),
     h('td', { class: 'num bids' }, String(t.bid_count)));
 }
 
@@ -88,7 +88,7 @@ async function lotTasks(t, named, lot, complaints) {
   if (open) tasks.push(item(f_(ngettext('%(n)s complaint to resolve', '%(n)s complaints to resolve', open), { n: open }), 'complaints'));
   if (lot.status === 'awarded' && report.award) {
     const ends = report.award.standstill_ends_at;
-    tasks.push(item(_('the standstill period ends'), 'standstill', ' ', timeEl(ends), ' ',
+    tasks.push(item(_('the standstill period ends'), 'standstill', ' ', timeEl(ends, false, true), ' ',
       h('span', { class: 'left', 'data-ends': ends }, left(ends))));
   }
   return tasks;

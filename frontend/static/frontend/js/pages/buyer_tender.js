@@ -8,7 +8,7 @@ import { api, newKey, showErrors, upload } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
 import { _, f_, statusLabel } from '../i18n.js';
-import { bytes, countdown, dateTime, serverNow, timeEl } from '../format.js';
+import { bytes, countdown, readerZone, serverNow, timeEl, zonedTime, zoneLabel } from '../format.js';
 
 let tender = page.tender;
 const periods = page.platform;
@@ -81,13 +81,15 @@ if (editor) {
   for (const radio of editor.querySelectorAll('input[name="method"]')) radio.addEventListener('change', showProcurement);
   editor.elements.ground.addEventListener('change', showProcurement);
 
-  // The minimum submission period (the chosen method's), explained before the server refuses it.
+  // The minimum submission period (the chosen method's), explained before the server refuses it;
+  // the deadlines are typed in the reader's zone, which is named.
   const hint = $('#e-submission_deadline-hint');
   function explainPeriod() {
     const period = procurement().min_period;
     const earliest = new Date(serverNow() + period * 1000).toISOString();
     hint.textContent = f_(_('Bids must be open for at least %(period)s after publication: published now, the deadline can be no earlier than %(earliest)s.'),
-      { period: countdown(period * 1000), earliest: dateTime(earliest) });
+      { period: countdown(period * 1000), earliest: zonedTime(earliest, { legal: true }) })
+      + ' ' + zoneNote();
   }
   explainPeriod();
   setInterval(explainPeriod, 30000);
@@ -255,7 +257,7 @@ if (published && tender && tender.status !== 'draft') {
       showErrors(amend, null);
       f.rationale.value = '';
       f.submission_deadline.value = toLocalInput(tender.submission_deadline);
-      fill($('#deadline'), timeEl(tender.submission_deadline));
+      fill($('#deadline'), timeEl(tender.submission_deadline, false, true));
       news.textContent = _('The amendment is published; bidders are asked to confirm their bids.');
     } catch (error) { showErrors(amend, atField(error)); }
   });
@@ -359,3 +361,10 @@ if (published && tender && tender.status !== 'draft') {
     },
   });
 }
+
+// The zone the date-and-time inputs are read in (the browser's), named.
+function zoneNote() {
+  return f_(_('Times are entered in your time zone: %(zone)s.'), { zone: zoneLabel(new Date(serverNow()), readerZone()) });
+}
+const amendHint = document.getElementById('a-submission_deadline-hint');
+if (amendHint) amendHint.textContent = zoneNote();

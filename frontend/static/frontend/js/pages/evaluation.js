@@ -238,7 +238,7 @@ function renderAward() {
   fill($('#award'), award ? h('div', { class: 'panel' },
     h('p', {}, h('strong', {}, _('Winner')), ': ', names[award.bid] || `#${award.bid}`, ' — ', timeEl(award.awarded_at)),
     award.justification ? h('p', {}, _('Justification'), ': ', award.justification) : null,
-    h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at), ' ', h('span', { id: 'standstill' }))) : null);
+    h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at, false, true), ' ', h('span', { id: 'standstill' }))) : null);
   const form = $('#award-form');
   form.hidden = !(owner && status === 'evaluation' && ranked().length);
   $('#award-wait').hidden = !(owner && status === 'evaluation' && !award && !ranked().length);

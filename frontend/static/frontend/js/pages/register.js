@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { connect } from '../live.js';
 import { $, fill, h } from '../dom.js';
 import { _, f_, ngettext, statusLabel } from '../i18n.js';
-import { money, timeEl } from '../format.js';
+import { legalDayBound, money, timeEl } from '../format.js';
 
 const form = $('#filters');
 const rows = $('#rows');
@@ -24,8 +24,8 @@ function apiParams(query) {
   for (const [key, raw] of query) {
     let value = raw.trim();
     if (!value) continue;
-    if (key === 'deadline_after' && value.length === 10) value += 'T00:00:00Z';
-    if (key === 'deadline_before' && value.length === 10) value += 'T23:59:59Z';
+    if (key === 'deadline_after' && value.length === 10) value = legalDayBound(value, false);
+    if (key === 'deadline_before' && value.length === 10) value = legalDayBound(value, true);
     params.set(key, value);
   }
   return params;
@@ -37,7 +37,7 @@ function row(t) {
     t.buyer.name,
     t.cpv,
     money(t.estimated_amount, t.currency),
-    timeEl(t.submission_deadline),
+    timeEl(t.submission_deadline, false, true),
     h('span', { class: `badge s-${t.status}` }, statusLabel(t.status)),
     String(t.bid_count),
   ];

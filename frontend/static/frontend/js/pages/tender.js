@@ -112,7 +112,7 @@ function askForm() {
 function renderOpening(record) {
   $('#opening-section').hidden = false;
   fill($('#opening'),
-    h('p', {}, _('Opened at'), ' ', timeEl(record.opened_at, true)),
+    h('p', {}, _('Opened at'), ' ', timeEl(record.opened_at, true, true)),
     record.bids.length ? scrollRegion('h-opening', h('table', { class: 'plain', id: 'opening-table' },
       h('thead', {}, h('tr', {}, [_('Supplier'), _('Price'), _('Received'), _('Receipt hash (SHA-256)')].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, record.bids.map((b) => h('tr', { id: `opened-${b.bid}` },
@@ -153,7 +153,7 @@ async function loadEvaluation() {
     award ? h('div', { class: 'panel' },
       h('p', {}, h('strong', {}, _('Winner')), ': ', names[award.bid] || `#${award.bid}`, ' — ', _('awarded'), ' ', timeEl(award.awarded_at)),
       award.justification ? h('p', {}, _('Justification'), ': ', award.justification) : null,
-      h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at))) : null,
+      h('p', {}, _('Standstill period ends'), ': ', timeEl(award.standstill_ends_at, false, true))) : null,
     chart,
     scrollRegion('h-eval', h('table', { class: 'plain' },
       h('thead', {}, h('tr', {}, [_('Rank'), _('Supplier'), _('Price'), _('Qualification'), _('Price score'), _('Total')].map((t) => h('th', { scope: 'col' }, t)))),
@@ -226,7 +226,7 @@ connect(`/ws/tenders/${tender.id}/`, {
         deadline = Date.parse(event.submission_deadline);
         const el = $('#deadline');
         el.dateTime = event.submission_deadline;
-        fill(el, timeEl(event.submission_deadline).textContent);
+        fill(el, timeEl(event.submission_deadline, false, true).textContent);
       }
       if (event.type === 'tender_amended') news.textContent = _('The tender was amended: reload the page to see the changes.');
     } else if (event.type === 'lot_status_changed') {

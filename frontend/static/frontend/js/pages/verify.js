@@ -84,7 +84,7 @@ form.addEventListener('submit', async (event) => {
         } else lines.push(h('p', { class: 'error' }, error.message));
       }
     }
-    fill(result, h('div', { class: 'panel' }, h('p', {}, f_(_('Tender %(tender)s, bid %(bid)s, received'), { tender: receipt.tender, bid: receipt.bid }), ' ', timeEl(receipt.received_at, true)), lines));
+    fill(result, h('div', { class: 'panel' }, h('p', {}, f_(_('Tender %(tender)s, bid %(bid)s, received'), { tender: receipt.tender, bid: receipt.bid }), ' ', timeEl(receipt.received_at, true, true)), lines));
   } catch (error) {
     fill(result, h('p', { class: 'error' }, error.message));
   }
