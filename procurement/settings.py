@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "clarifications",
     "notifications",
     "opendata",
+    "integrity",
     "live",
     "scheduling",
     "frontend",
@@ -446,8 +447,14 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due"]
 PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
 # Called by audit.append with (tender, entry), in the change's transaction:
-# the OCDS release of that moment, stored once (opendata sits above audit).
-PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record"]
+# the OCDS release of that moment, stored once (opendata sits above audit),
+# and the tender's red flags recomputed (integrity.services.record).
+PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record", "integrity.services.record"]
+# R024/R058 (integrity): the market's fences are computed only from at least
+# this many finished lots with a price gap; with fewer, neither flag is raised.
+PROCUREMENT_FLAGS_MIN_MARKET_LOTS = env_int("PROCUREMENT_FLAGS_MIN_MARKET_LOTS", 20)
+# R038: the buyers' fence is computed only from at least this many buyers.
+PROCUREMENT_FLAGS_MIN_BUYERS = env_int("PROCUREMENT_FLAGS_MIN_BUYERS", 5)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.
