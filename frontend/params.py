@@ -4,7 +4,7 @@ time in the API's."""
 
 from django.http import QueryDict
 
-KEYS = ["q", "cpv", "status", "buyer", "value_min", "value_max", "deadline_after", "deadline_before",
+KEYS = ["q", "cpv", "status", "buyer", "flag", "value_min", "value_max", "deadline_after", "deadline_before",
         "ordering", "page"]
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.serializers import me_data
+from integrity import api as integrity_api
 from tenders import api as tenders_api
 
 from . import labels
@@ -68,6 +69,7 @@ def _page(request, template: str, module: str, title: str, data: dict | None = N
 _register_list = tenders_api.TenderListView.as_view()
 _tender_detail = tenders_api.TenderDetailView.as_view()
 _buyers = tenders_api.BuyerListView.as_view()
+_tender_flags = integrity_api.TenderFlagsView.as_view()
 
 
 @ensure_csrf_cookie
@@ -80,6 +82,7 @@ def index(request):
         "buyers": buyers,
         "statuses": [(k, str(v)) for k, v in labels.STATUSES.items() if k != "draft"],
         "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
+        "flag_codes": labels.flag_choices(),
         "query": {key: request.GET.get(key, "") for key in request.GET},
     })
 
@@ -94,7 +97,9 @@ def tender(request, tender_id: int):
     data = _tender(request, tender_id)
     if data is None:
         return not_found(request)
-    return _page(request, "frontend/tender.html", "tender", data["title"], {"tender": data})
+    flags = _call_api(_tender_flags, request, tender_id=tender_id)[1]
+    return _page(request, "frontend/tender.html", "tender", data["title"],
+                 {"tender": data, "risk": labels.risk_section(flags, data["currency"])})
 
 
 @ensure_csrf_cookie
@@ -109,6 +114,11 @@ def bid(request, tender_id: int):
 @ensure_csrf_cookie
 def stats(request):
     return _page(request, "frontend/stats.html", "stats", _("Statistics"))
+
+
+@ensure_csrf_cookie
+def flags(request):
+    return _page(request, "frontend/flags.html", "flags", _("Red flags"))
 
 
 @ensure_csrf_cookie

@@ -97,3 +97,25 @@ def test_r038_on_the_buyer_that_disqualifies_far_more_than_the_others(api, make_
     assert {"code": "R038", "scope": "buyer"}.items() <= [f for f in flags if f["code"] == "R038"][0].items()
     assert not [f for f in api.get(f"/api/tenders/{tenders['Alpha'].pk}/flags/").json()["flags"]
                 if f["code"] == "R038"]
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+def test_the_tender_page_names_each_flag_its_rule_and_figures(client, short):
+    html = client.get(f"/tenders/{short.pk}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Индикаторы риска" in html and "R003 · Короткий срок подачи предложений" in html
+    assert "Флаг — повод присмотреться, а не вывод о нарушении." in html
+    assert "Полных дней от публикации до срока</dt><dd>7</dd>" in html
+
+
+def test_a_calm_tender_page_says_no_indicator_is_raised(client, make_tender):
+    html = client.get(f"/tenders/{make_tender().pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No indicator is raised on this tender." in html
+    assert "computed only once the bids are opened" in html
+
+
+def test_the_register_page_filters_by_flag(client, short, make_tender):
+    calm = make_tender(title="Calm tender")
+    html = client.get("/?flag=R003", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="/tenders/{short.pk}/"' in html and f'href="/tenders/{calm.pk}/"' not in html
+    assert '<option value="R003" selected>' in html
