@@ -10,7 +10,7 @@ import { barChart } from '../chart.js';
 const percent = (share) => (share === null || share === undefined ? '—' : `${number(Number(share) * 100, 1)} %`);
 
 function table(headers, rows, { numeric = true } = {}) {
-  return h('table', { class: 'plain' },
+  return h('table', { class: 'plain wide-table' },
     h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { class: i && numeric ? 'num' : null }, c))))));
 }
