@@ -94,6 +94,7 @@ def _write(facts: dict[int, rules.TenderFacts], outcomes: dict[int, rules.Outcom
     after = {(g.lot, g.winning, g.second, g.gap) for t, o in outcomes.items() for g in o.gaps}
     if before == after:
         return False
+    _lock_fence()  # before touching any R024/R058 row: sync_market, holding it, touches them all
     PriceGap.objects.filter(tender_id__in=ids).delete()
     Flag.objects.filter(tender_id__in=ids, code__in=MARKET_CODES).delete()  # sync_market raises them anew
     lot_tender = {g.lot: t for t, o in outcomes.items() for g in o.gaps}
@@ -113,12 +114,19 @@ def recompute(tender_id: int) -> None:
         sync_market()
 
 
+def _lock_fence() -> None:
+    """The fence row, locked until the transaction ends (made on first use).
+    Whoever changes price gaps or R024/R058 rows takes it first, so two
+    transactions never wait for each other's rows in opposite orders."""
+    MarketFence.objects.get_or_create(pk=1)
+    MarketFence.objects.select_for_update().get(pk=1)
+
+
 def sync_market() -> rules.Fences:
     """Recompute the R024/R058 fences from every price gap, under the fence
     row's lock, and make the two indicators' flags match them: a lot's flag
     is raised, or lowered, by another lot's award when the fence moves."""
-    MarketFence.objects.get_or_create(pk=1)
-    MarketFence.objects.select_for_update().get(pk=1)
+    _lock_fence()
     f = rules.fences(list(PriceGap.objects.values_list("gap", flat=True)), minimum=min_market_lots())
     MarketFence.objects.filter(pk=1).update(lots=f.count, q1=f.q1, q3=f.q3, lower=f.lower, upper=f.upper)
     # Each fence is used only when usable (rules.r024_applies, rules.r058_applies): then a gap at the
