@@ -8,6 +8,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import Invalid
 from tenders.selectors import tender_visible_to
 
 from . import selectors
@@ -34,6 +35,12 @@ class CsvRenderer(BaseRenderer):
 
 class FlagsView(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        """An unknown ``?format=`` is bad input (400), not DRF's 404."""
+        if not force and request.query_params.get("format", "json") not in ("json", "csv"):
+            raise Invalid("Give format=json or format=csv.", code="format_invalid", field="format")
+        return super().perform_content_negotiation(request, force)
 
     @extend_schema(responses={200: FlagsByBuyerOut, (200, "text/csv"): OpenApiTypes.STR}, tags=["red flags"],
                    summary="Red flags per buyer: tenders, share flagged per indicator, trend, R038",

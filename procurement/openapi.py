@@ -52,6 +52,8 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "ocds_bulk_latest.jsonl.gz_retrieve": {404: ["bulk_not_ready"]},
     # tenders
     "tenders_list": {400: ["cpv_prefix_invalid", "flag_invalid"]},
+    # red flags
+    "flags_retrieve": {400: ["format_invalid"]},
     "tenders_export_csv": {400: ["cpv_prefix_invalid", "flag_invalid"]},
     "tenders_create": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                              "criteria_not_allowed", "criteria_required", "currency_unknown", "price_weight_required",

@@ -119,3 +119,8 @@ def test_the_register_page_filters_by_flag(client, short, make_tender):
     html = client.get("/?flag=R003", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'href="/tenders/{short.pk}/"' in html and f'href="/tenders/{calm.pk}/"' not in html
     assert '<option value="R003" selected>' in html
+
+
+def test_an_unknown_format_is_a_400(api):
+    response = api.get("/api/flags/?format=xml")
+    assert response.status_code == 400 and response.json()["code"] == "format_invalid"
