@@ -217,6 +217,7 @@ QUERY_PARAMETERS = {
     "buyer": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "q": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "NOT_BLANK"},
     "cpv": {"type": "string", "pattern": r"^[0-9]{2,8}(-[0-9])?$"},
+    "flag": {"type": "string", "pattern": r"^[Rr][0-9]{3}$"},
     "value_min": {"type": "number", "maximum": 1e50},
     "value_max": {"type": "number", "maximum": 1e50},
     "page_size": {"type": "integer", "minimum": 1, "description": "At most 100 are served"},
