@@ -124,3 +124,43 @@ def test_recompute_gives_the_rows_the_live_events_left(make_opened, make_tender,
     Flag.objects.all().delete()
     call_command("recompute_flags")
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_awards_on_many_tenders_at_once_leave_the_fences_of_every_gap(make_opened, officer, settings):
+    """Each award that adds a price gap takes the fence row's lock before it
+    touches any R024/R058 row: concurrent awards on different tenders
+    neither deadlock nor leave fences that miss one of their gaps."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections are a PostgreSQL matter")
+    settings.PROCUREMENT_FLAGS_MIN_MARKET_LOTS = 2
+    tenders = []
+    for second in ("101.00", "105.00", "106.00", "107.00", "140.00", "100.10"):
+        opened = make_opened({"w": "100.00", "s": second})
+        qualify_all(opened, officer)
+        tenders.append(opened)
+    barrier, errors = threading.Barrier(len(tenders)), []
+
+    def award(opened) -> None:
+        try:
+            barrier.wait()
+            evaluation.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids["w"].pk)
+        except Exception as exc:  # a deadlock would surface here
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=award, args=(o,)) for o in tenders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert MarketFence.objects.get().lots == len(tenders)
+    live = snapshot()
+    call_command("recompute_flags")
+    assert snapshot() == live
