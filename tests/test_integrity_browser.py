@@ -58,3 +58,21 @@ def test_risk_indicators_and_the_flags_page_in_three_languages(make_tender, make
 
     failures = check_in_three_languages(browser, server, lambda page: None, paths, extra=shown)
     assert failures == []
+
+
+def test_the_risk_section_follows_the_opening_live(make_tender, supplier, server, browser):
+    from tests.browser_support import new_page, watch
+
+    start = timezone.now() - timedelta(days=30)
+    tender = in_thread(make_tender, now=start, title="Қалалық жолдарды жөндеу")
+    content = bid_services.BidContent(amount=Decimal("1000.00"), currency="KZT", answers={}, documents=[])
+    in_thread(bid_services.submit_bid, tender.pk, by=supplier, content=content, now=start + timedelta(days=1))
+    page = new_page(browser)
+    problems = watch(page)
+    page.goto(f"{server}/tenders/{tender.pk}/")
+    assert "R018" not in page.locator("#risk-section").inner_text()  # one bid, but not opened yet
+    page.wait_for_load_state("networkidle")
+    in_thread(bid_services.open_tender, tender.pk, now=tender.submission_deadline + timedelta(seconds=1))
+    page.locator("#risk-section", has_text="R018").wait_for(timeout=10_000)
+    assert "Single bid received" in page.locator("#risk-section").inner_text()
+    assert problems == []
