@@ -72,7 +72,7 @@ MONEY_FIGURES = {"winning", "second", "lowest"}
 
 def flag_choices() -> list[tuple[str, str]]:
     """The register's "Red flag" filter: the indicators raised on tenders and lots."""
-    return [(i.code, f"{i.code} {i.name}") for i in INDICATORS if i.scope != "buyer"]
+    return [(i.code, f"{i.code} {i.name}") for i in INDICATORS if i.scope in ("tender", "lot")]
 
 
 def _figure_text(key: str, value, currency: str) -> str:

@@ -16,6 +16,10 @@ R003_MIN_DAYS = 15
 R035_MIN_DISQUALIFIED = 1
 # R038: buyers with fewer tenders that received bids are left out of the fence and not flagged.
 R038_MIN_TENDERS = 2
+# R025: "top tenderers" have at least the 75th percentile of valid bids.
+R025_PERCENTILE = 75
+# R048: CPV divisions (two digits) counted per supplier.
+R048_DIGITS = 2
 # The Tukey fences of R024, R058 and R038: Q1 - 1.5 IQR and Q3 + 1.5 IQR.
 IQR_FACTOR = 1.5
 
@@ -25,13 +29,18 @@ class Indicator:
     code: str
     name: Promise
     rule: Promise
-    scope: str  # "tender", "lot" or "buyer"
+    scope: str  # "tender", "lot", "buyer" or "supplier"
     after_opening: bool
     params: tuple = ()  # the thresholds the rule's text names
 
     def rule_text(self) -> str:
-        """The rule in the active language, its thresholds filled in."""
-        return str(self.rule) % dict(self.params) if self.params else str(self.rule)
+        """The rule in the active language, its thresholds filled in (a
+        threshold named by a string is the setting of that name)."""
+        if not self.params:
+            return str(self.rule)
+        from django.conf import settings
+        values = {k: getattr(settings, f"PROCUREMENT_FLAGS_{v}") if isinstance(v, str) else v for k, v in self.params}
+        return str(self.rule) % values
 
 
 INDICATORS = [
@@ -44,6 +53,10 @@ INDICATORS = [
               _("The second-lowest valid bid is above the winning bid by a relative difference at or "
                 "below the market's lower fence (Q1 − 1.5 × IQR of the differences on the platform's "
                 "finished lots, lowest-price awards)."), "lot", True),
+    Indicator("R025", _("Excessive unsuccessful bids"),
+              _("A supplier among the top quarter by valid bids wins a share of them at or below the lower "
+                "fence (Q1 − 1.5 × IQR of all suppliers' win shares), on lots with an award."),
+              "supplier", True),
     Indicator("R028", _("Identical bid prices"),
               _("Different tenderers offered exactly the same price on this lot."), "lot", True),
     Indicator("R035", _("All except the winning bid disqualified"),
@@ -56,6 +69,10 @@ INDICATORS = [
               _("The share of bids the buyer disqualified is at or above the upper fence (Q3 + 1.5 × IQR "
                 "of all buyers' shares; buyers with at least %(n)s tenders that received bids)."),
               "buyer", True, (("n", R038_MIN_TENDERS),)),
+    Indicator("R048", _("Heterogeneous supplier"),
+              _("A supplier's awards span a number of CPV divisions at or above the upper fence (Q3 + 1.5 × IQR "
+                "of the numbers of suppliers awarded on at least %(n)s tenders)."),
+              "supplier", True, (("n", "R048_MIN_PROCESSES"),)),
     Indicator("R058", _("Heavily discounted bid"),
               _("The winning bid is below the second-lowest valid bid by a relative difference at or "
                 "above the market's upper fence (Q3 + 1.5 × IQR of the differences on the platform's "
@@ -64,5 +81,5 @@ INDICATORS = [
 
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 CODES = list(BY_CODE)
-# Raised on a tender or a lot, stored as Flag rows (R038 is the buyer's).
-TENDER_CODES = [i.code for i in INDICATORS if i.scope != "buyer"]
+# Raised on a tender or a lot, stored as Flag rows (R038 is the buyer's, R025 and R048 a supplier's).
+TENDER_CODES = [i.code for i in INDICATORS if i.scope in ("tender", "lot")]

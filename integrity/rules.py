@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from .indicators import IQR_FACTOR, R003_MIN_DAYS, R035_MIN_DISQUALIFIED
+from .indicators import IQR_FACTOR, R003_MIN_DAYS, R025_PERCENTILE, R035_MIN_DISQUALIFIED
 
 PLACES = Decimal("0.000001")
 
@@ -194,3 +194,44 @@ def r058_applies(gap: Decimal, f: Fences) -> bool:
 def r038_applies(ratio: Decimal, f: Fences) -> bool:
     """A buyer's disqualified share at or above the upper fence, when it is positive."""
     return f.upper is not None and f.upper > 0 and ratio >= f.upper
+
+
+@dataclass(frozen=True)
+class SupplierFacts:
+    valid_bids: int  # qualified offers on lots that have an active award
+    wins: int  # active awards
+    divisions: int  # distinct CPV divisions of its awarded lots
+    awarded_tenders: int
+
+
+def _quantize(value) -> Decimal:
+    return Decimal(value).quantize(PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def r025(suppliers: dict[int, SupplierFacts], *, minimum: int) -> tuple[Decimal | None, Fences, set[int]]:
+    """Excessive unsuccessful bids: a top tenderer (valid bids at or above
+    the 75th percentile of all suppliers' valid bids) whose win share
+    (wins / valid bids) is at or below Q1 - 1.5 IQR of the win shares,
+    used only when Q1 and the fence are positive. Returns the top line, the
+    fences and the suppliers raised."""
+    counted = {s: f for s, f in suppliers.items() if f.valid_bids > 0}
+    if len(counted) < max(2, minimum):
+        return None, Fences(count=len(counted)), set()
+    top = _quantize(statistics.quantiles(sorted(f.valid_bids for f in counted.values()), n=100,
+                                         method="inclusive")[R025_PERCENTILE - 1])
+    shares = {s: _quantize(Decimal(f.wins) / Decimal(f.valid_bids)) for s, f in counted.items()}
+    f = fences(list(shares.values()), minimum=minimum)
+    if f.lower is None or f.q1 <= 0 or f.lower <= 0:
+        return top, f, set()
+    return top, f, {s for s, share in shares.items() if counted[s].valid_bids >= top and share <= f.lower}
+
+
+def r048(suppliers: dict[int, SupplierFacts], *, min_processes: int, minimum: int) -> tuple[Fences, set[int]]:
+    """Heterogeneous supplier: CPV divisions at or above Q3 + 1.5 IQR of the
+    divisions of suppliers awarded on at least ``min_processes`` tenders
+    (the fence needs ``minimum`` of them, and is used when positive)."""
+    f = fences([Decimal(x.divisions) for x in suppliers.values() if x.awarded_tenders >= min_processes],
+               minimum=minimum)
+    if f.upper is None or f.upper <= 0:
+        return f, set()
+    return f, {s for s, x in suppliers.items() if x.wins and x.divisions >= f.upper}

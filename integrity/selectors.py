@@ -10,13 +10,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
+from evaluation.models import Award, Qualification
 from tenders.models import Tender
 
 from . import rules, services
-from .indicators import BY_CODE, INDICATORS, R038_MIN_TENDERS
+from .indicators import BY_CODE, INDICATORS, R038_MIN_TENDERS, R048_DIGITS, TENDER_CODES
 from .models import Flag, TenderFigures
 
 SHARE = Decimal("0.0001")
@@ -132,18 +134,18 @@ def by_buyer() -> dict:
     for row in sorted(rows.values(), key=lambda r: (-r.tenders, r.name, r.buyer)):
         r038 = _r038(row, f)
         per_code = {code: {"tenders": row.by_code.get(code, 0), "share": share(row.by_code.get(code, 0), row.tenders)}
-                    for code in BY_CODE if code != "R038"}
+                    for code in TENDER_CODES}
         results.append({"buyer": row.buyer, "name": row.name, "tenders": row.tenders, "flagged": row.flagged,
                         "flagged_share": share(row.flagged, row.tenders), "indicators": per_code,
                         "offers": row.offers, "disqualified": row.disqualified,
                         "disqualification_ratio": None if row.ratio is None else str(row.ratio),
                         "r038": r038 is not None, "trend": row.trend})
     return {"indicators": indicators(), "market": market(), "buyers_fence": buyers_fence_out(f),
-            "note": _("A flag is a reason to look closer, not a finding of wrongdoing."), "results": results}
+            "suppliers": suppliers(), "note": _("A flag is a reason to look closer, not a finding of wrongdoing."), "results": results}
 
 
 CSV_HEADER = (["buyer", "name", "tenders", "flagged", "flagged_share"]
-              + [f"{code}_{part}" for code in BY_CODE if code != "R038" for part in ("tenders", "share")]
+              + [f"{code}_{part}" for code in TENDER_CODES for part in ("tenders", "share")]
               + ["offers", "disqualified", "disqualification_ratio", "R038"])
 
 
@@ -151,6 +153,43 @@ def csv_rows(data: dict) -> list[list]:
     rows = []
     for r in data["results"]:
         rows.append([r["buyer"], r["name"], r["tenders"], r["flagged"], r["flagged_share"]]
-                    + [r["indicators"][code][part] for code in BY_CODE if code != "R038" for part in ("tenders", "share")]
+                    + [r["indicators"][code][part] for code in TENDER_CODES for part in ("tenders", "share")]
                     + [r["offers"], r["disqualified"], r["disqualification_ratio"] or "", int(r["r038"])])
     return rows
+
+
+def supplier_facts() -> dict[int, rules.SupplierFacts]:
+    """Per supplier, over the lots with an active award: qualified offers,
+    awards, the CPV divisions and tenders of its awards (three queries)."""
+    active = Award.objects.filter(status=Award.Status.ACTIVE)
+    valid = dict(Qualification.objects.filter(qualified=True, lot__awards__status=Award.Status.ACTIVE)
+                 .values("bid__supplier_id").annotate(n=Count("pk")).values_list("bid__supplier_id", "n"))
+    won = {r["bid__supplier_id"]: r for r in active.annotate(division=Substr("lot__cpv", 1, R048_DIGITS))
+           .values("bid__supplier_id").annotate(wins=Count("pk"), divisions=Count("division", distinct=True),
+                                                 tenders=Count("tender_id", distinct=True)).order_by()}
+    return {s: rules.SupplierFacts(valid_bids=valid.get(s, 0), wins=won.get(s, {}).get("wins", 0),
+                                   divisions=won.get(s, {}).get("divisions", 0),
+                                   awarded_tenders=won.get(s, {}).get("tenders", 0))
+            for s in set(valid) | set(won)}
+
+
+def _fences_out(f: rules.Fences, fence: Decimal | None) -> dict:
+    return {"count": f.count, "q1": fence_text(f.q1), "q3": fence_text(f.q3), "fence": fence_text(fence)}
+
+
+def suppliers() -> dict:
+    """R025 and R048: the fences and the suppliers they raise."""
+    facts = supplier_facts()
+    minimum = settings.PROCUREMENT_FLAGS_MIN_SUPPLIERS
+    top, f025, raised025 = rules.r025(facts, minimum=minimum)
+    f048, raised048 = rules.r048(facts, min_processes=settings.PROCUREMENT_FLAGS_R048_MIN_PROCESSES, minimum=minimum)
+    names = dict(Organisation.objects.filter(pk__in=raised025 | raised048).values_list("pk", "name"))
+    flagged = []
+    for s in sorted(raised025 | raised048, key=lambda s: (names[s], s)):
+        f = facts[s]
+        flagged.append({"supplier": s, "name": names[s], "codes": [c for c, raised in (("R025", raised025),
+                                                                                       ("R048", raised048)) if s in raised],
+                        "valid_bids": f.valid_bids, "wins": f.wins, "win_share": share(f.wins, f.valid_bids),
+                        "divisions": f.divisions, "awarded_tenders": f.awarded_tenders})
+    return {"minimum": minimum, "r025_top": fence_text(top), "r025": _fences_out(f025, f025.lower),
+            "r048": _fences_out(f048, f048.upper), "flagged": flagged}

@@ -8,7 +8,7 @@ class IndicatorOut(serializers.Serializer):
     code = serializers.CharField(help_text="The OCP's id, e.g. R018")
     name = serializers.CharField(help_text="In the request's language")
     rule = serializers.CharField(help_text="The rule and its threshold, in the request's language")
-    scope = serializers.ChoiceField(choices=["tender", "lot", "buyer"])
+    scope = serializers.ChoiceField(choices=["tender", "lot", "buyer", "supplier"])
     after_opening = serializers.BooleanField(help_text="Reads opened bid prices: computed only after the opening")
 
 
@@ -16,7 +16,7 @@ class FlagOut(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     rule = serializers.CharField()
-    scope = serializers.ChoiceField(choices=["tender", "lot", "buyer"])
+    scope = serializers.ChoiceField(choices=["tender", "lot", "buyer", "supplier"])
     lot = serializers.IntegerField(allow_null=True)
     lot_title = serializers.CharField(allow_null=True)
     figures = serializers.DictField(help_text=(
@@ -84,9 +84,36 @@ class BuyerFlagsOut(serializers.Serializer):
     trend = MonthOut(many=True)
 
 
+class FencesOut(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Values the fence is computed from")
+    q1 = serializers.CharField(allow_null=True)
+    q3 = serializers.CharField(allow_null=True)
+    fence = serializers.CharField(allow_null=True, help_text="The fence the rule compares with")
+
+
+class SupplierFlagOut(serializers.Serializer):
+    supplier = serializers.IntegerField()
+    name = serializers.CharField()
+    codes = serializers.ListField(child=serializers.CharField(), help_text="R025, R048 or both")
+    valid_bids = serializers.IntegerField(help_text="Qualified offers on lots with an award")
+    wins = serializers.IntegerField(help_text="Active awards")
+    win_share = serializers.CharField(allow_null=True)
+    divisions = serializers.IntegerField(help_text="CPV divisions of its awarded lots")
+    awarded_tenders = serializers.IntegerField()
+
+
+class SuppliersOut(serializers.Serializer):
+    minimum = serializers.IntegerField(help_text="Suppliers needed before R025/R048 are computed")
+    r025_top = serializers.CharField(allow_null=True, help_text="R025: valid bids at or above this make a top tenderer")
+    r025 = FencesOut()
+    r048 = FencesOut()
+    flagged = SupplierFlagOut(many=True)
+
+
 class FlagsByBuyerOut(serializers.Serializer):
     indicators = IndicatorOut(many=True)
     market = MarketOut()
     buyers_fence = BuyersFenceOut()
+    suppliers = SuppliersOut(help_text="R025 and R048, raised on suppliers")
     note = serializers.CharField()
     results = BuyerFlagsOut(many=True)

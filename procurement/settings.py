@@ -455,6 +455,10 @@ PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record", "integrity.services.r
 PROCUREMENT_FLAGS_MIN_MARKET_LOTS = env_int("PROCUREMENT_FLAGS_MIN_MARKET_LOTS", 20)
 # R038: the buyers' fence is computed only from at least this many buyers.
 PROCUREMENT_FLAGS_MIN_BUYERS = env_int("PROCUREMENT_FLAGS_MIN_BUYERS", 5)
+# R025, R048: the suppliers' fences are computed only from at least this many suppliers.
+PROCUREMENT_FLAGS_MIN_SUPPLIERS = env_int("PROCUREMENT_FLAGS_MIN_SUPPLIERS", 5)
+# R048: the suppliers' fence is computed from suppliers awarded on at least this many tenders.
+PROCUREMENT_FLAGS_R048_MIN_PROCESSES = env_int("PROCUREMENT_FLAGS_R048_MIN_PROCESSES", 20)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

@@ -124,3 +124,13 @@ def test_the_register_page_filters_by_flag(client, short, make_tender):
 def test_an_unknown_format_is_a_400(api):
     response = api.get("/api/flags/?format=xml")
     assert response.status_code == 400 and response.json()["code"] == "format_invalid"
+
+
+def test_the_figures_name_the_supplier_indicators_and_their_fences(api, make_opened, officer):
+    opened = make_opened({"a": "100.00", "b": "110.00"})
+    qualify_all(opened, officer)
+    evaluation.award_bid(opened.tender.pk, by=officer, bid_id=opened.bids["a"].pk)
+    body = api.get("/api/flags/").json()
+    assert {i["code"]: i["scope"] for i in body["indicators"]}["R025"] == "supplier"
+    assert body["suppliers"]["r025"]["count"] == 2 and body["suppliers"]["r025"]["fence"] is None  # too few
+    assert body["suppliers"]["flagged"] == []

@@ -168,3 +168,41 @@ def test_r038_at_the_upper_fence_and_not_just_below():
     assert fence.upper == Decimal("0.52")  # the guide's example: Q1 2 %, Q3 22 %, fence 52 %
     assert rules.r038_applies(Decimal("0.52"), fence) and rules.r038_applies(Decimal("0.59"), fence)
     assert not rules.r038_applies(Decimal("0.519999"), fence)
+
+
+# --- R025, R048 (per supplier) ----------------------------------------------------------
+
+def supplier(valid, wins, divisions=1, tenders=1):
+    return rules.SupplierFacts(valid_bids=valid, wins=wins, divisions=divisions, awarded_tenders=tenders)
+
+
+def market_of_suppliers(last):
+    return {1: supplier(10, 5), 2: supplier(10, 5), 3: supplier(10, 6), 4: supplier(10, 6), 5: supplier(10, 6), 6: last}
+
+
+def test_r025_raises_a_top_tenderer_that_rarely_wins():
+    top, fence, raised = rules.r025(market_of_suppliers(supplier(20, 7)), minimum=5)
+    # win shares .35 .5 .5 .6 .6 .6: Q1 .5, Q3 .6, lower fence .35; top line: 10 valid bids
+    assert (top, fence.lower) == (Decimal("10"), Decimal("0.35"))
+    assert raised == {6}
+
+
+def test_r025_not_raised_just_above_the_fence():
+    assert rules.r025(market_of_suppliers(supplier(20, 8)), minimum=5)[2] == set()  # share .4
+
+
+def test_r025_not_raised_below_the_top_quarter_of_bidders():
+    assert rules.r025(market_of_suppliers(supplier(5, 0)), minimum=5)[2] == set()
+
+
+def test_r025_needs_enough_suppliers():
+    assert rules.r025({1: supplier(20, 1), 2: supplier(10, 5)}, minimum=5) == (None, rules.Fences(count=2), set())
+
+
+def test_r048_raises_a_supplier_across_many_cpv_divisions():
+    facts = {i: supplier(1, 1, divisions=d, tenders=3) for i, d in enumerate([1, 1, 2, 2, 2, 6])}
+    facts[10] = supplier(1, 1, divisions=4, tenders=1)  # counted against the fence, not in it
+    facts[11] = supplier(1, 1, divisions=3, tenders=1)
+    fence, raised = rules.r048(facts, min_processes=3, minimum=5)
+    assert fence.upper == Decimal("3.125")  # Q1 1.25, Q3 2
+    assert raised == {5, 10}

@@ -23,7 +23,7 @@ const none = () => h('p', { class: 'muted' }, _('No published tenders yet.'));
 
 function byCode(data) {
   const total = data.results.reduce((n, r) => n + r.tenders, 0);
-  const rows = data.indicators.filter((i) => i.scope !== 'buyer').map((i) => {
+  const rows = data.indicators.filter((i) => i.scope === 'tender' || i.scope === 'lot').map((i) => {
     const n = data.results.reduce((sum, r) => sum + r.indicators[i.code].tenders, 0);
     return { code: i.code, name: i.name, n, share: total ? n / total : null };
   });
@@ -69,6 +69,18 @@ function disqualified(data) {
     : h('p', { class: 'muted' }, _('No buyer has enough tenders with bids yet.')));
 }
 
+function suppliers(data) {
+  const s = data.suppliers;
+  const notes = [];
+  if (s.r025.fence === null) notes.push(f_(_('R025 and R048 need at least %(minimum)s suppliers; there are %(count)s.'), { minimum: s.minimum, count: s.r025.count }));
+  else notes.push(f_(_('R025: top tenderers have at least %(top)s valid bids; lower fence of the win shares %(fence)s (%(count)s suppliers).'), { top: number(Number(s.r025_top), 1), fence: percent(s.r025.fence), count: s.r025.count }));
+  if (s.r048.fence !== null) notes.push(f_(_('R048: upper fence %(fence)s CPV divisions (%(count)s suppliers with enough awards).'), { fence: number(Number(s.r048.fence), 2), count: s.r048.count }));
+  fill($('#suppliers'), notes.map((n) => h('p', {}, n)), s.flagged.length
+    ? table([_('Supplier'), _('Indicators'), _('Valid bids'), _('Wins'), _('Share won'), _('CPV divisions')],
+      s.flagged.map((r) => [r.name, r.codes.join(', '), number(r.valid_bids), number(r.wins), percent(r.win_share), number(r.divisions)]))
+    : h('p', { class: 'muted' }, _('No supplier is flagged.')));
+}
+
 function rules(data) {
   const m = data.market;
   const market = m.lower_fence === null
@@ -82,6 +94,6 @@ function rules(data) {
 async function load() {
   let data;
   try { data = await api('/api/flags/'); } catch (error) { $('#flags-error').textContent = error.message; return; }
-  byCode(data); byBuyer(data); trend(data); disqualified(data); rules(data);
+  byCode(data); byBuyer(data); trend(data); disqualified(data); suppliers(data); rules(data);
 }
 load();
