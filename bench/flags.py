@@ -173,6 +173,12 @@ def main() -> int:
             print(f"GET {path} ({label}, {len(response.content) / 1e3:.0f} kB): median "
                   f"{statistics.median(times) * 1000:.0f} ms, best {min(times) * 1000:.0f} ms, "
                   f"{len(queries) // (args.runs + 2)} queries")
+        body = client.get("/api/flags/").json()
+        raised = Counter(code for row in body["suppliers"]["flagged"] for code in row["codes"])
+        r038 = sum(row["r038"] for row in body["results"])
+        print(f"per buyer: R038 on {r038} of {len(body['results'])} buyers (fence {body['buyers_fence']['upper_fence']}); "
+              f"per supplier: {dict(sorted(raised.items()))} (R025 fence {body['suppliers']['r025']['fence']}, "
+              f"R048 fence {body['suppliers']['r048']['fence']})")
         return 0
 
 
