@@ -31,6 +31,8 @@ TEXTS = {
     "document_too_large": _("The document is too large."),
     "document_type_not_allowed": _("This type of document is not accepted."),
     "evaluation_not_public": _("The evaluation is public once the tender is awarded."),
+    "flag_invalid": _("Give an indicator id such as R018."),
+    "format_invalid": _("Give format=json or format=csv."),
     "idempotency_key_reused": _("This request was already sent with different content."),
     "invalid_credentials": _("Unknown username or wrong password."),
     "not_a_bidder": _("Only a bidder whose bid was opened on this tender can complain."),

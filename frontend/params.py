@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import QueryDict
 
-KEYS = ["q", "cpv", "status", "buyer", "method", "value_min", "value_max", "deadline_after", "deadline_before",
+KEYS = ["q", "cpv", "status", "buyer", "method", "flag", "value_min", "value_max", "deadline_after", "deadline_before",
         "ordering", "page"]
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tenders/<int:tender_id>/bid/", views.bid, name="bid"),
     path("tenders/<int:tender_id>/evaluation/", views.evaluation, name="evaluation"),
     path("stats/", views.stats, name="stats"),
+    path("flags/", views.flags, name="flags"),
     path("receipts/verify/", views.receipts_verify, name="receipts-verify"),
     path("register/", views.signup, name="signup"),
     path("login/", views.login, name="login"),

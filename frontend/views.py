@@ -18,6 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.serializers import me_data
 from core import dbhealth
+from integrity import api as integrity_api
 from tenders import api as tenders_api
 
 from . import labels
@@ -75,6 +76,7 @@ _register_list = tenders_api.TenderListView.as_view()
 _tender_detail = tenders_api.TenderDetailView.as_view()
 _buyers = tenders_api.BuyerListView.as_view()
 _platform_view = tenders_api.PlatformView.as_view()
+_tender_flags = integrity_api.TenderFlagsView.as_view()
 
 
 def _methods(request) -> list[dict]:
@@ -98,6 +100,7 @@ def index(request):
         "statuses": [(k, str(v)) for k, v in labels.STATUSES.items() if k != "draft"],
         "methods": _methods(request),
         "orderings": [(k, str(v)) for k, v in labels.ORDERINGS],
+        "flag_codes": labels.flag_choices(),
         "query": {key: request.GET.get(key, "") for key in request.GET},
         "legal_zone": zone_label(datetime.now(UTC), settings.PROCUREMENT_LEGAL_TIME_ZONE),
     })
@@ -113,8 +116,10 @@ def tender(request, tender_id: int):
     data = _tender(request, tender_id)
     if data is None:
         return not_found(request)
+    flags = _call_api(_tender_flags, request, tender_id=tender_id)[1]
     return _page(request, "frontend/tender.html", "tender", data["title"],
-                 {"tender": data, "method": _method_of(request, data)})
+                 {"tender": data, "method": _method_of(request, data),
+                  "risk": labels.risk_section(flags, data["currency"])})
 
 
 @ensure_csrf_cookie
@@ -129,6 +134,11 @@ def bid(request, tender_id: int):
 @ensure_csrf_cookie
 def stats(request):
     return _page(request, "frontend/stats.html", "stats", _("Statistics"))
+
+
+@ensure_csrf_cookie
+def flags(request):
+    return _page(request, "frontend/flags.html", "flags", _("Red flags"))
 
 
 @ensure_csrf_cookie

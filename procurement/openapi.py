@@ -62,8 +62,10 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                503: ["feed_busy"]},
     "ocds_bulk_latest.jsonl.gz_retrieve": {404: ["bulk_not_ready"]},
     # tenders
-    "tenders_list": {400: ["cpv_prefix_invalid"]},
-    "tenders_export_csv": {400: ["cpv_prefix_invalid"]},
+    "tenders_list": {400: ["cpv_prefix_invalid", "flag_invalid"]},
+    # red flags
+    "flags_retrieve": {400: ["format_invalid"]},
+    "tenders_export_csv": {400: ["cpv_prefix_invalid", "flag_invalid"]},
     "tenders_create": {400: ["clarification_after_submission", "cpv_unknown", "criteria_duplicate",
                              "criteria_not_allowed", "criteria_required", "currency_unknown", "price_weight_required",
                              "weights_not_100", *LOT_TERMS, *METHOD_TERMS]},
@@ -229,6 +231,7 @@ QUERY_PARAMETERS = {
     "buyer": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
     "q": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "NOT_BLANK"},
     "cpv": {"type": "string", "pattern": r"^[0-9]{2,8}(-[0-9])?$"},
+    "flag": {"type": "string", "pattern": r"^[Rr][0-9]{3}$"},
     "value_min": {"type": "number", "maximum": 1e50},
     "value_max": {"type": "number", "maximum": 1e50},
     "page_size": {"type": "integer", "minimum": 1, "description": "At most 100 are served"},

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "clarifications",
     "notifications",
     "opendata",
+    "integrity",
     "live",
     "scheduling",
     "frontend",
@@ -469,13 +470,23 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due"]
 PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
 # Called by audit.append with (tender, entry), in the change's transaction:
-# the OCDS release of that moment, stored once (opendata sits above audit).
-PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record"]
+# the OCDS release of that moment, stored once (opendata sits above audit),
+# and the tender's red flags recomputed (integrity.services.record).
+PROCUREMENT_AUDIT_RECORDERS = ["opendata.releases.record", "integrity.services.record"]
 # The task that sends account e-mail (password reset and address confirmation
 # links): the notifications' e-mail queue, which sits above the accounts app.
 ACCOUNTS_EMAIL_TASK = "notifications.tasks.send_account_email"
 # How long a password reset or e-mail confirmation link works (Django's setting), in seconds.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
+# R024/R058 (integrity): the market's fences are computed only from at least
+# this many finished lots with a price gap; with fewer, neither flag is raised.
+PROCUREMENT_FLAGS_MIN_MARKET_LOTS = env_int("PROCUREMENT_FLAGS_MIN_MARKET_LOTS", 20)
+# R038: the buyers' fence is computed only from at least this many buyers.
+PROCUREMENT_FLAGS_MIN_BUYERS = env_int("PROCUREMENT_FLAGS_MIN_BUYERS", 5)
+# R025, R048: the suppliers' fences are computed only from at least this many suppliers.
+PROCUREMENT_FLAGS_MIN_SUPPLIERS = env_int("PROCUREMENT_FLAGS_MIN_SUPPLIERS", 5)
+# R048: the suppliers' fence is computed from suppliers awarded on at least this many tenders.
+PROCUREMENT_FLAGS_R048_MIN_PROCESSES = env_int("PROCUREMENT_FLAGS_R048_MIN_PROCESSES", 20)
 # Most HTTP requests one ASGI process runs at once (procurement/asgi.py); keep
 # it at or below DB_POOL_MAX_SIZE. More threads than that share one GIL: on
 # the register benchmark 8 gave p99 185 ms, 4 gave 73 ms at the same req/s.

@@ -14,6 +14,7 @@ api = [
     path("", include("clarifications.urls")),
     path("", include("notifications.urls")),
     path("", include("opendata.urls")),
+    path("", include("integrity.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("asyncapi/", asyncapi.AsyncApiView.as_view(), name="asyncapi"),

@@ -1,4 +1,5 @@
 import copy
+import re
 from datetime import UTC
 
 import django_filters
@@ -11,6 +12,9 @@ from rest_framework.exceptions import ValidationError
 from core.validators import CPV_PREFIX
 
 from .models import Lot, Method, Status, Tender
+
+
+FLAG_CODE = re.compile(r"R[0-9]{3}")
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -79,6 +83,8 @@ class TenderFilter(StrictFilterSet):
         "The tender's estimated amount, or one of its lots', is at most this"))
     deadline_after = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
     deadline_before = UtcDateTimeFilter(field_name="submission_deadline", lookup_expr="lte")
+    flag = django_filters.CharFilter(method="filter_flag", max_length=8, help_text=(
+        "A red flag's id (`R003`, `R018`, `R024`, `R028`, `R035`, `R036`, `R058`): tenders it is raised on"))
     q = django_filters.CharFilter(method="filter_q", max_length=200,
                                   help_text="Full-text search over title, description and buyer name")
     ordering = django_filters.OrderingFilter(
@@ -104,6 +110,14 @@ class TenderFilter(StrictFilterSet):
             lookup = {"cpv__startswith": prefix}
         # The tender's own CPV, or any of its lots' (a tender whose second lot is gloves).
         return queryset.filter(Q(**lookup) | Exists(Lot.objects.filter(tender=OuterRef("pk"), **lookup)))
+
+    def filter_flag(self, queryset, name, value):
+        code = value.strip().upper()
+        if not FLAG_CODE.fullmatch(code):
+            raise ValidationError({"flag": [_error("Give an indicator id such as R018.", "flag_invalid")]})
+        # integrity.Flag sits above this app: reached through the relation, not imported.
+        flags = Tender._meta.get_field("flags").related_model
+        return queryset.filter(Exists(flags.objects.filter(tender=OuterRef("pk"), code=code)))
 
     def filter_value(self, queryset, name, value):
         """Both bounds at once (``filter_queryset`` calls this once): the

@@ -13,7 +13,7 @@ from bids import services as bid_services
 from frontend.catalogues import LOCALE, problems
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/", "/stats/", "/receipts/verify/", "/register/", "/login/", "/account/"]
+PAGES = ["/", "/stats/", "/flags/", "/receipts/verify/", "/register/", "/login/", "/account/"]
 
 
 def page_data(response) -> dict:

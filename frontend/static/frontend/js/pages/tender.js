@@ -199,6 +199,26 @@ async function loadComplaints() {
   fill($('#complaints'), list, form);
 }
 
+// --- risk indicators ---------------------------------------------------------
+// The section is the server's rendering (tender.html); an event that may
+// change a flag (the opening, a decision, an award, an amendment) fetches
+// the page again and swaps in its fresh section.
+let riskTimer = null;
+function refreshRisk() {
+  clearTimeout(riskTimer);
+  riskTimer = setTimeout(async () => {
+    try {
+      const response = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('risk-section');
+      const current = $('#risk-section');
+      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+    } catch { /* offline: the section stays as it was until the next event */ }
+  }, 500);
+}
+const RISK_EVENTS = ['status_changed', 'opening', 'lot_status_changed', 'awarded', 'qualification', 'tender_amended',
+  'deadline_changed'];
+
 // --- live ------------------------------------------------------------------
 function stageLoads() {
   if (tender.opened_at || ['evaluation', 'awarded', 'complete', 'unsuccessful'].includes(status)) loadOpening();
@@ -208,9 +228,10 @@ function stageLoads() {
 connect(`/ws/tenders/${tender.id}/`, {
   onMessage(event) {
     if (event.type !== 'snapshot') audit.refreshSoon();
+    if (RISK_EVENTS.includes(event.type)) refreshRisk();
     if (event.bid_count !== undefined) $('#bid-count').textContent = String(event.bid_count);
     if (event.type === 'snapshot') {
-      if (event.status !== status) { setStatus(event.status); stageLoads(); }
+      if (event.status !== status) { setStatus(event.status); stageLoads(); refreshRisk(); }
       if (event.submission_deadline) deadline = Date.parse(event.submission_deadline);
       if (event.bids) renderOpening({ opened_at: event.opened_at, bids: event.bids });
     } else if (event.type === 'status_changed') {
