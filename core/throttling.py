@@ -8,10 +8,10 @@ usernames, got past that. These limits count every attempt (successful or
 not) per address and per username in a sliding window, answering ``429
 throttled`` with ``Retry-After``.
 
-The address is REMOTE_ADDR only. X-Forwarded-For is never read here (DRF's
-own ``get_ident`` would believe a client's forged header): behind a proxy,
-uvicorn's ``--proxy-headers --forwarded-allow-ips <proxy>`` puts the client's
-address in REMOTE_ADDR, and only when the request came from that proxy.
+The address is core.clientip's, the same rule as the login lockout's: the
+TCP peer, and X-Forwarded-For only from ``PROCUREMENT_TRUSTED_PROXIES``
+(DRF's own ``get_ident`` would believe a client's forged header, so it is
+overridden too).
 
 Rates are settings (``PROCUREMENT_THROTTLE_RATES``, one environment
 variable per scope, e.g. ``THROTTLE_LOGIN_ADDRESS=60/hour``), read on every
@@ -27,13 +27,11 @@ import logging
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.clientip import client_address
+
 logger = logging.getLogger(__name__)
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class _Throttle(SimpleRateThrottle):
@@ -47,6 +45,9 @@ class _Throttle(SimpleRateThrottle):
 
     def identity(self, request, view) -> str | None:
         raise NotImplementedError
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         ident = self.identity(request, view)

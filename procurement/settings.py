@@ -5,6 +5,7 @@ unless asked. What production uses (PostgreSQL via DATABASE_URL, Redis via
 REDIS_URL) is selected by the same module, so the tests exercise it.
 """
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -126,9 +127,18 @@ MIDDLEWARE = [
 
 # Password guessing: django-axes counts failed logins (API token and session
 # logins, and the admin) per username and client address, in the database,
-# and refuses that pair for a cool-off period once the limit is reached. The
-# address is REMOTE_ADDR: behind a proxy, run uvicorn with --proxy-headers
-# --forwarded-allow-ips <proxy> so that it is the client's.
+# and refuses that pair for a cool-off period once the limit is reached.
+# The client address is core.clientip's, the same as the abuse limits':
+# the TCP peer, or what X-Forwarded-For says only when the peer is one of
+# PROCUREMENT_TRUSTED_PROXIES (addresses or networks, comma-separated; none
+# by default, so a client's own header is never believed).
+try:
+    PROCUREMENT_TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in os.environ.get("PROCUREMENT_TRUSTED_PROXIES", "").split(",") if item.strip())
+except ValueError as exc:
+    raise ImproperlyConfigured("PROCUREMENT_TRUSTED_PROXIES must be comma-separated addresses or networks.") from exc
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
