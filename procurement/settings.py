@@ -297,8 +297,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# Abuse limits (procurement/throttling.py): attempts per client address and per
-# username, counted in the cache; over the limit, 429 throttled with Retry-After.
+# Abuse limits (core/throttling.py): attempts per client address and per
+# username; over the limit, 429 throttled with Retry-After. Counted by the
+# `limits` library in THROTTLE_STORAGE: Redis (REDIS_URL) so that every server
+# process shares the counts, each check-and-count one atomic Lua script;
+# without Redis, this process's memory (a development run), under a lock.
+PROCUREMENT_THROTTLE_STORAGE = os.environ.get("THROTTLE_STORAGE") or REDIS_URL or "memory://"
+PROCUREMENT_THROTTLE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tenders") + ":throttle"
 # Each is "<count>/<second|minute|hour|day>", from THROTTLE_<SCOPE>.
 _THROTTLE_DEFAULTS = {
     "login_address": "100/hour",  # token and session logins, whatever the username

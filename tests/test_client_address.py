@@ -6,9 +6,9 @@ its own X-Forwarded-For neither resets nor splits either count."""
 import ipaddress
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory
 
+from core import throttling
 from core.clientip import client_address
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,9 @@ PROXY = "10.0.0.1"
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
-    cache.clear()
+    throttling.reset_counts()
     yield
-    cache.clear()
+    throttling.reset_counts()
 
 
 @pytest.fixture
