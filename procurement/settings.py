@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "core",
     "django_tasks",
     "django_tasks_db",
+    "mail",
     "accounts",
     "tenders",
     "bids",
@@ -391,6 +392,11 @@ try:
     ]
 except ValueError as exc:
     raise ImproperlyConfigured("NOTIFICATION_EMAIL_RETRY_DELAYS must be comma-separated seconds.") from exc
+# A worker sending a message holds it this long; if it dies mid-send, the
+# scheduler hands the message to another worker after that (mail/services.py).
+# Keep it above EMAIL_TIMEOUT, or a slow send may be duplicated (same Message-ID).
+EMAIL_SEND_LEASE_SECONDS = env_float("EMAIL_SEND_LEASE_SECONDS", 300)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 60)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -458,7 +464,8 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 # takes the time and returns how many due items it handled. The scheduler
 # sleeps until the time PROCUREMENT_SCHEDULER_NEXT_DUE returns for the time
 # now (or a failed item's retry, whichever is earlier).
-PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due"]
+PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due",
+                              "mail.services.hand_over_due"]
 PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
 # Called by audit.append with (tender, entry), in the change's transaction:
 # the OCDS release of that moment, stored once (opendata sits above audit).
