@@ -255,7 +255,7 @@ if REDIS_URL:
         "default": {
             # The pub/sub layer costs one PUBLISH per group_send whatever the
             # group size (the classic layer writes to every member's list).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "live.layers.RedisPubSubChannelLayer",  # channels-redis's, bounded during outages
             # Redis pub/sub ignores the database number, so the prefix carries
             # it: deployments (and test runs) on one Redis stay apart.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get(
