@@ -41,13 +41,15 @@ def _trusted(address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
-def client_address(request) -> str:
-    """The client's address for ``request`` (a Django ``HttpRequest`` or a DRF ``Request``)."""
+def client_address(request) -> str | None:
+    """The client's address for ``request`` (a Django ``HttpRequest`` or a DRF
+    ``Request``); None if the request has none (e.g. a test's ``force_login``:
+    django-axes stores the address in an address column)."""
     meta = request.META
     peer_text = meta.get("REMOTE_ADDR") or ""
     peer = _address(peer_text)
     if peer is None:
-        return peer_text or "unknown"
+        return peer_text or None
     networks = settings.PROCUREMENT_TRUSTED_PROXIES
     if not networks or not _trusted(peer, networks):
         return str(peer)

@@ -79,7 +79,7 @@ class _Throttle(BaseThrottle):
         raise NotImplementedError
 
     def get_ident(self, request):
-        return client_address(request)
+        return client_address(request) or "unknown"
 
     def allow_request(self, request, view):
         """Count this attempt and say whether it is within the limit; the
@@ -109,7 +109,7 @@ class _Throttle(BaseThrottle):
 
 class _ByAddress(_Throttle):
     def identity(self, request, view):
-        return client_address(request)
+        return client_address(request) or "unknown"
 
 
 class _ByUsername(_Throttle):
