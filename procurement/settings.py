@@ -86,7 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (accounts/tokens.py)
     "axes",
     "django_filters",
     "drf_spectacular",
@@ -297,6 +297,16 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# API tokens (django-rest-knox): stored as SHA-512 digests, the key itself is
+# shown once, when it is issued. No expiry unless API_TOKEN_TTL_HOURS is set;
+# each user keeps at most API_TOKENS_PER_USER (the oldest go first).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 0)) if env_int("API_TOKEN_TTL_HOURS", 0) else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)
 
 # Abuse limits (core/throttling.py): attempts per client address and per
 # username; over the limit, 429 throttled with Retry-After. Counted by the

@@ -26,7 +26,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from bids import services as bid_services
 
@@ -125,7 +125,7 @@ def test_events_cross_processes_within_a_second(processes, make_tender, officer,
     processes("manage.py", "run_scheduler")
     for address in (server1, server2):
         wait_until_serving(address)
-    token = Token.objects.create(user=officer).key
+    token = tokens.issue(officer)
     cancelled = make_tender()
     published = timezone.now() - timedelta(seconds=3600)
     opening = make_tender(now=published, clarification_deadline=published + timedelta(seconds=30),
