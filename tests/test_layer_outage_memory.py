@@ -124,27 +124,30 @@ async def test_memory_stays_flat_across_an_outage_under_reconnecting_clients(own
     give_up = time.monotonic() + 20
     while held(layer)["channels"] != before["channels"] - 1 and time.monotonic() < give_up:
         await asyncio.sleep(0.1)  # its channel is dropped once the failed UNSUBSCRIBE returns
-    outcomes, stop = [], asyncio.Event()
+    outcomes = []
 
-    async def reconnecting_client():
-        while not stop.is_set():
+    async def reconnecting_client(until: float):
+        while time.monotonic() < until:
             outcome, communicator = await handshake()
             outcomes.append(outcome)
             if communicator is not None:
                 await communicator.disconnect()
             await asyncio.sleep(0.1)
 
+    async def clients_reconnecting(seconds: float):
+        """Clients reconnecting for ``seconds``; returns once none is in flight
+        (an attempt in flight holds its queue until its SUBSCRIBE fails)."""
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(reconnecting_client(until) for _ in range(CLIENTS)))
+
     logging.disable(logging.CRITICAL)  # a warning per refused socket: pytest would keep every record
     tracemalloc.start()
-    clients = [asyncio.create_task(reconnecting_client()) for _ in range(CLIENTS)]
     try:
-        await asyncio.sleep(5)  # let the outage's own allocations (logging, reconnect state) settle
+        await clients_reconnecting(5)  # let the outage's own allocations (reconnect state) settle
         early, early_held = kept(tracemalloc.take_snapshot()), held(layer)
-        await asyncio.sleep(OUTAGE_SECONDS - 5)
+        await clients_reconnecting(OUTAGE_SECONDS - 5)
         late, late_held = kept(tracemalloc.take_snapshot()), held(layer)
     finally:
-        stop.set()
-        await asyncio.gather(*clients)
         tracemalloc.stop()
         logging.disable(logging.NOTSET)
     # then every attempt was refused, and nothing was kept for any of them
