@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
@@ -6,14 +8,13 @@ from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import throttling
 from core.errors import Invalid
 
-from . import selectors, services
+from . import selectors, services, tokens
 from .permissions import IsOfficer
 from .serializers import (
     CredentialsIn,
@@ -24,6 +25,7 @@ from .serializers import (
     PasswordResetIn,
     RegisterIn,
     RegisterOut,
+    TokenInfoOut,
     TokenOut,
 )
 
@@ -51,7 +53,7 @@ class RegisterView(APIView):
         data = RegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.register_supplier(**data.validated_data, language=request.LANGUAGE_CODE)
-        Token.objects.get_or_create(user=user)  # sets user.auth_token, which RegisterOut reads
+        user.api_key = tokens.issue(user)  # RegisterOut shows it, once
         return Response(RegisterOut(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -60,14 +62,38 @@ class TokenView(APIView):
     throttle_classes = throttling.LOGIN
 
     @extend_schema(request=CredentialsIn, responses={200: TokenOut}, tags=["auth"],
-                   summary="Exchange username + password for an API token (header `Authorization: Token …`)")
+                   summary="Exchange username + password for a new API token (header `Authorization: Token …`)",
+                   description="Each call issues a new token; its key is in this answer only (the platform "
+                               "stores a digest). List and revoke tokens at `/api/auth/tokens/`.")
     def post(self, request):
         user = _authenticate(request)
-        token, _ = Token.objects.get_or_create(user=user)
+        key = tokens.issue(user)
         # A password exchanged for a token is a login, as a session login is:
         # last_login is recorded, and django-axes clears the failed attempts.
         user_logged_in.send(sender=type(user), request=request, user=user)
-        return Response(TokenOut(token).data)
+        return Response(TokenOut(SimpleNamespace(key=key)).data)
+
+
+class TokensView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TokenInfoOut(many=True)}, tags=["auth"],
+                   summary="My API tokens (never their keys)")
+    def get(self, request):
+        found = tokens.of(request.user)
+        current = getattr(request.auth, "digest", None)
+        for token in found:
+            token.current = token.digest == current
+        return Response(TokenInfoOut.dump_many(found))
+
+
+class TokenDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"], summary="Revoke one of my API tokens")
+    def delete(self, request, token_id: str):
+        tokens.revoke(request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @method_decorator(csrf_protect, name="post")

@@ -64,12 +64,21 @@ class MeOut(Shape):  # from a User, or AnonymousUser
         return super().render(user if user.is_authenticated else PUBLIC)
 
 
-class TokenOut(Shape):  # from rest_framework.authtoken's Token
-    token = serializers.CharField(source="key")
+class TokenOut(Shape):  # from a just-issued key (accounts/tokens.py): shown this once
+    token = serializers.CharField(source="key", help_text="The key, for `Authorization: Token <key>`. Only its "
+                                                          "digest is stored: it is shown this once.")
 
 
-class RegisterOut(MeOut):  # the new user, with its API token
-    token = serializers.CharField(source="auth_token.key")
+class TokenInfoOut(Shape):  # from knox's AuthToken, with .current set
+    id = serializers.CharField(source="token_key", help_text="The key's first characters: names the token, "
+                                                             "is not enough to use it")
+    created = serializers.DateTimeField()
+    expires = serializers.DateTimeField(source="expiry", allow_null=True, help_text="null: does not expire")
+    current = serializers.BooleanField(help_text="The token this request was authenticated with")
+
+
+class RegisterOut(MeOut):  # the new user, with its API token (shown this once)
+    token = serializers.CharField(source="api_key")
 
 
 def me_data(user) -> dict:

@@ -3,7 +3,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
-from rest_framework.authtoken.models import Token
 
 from core.error_texts import localise
 from core.errors import DomainError, Invalid, WrongState
@@ -43,7 +42,7 @@ def _sign_out_everywhere(user: User) -> None:
     each session's hash of the password on its next request; the view keeps
     the current one with ``update_session_auth_hash``), and every API token
     is revoked, since a token taken with the old password must not outlive it."""
-    Token.objects.filter(user=user).delete()
+    tokens.revoke_all(user)
 
 
 @transaction.atomic

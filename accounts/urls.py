@@ -5,6 +5,8 @@ from . import api
 urlpatterns = [
     path("register/", api.RegisterView.as_view(), name="auth-register"),
     path("token/", api.TokenView.as_view(), name="auth-token"),
+    path("tokens/", api.TokensView.as_view(), name="auth-tokens"),
+    path("tokens/<str:token_id>/", api.TokenDetailView.as_view(), name="auth-token-detail"),
     path("login/", api.LoginView.as_view(), name="auth-login"),
     path("logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("officers/", api.ColleaguesView.as_view(), name="auth-officers"),

@@ -49,7 +49,8 @@ PERIODS = {"PROCUREMENT_MIN_SUBMISSION_PERIOD": "1", "PROCUREMENT_MIN_AMENDMENT_
 
 def make_suppliers(n: int):
     """``n`` supplier organisations with a valid BIN, a user each and an API token."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken, get_digest_token
+    from knox.settings import CONSTANTS
 
     from accounts import taxid
     from accounts.models import Organisation, User
@@ -66,8 +67,10 @@ def make_suppliers(n: int):
     users = User.objects.bulk_create(
         [User(username=f"bench-supplier-{i:05d}", organisation=org, password="!bench-unusable")
          for i, org in enumerate(orgs)], batch_size=1000)
-    tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=u) for u in users], batch_size=1000)
-    return users, [t.key for t in tokens]
+    issued = [(u, *get_digest_token()) for u in users]  # (user, digest, key): knox stores the digest only
+    AuthToken.objects.bulk_create([AuthToken(digest=digest, token_key=key[:CONSTANTS.TOKEN_KEY_LENGTH], user=u)
+                                   for u, digest, key in issued], batch_size=1000)
+    return users, [key for _, _, key in issued]
 
 
 def make_tender(officer, *, deadline: dt.datetime, title: str, lots: int = 0):

@@ -1,6 +1,5 @@
 """Abuse limits: per client address and per username, on login,
-registration, bid submission and questions (DRF throttling, counted in the
-cache: Redis when REDIS_URL is set, so all server processes share the counts).
+registration, bid submission and questions (DRF throttles).
 
 django-axes locks one username from one address after AXES_FAILURE_LIMIT
 failed logins; a botnet rotating addresses, or one address rotating
@@ -8,77 +7,109 @@ usernames, got past that. These limits count every attempt (successful or
 not) per address and per username in a sliding window, answering ``429
 throttled`` with ``Retry-After``.
 
-The address is REMOTE_ADDR only. X-Forwarded-For is never read here (DRF's
-own ``get_ident`` would believe a client's forged header): behind a proxy,
-uvicorn's ``--proxy-headers --forwarded-allow-ips <proxy>`` puts the client's
-address in REMOTE_ADDR, and only when the request came from that proxy.
+The count is kept by the `limits` library's moving window
+(``PROCUREMENT_THROTTLE_STORAGE``): in Redis when REDIS_URL is set, shared by
+every server process, where checking and counting an attempt is one Lua
+script, so concurrent requests from several processes cannot all read "one
+left" and all pass (DRF's own throttle reads the history, then writes it
+back); in this process's memory otherwise, under a lock per key.
+
+The address is core.clientip's, the same rule as the login lockout's: the
+TCP peer, and X-Forwarded-For only from ``PROCUREMENT_TRUSTED_PROXIES``
+(DRF's own ``get_ident`` would believe a client's forged header).
 
 Rates are settings (``PROCUREMENT_THROTTLE_RATES``, one environment
 variable per scope, e.g. ``THROTTLE_LOGIN_ADDRESS=60/hour``), read on every
-request. If the cache cannot be reached the limit is skipped (and logged):
+request. If the storage cannot be reached the limit is skipped (and logged):
 an outage of Redis must not stop logins and bids.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import math
+import time
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from rest_framework.throttling import BaseThrottle
+
+from core.clientip import client_address
 
 logger = logging.getLogger(__name__)
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+@functools.cache
+def _limiter(uri: str, prefix: str) -> MovingWindowRateLimiter:
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1} if uri.startswith(("redis", "rediss")) else {}
+    return MovingWindowRateLimiter(storage_from_string(uri, key_prefix=prefix, wrap_exceptions=True, **options))
 
 
-class _Throttle(SimpleRateThrottle):
+def limiter() -> MovingWindowRateLimiter:
+    return _limiter(settings.PROCUREMENT_THROTTLE_STORAGE, settings.PROCUREMENT_THROTTLE_KEY_PREFIX)
+
+
+@functools.cache
+def _item(rate: str) -> RateLimitItem:
+    count, _, period = rate.partition("/")
+    return parse(f"{int(count)}/{_PERIODS[period[:1]]}")
+
+
+def reset_counts() -> None:
+    """Forget every count (all scopes, all clients): an operator's unlock."""
+    limiter().storage.reset()
+
+
+class _Throttle(BaseThrottle):
     """One scope's limit: the rate from ``settings.PROCUREMENT_THROTTLE_RATES``,
     only unsafe methods counted."""
 
     scope = ""
-
-    def get_rate(self):
-        return settings.PROCUREMENT_THROTTLE_RATES.get(self.scope)
+    retry_after: float | None = None
 
     def identity(self, request, view) -> str | None:
         raise NotImplementedError
 
-    def get_cache_key(self, request, view):
-        ident = self.identity(request, view)
-        if not ident:
-            return None
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no raw username or address in Redis
-        return f"throttle:{self.scope}:{digest}"
+    def get_ident(self, request):
+        return client_address(request) or "unknown"
 
     def allow_request(self, request, view):
-        """DRF's sliding window, with the cache's failures (and only those)
-        let through; a malformed body raises here as it would in the view."""
-        if request.method not in UNSAFE or self.rate is None:
+        """Count this attempt and say whether it is within the limit; the
+        storage's failures (and only those) are let through; a malformed body
+        raises here as it would in the view."""
+        rate = settings.PROCUREMENT_THROTTLE_RATES.get(self.scope)
+        if request.method not in UNSAFE or rate is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        ident = self.identity(request, view)
+        if not ident:
             return True
+        item = _item(rate)
+        digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no raw username or address in Redis
         try:
-            self.history = self.cache.get(self.key, [])
-            self.now = self.timer()
-            while self.history and self.history[-1] <= self.now - self.duration:
-                self.history.pop()
-            if len(self.history) >= self.num_requests:
-                return self.throttle_failure()
-            return self.throttle_success()
-        except Exception:  # the cache (Redis) is down: do not refuse service over it
-            logger.warning("Throttle %s skipped: the cache is unavailable", self.scope, exc_info=True)
+            if limiter().hit(item, self.scope, digest):
+                return True
+            reset_at = limiter().get_window_stats(item, self.scope, digest).reset_time
+        except StorageError:  # Redis is down: do not refuse service over it
+            logger.warning("Throttle %s skipped: the storage is unavailable", self.scope, exc_info=True)
             return True
+        self.retry_after = max(1, math.ceil(reset_at - time.time()))
+        return False
+
+    def wait(self):
+        return self.retry_after
 
 
 class _ByAddress(_Throttle):
     def identity(self, request, view):
-        return client_address(request)
+        return client_address(request) or "unknown"
 
 
 class _ByUsername(_Throttle):

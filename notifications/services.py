@@ -2,8 +2,9 @@
 optionally, buyers); when a matching tender is published, amended or a
 question on it answered, each subscribed organisation gets one in-app
 notification (written in the same transaction as the change, pushed to its
-own socket after commit) and an email, enqueued in that transaction and sent
-by the task worker (``notifications/tasks.py``) once it has committed.
+own socket after commit) and an email, queued in that transaction (one
+message per organisation, mail/services.py) and sent by the task worker once
+it has committed.
 
 Called explicitly by the services that make those changes, with the tender
 row already locked."""
@@ -22,6 +23,7 @@ from core.errors import Invalid, NotFound, WrongState
 from core.isotime import legal
 from core.validators import CPV_PREFIX
 from live import events as live
+from mail import services as mail
 
 from . import tasks
 from .models import Notification, Subscription
@@ -150,5 +152,5 @@ def _notify(tender, kind: str, *, org_ids: set[int], subject: str, body: str, no
         live.emit(tender, "notification", now=now, org_id=notification.organisation_id, org_wide=True,
                   notification=NotificationOut.dump(notification))
     # In this transaction: the e-mail is sent by the task worker only if the change commits.
-    tasks.send_notification_emails.enqueue(org_ids, subject, body)
+    mail.queue([(to, subject, body) for to in tasks.addresses(org_ids).values()], now=now)
     return len(notifications)

@@ -48,6 +48,7 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # accounts
     "auth_login_create": {400: ["invalid_credentials"], 429: ["throttled"]},
     "auth_token_create": {400: ["invalid_credentials"], 429: ["throttled"]},
+    "auth_tokens_destroy": {404: ["not_found"]},
     "auth_register_create": {400: ["password_too_weak", "tax_id_checksum", "tax_id_format"],
                              409: ["already_registered", "tax_id_taken", "username_taken"], 429: ["throttled"]},
     "auth_password_reset_create": {429: ["throttled"]},

@@ -5,6 +5,7 @@ unless asked. What production uses (PostgreSQL via DATABASE_URL, Redis via
 REDIS_URL) is selected by the same module, so the tests exercise it.
 """
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -86,7 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (accounts/tokens.py)
     "axes",
     "django_filters",
     "drf_spectacular",
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "core",
     "django_tasks",
     "django_tasks_db",
+    "mail",
     "accounts",
     "tenders",
     "bids",
@@ -130,9 +132,18 @@ MIDDLEWARE = [
 
 # Password guessing: django-axes counts failed logins (API token and session
 # logins, and the admin) per username and client address, in the database,
-# and refuses that pair for a cool-off period once the limit is reached. The
-# address is REMOTE_ADDR: behind a proxy, run uvicorn with --proxy-headers
-# --forwarded-allow-ips <proxy> so that it is the client's.
+# and refuses that pair for a cool-off period once the limit is reached.
+# The client address is core.clientip's, the same as the abuse limits':
+# the TCP peer, or what X-Forwarded-For says only when the peer is one of
+# PROCUREMENT_TRUSTED_PROXIES (addresses or networks, comma-separated; none
+# by default, so a client's own header is never believed).
+try:
+    PROCUREMENT_TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in os.environ.get("PROCUREMENT_TRUSTED_PROXIES", "").split(",") if item.strip())
+except ValueError as exc:
+    raise ImproperlyConfigured("PROCUREMENT_TRUSTED_PROXIES must be comma-separated addresses or networks.") from exc
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -248,7 +259,7 @@ if REDIS_URL:
         "default": {
             # The pub/sub layer costs one PUBLISH per group_send whatever the
             # group size (the classic layer writes to every member's list).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "live.layers.RedisPubSubChannelLayer",  # channels-redis's, bounded during outages
             # Redis pub/sub ignores the database number, so the prefix carries
             # it: deployments (and test runs) on one Redis stay apart.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get(
@@ -291,8 +302,23 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# Abuse limits (procurement/throttling.py): attempts per client address and per
-# username, counted in the cache; over the limit, 429 throttled with Retry-After.
+# API tokens (django-rest-knox): stored as SHA-512 digests, the key itself is
+# shown once, when it is issued. No expiry unless API_TOKEN_TTL_HOURS is set;
+# each user keeps at most API_TOKENS_PER_USER (the oldest go first).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 0)) if env_int("API_TOKEN_TTL_HOURS", 0) else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)
+
+# Abuse limits (core/throttling.py): attempts per client address and per
+# username; over the limit, 429 throttled with Retry-After. Counted by the
+# `limits` library in THROTTLE_STORAGE: Redis (REDIS_URL) so that every server
+# process shares the counts, each check-and-count one atomic Lua script;
+# without Redis, this process's memory (a development run), under a lock.
+PROCUREMENT_THROTTLE_STORAGE = os.environ.get("THROTTLE_STORAGE") or REDIS_URL or "memory://"
+PROCUREMENT_THROTTLE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tenders") + ":throttle"
 # Each is "<count>/<second|minute|hour|day>", from THROTTLE_<SCOPE>.
 _THROTTLE_DEFAULTS = {
     "login_address": "100/hour",  # token and session logins, whatever the username
@@ -385,6 +411,11 @@ try:
     ]
 except ValueError as exc:
     raise ImproperlyConfigured("NOTIFICATION_EMAIL_RETRY_DELAYS must be comma-separated seconds.") from exc
+# A worker sending a message holds it this long; if it dies mid-send, the
+# scheduler hands the message to another worker after that (mail/services.py).
+# Keep it above EMAIL_TIMEOUT, or a slow send may be duplicated (same Message-ID).
+EMAIL_SEND_LEASE_SECONDS = env_float("EMAIL_SEND_LEASE_SECONDS", 300)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 60)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -467,7 +498,8 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 # takes the time and returns how many due items it handled. The scheduler
 # sleeps until the time PROCUREMENT_SCHEDULER_NEXT_DUE returns for the time
 # now (or a failed item's retry, whichever is earlier).
-PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due"]
+PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due",
+                              "mail.services.hand_over_due"]
 PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
 # Called by audit.append with (tender, entry), in the change's transaction:
 # the OCDS release of that moment, stored once (opendata sits above audit),

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from accounts.models import User
 from tests.test_multiprocess import processes, wait_until_serving  # noqa: F401  (fixture)
@@ -77,7 +77,7 @@ def test_schemathesis_finds_nothing(role, seeded, processes, tmp_path):  # noqa:
     address = processes.server()
     wait_until_serving(address)
     user = seeded[role]
-    headers = [] if user is None else ["-H", f"Authorization: Token {Token.objects.get_or_create(user=user)[0].key}"]
+    headers = [] if user is None else ["-H", f"Authorization: Token {tokens.issue(user)}"]
     seconds = os.environ.get("API_FUZZ_SECONDS", "60")
     command = [str(SCHEMATHESIS), "run", f"http://{address}/api/schema/?format=json", "--checks", CHECKS,
                "--max-time", seconds, "--max-examples", os.environ.get("API_FUZZ_EXAMPLES", "30"),

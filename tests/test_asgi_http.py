@@ -12,7 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from bids import receipts
 from bids.models import Bid
@@ -61,7 +61,7 @@ async def test_an_error_keeps_its_json_body_and_code():
 async def test_a_bid_through_the_asgi_server_gets_a_valid_receipt(make_tender, supplier):
     # given an active tender and a supplier's API token
     tender = await sync_to_async(make_tender)()
-    token = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    token = await sync_to_async(lambda: tokens.issue(supplier))()
     # when the supplier submits over HTTP to the ASGI application
     async with client() as http:
         response = await http.post(f"/api/tenders/{tender.pk}/bids/",
@@ -80,7 +80,7 @@ async def test_a_bid_through_the_asgi_server_gets_a_valid_receipt(make_tender, s
 async def test_while_the_server_runs_a_bids_live_events_go_out_through_its_loop(make_tender, supplier):
     # given a running server (lifespan started) and a socket watching the tender
     tender = await sync_to_async(make_tender)()
-    token = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    token = await sync_to_async(lambda: tokens.issue(supplier))()
     lifespan = ApplicationCommunicator(application, {"type": "lifespan", "asgi": {"version": "3.0"}})
     await lifespan.send_input({"type": "lifespan.startup"})
     assert await lifespan.receive_output(timeout=5) == {"type": "lifespan.startup.complete"}

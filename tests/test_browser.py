@@ -53,10 +53,10 @@ def test_the_register_page_follows_the_live_feed(make_tender, officer, supplier,
 
 def test_browser_javascript_authenticates_a_socket_with_its_token_as_a_subprotocol(make_tender, supplier, server,
                                                                                    browser):
-    from rest_framework.authtoken.models import Token
+    from accounts import tokens
 
     tender = in_thread(make_tender)
-    key = in_thread(lambda: Token.objects.create(user=supplier).key)
+    key = in_thread(lambda: tokens.issue(supplier))
     page = browser.new_page()
     page.goto(server + "/")
     # when the page's script opens a tender socket the way the README says

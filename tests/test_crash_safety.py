@@ -42,7 +42,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from audit import services as audit
 from bids import receipts
@@ -174,10 +174,10 @@ def test_no_receipted_bid_is_lost_across_kills(processes, make_tender, make_supp
     tender = make_tender(now=now - timedelta(hours=2), submission_deadline=now + timedelta(hours=1),
                          clarification_deadline=now - timedelta(hours=1))
     users = [make_supplier() for _ in range(CLIENTS * SUPPLIERS_PER_CLIENT)]
-    tokens = [(u.organisation_id, Token.objects.create(user=u).key) for u in users]
+    issued = [(u.organisation_id, tokens.issue(u)) for u in users]
     log = ClientLog(tmp_path / "clients.jsonl")
     state = {"address": None, "stop": threading.Event(), "drain": threading.Event()}
-    clients = [Client(n, tokens[n::CLIENTS], tender.pk, log, state) for n in range(CLIENTS)]
+    clients = [Client(n, issued[n::CLIENTS], tender.pk, log, state) for n in range(CLIENTS)]
     for client in clients:
         client.start()
     rng = random.Random(int(os.environ.get("CRASH_SEED", "7")))

@@ -13,7 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
+
+from accounts import tokens
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TokenAuthentication
@@ -230,21 +232,22 @@ def test_a_bid_is_stored_in_few_round_trips(make_tender, supplier):
 
 
 def test_token_authentication_reads_user_and_organisation_in_one_query(supplier, django_assert_num_queries):
-    token = Token.objects.create(user=supplier)
+    key = tokens.issue(supplier)
+    token = AuthToken.objects.get(user=supplier)
     with django_assert_num_queries(1):
-        user, auth = TokenAuthentication().authenticate_credentials(token.key)
+        user, auth = TokenAuthentication().authenticate_credentials(key)
         assert user.organisation.tax_id == supplier.organisation.tax_id
     fresh = User.objects.get(pk=supplier.pk)
     assert all(getattr(user, f.attname) == getattr(fresh, f.attname) for f in User._meta.concrete_fields)
-    assert (auth.key, auth.user_id, auth.created) == (token.key, supplier.pk, token.created)
+    assert (auth.digest, auth.user_id, auth.created) == (token.digest, supplier.pk, token.created)
 
 
 def test_token_authentication_of_a_user_without_organisation_and_of_an_inactive_user(staff, supplier):
-    staff_user, _ = TokenAuthentication().authenticate_credentials(Token.objects.create(user=staff).key)
+    staff_user, _ = TokenAuthentication().authenticate_credentials(tokens.issue(staff))
     assert staff_user.organisation is None and staff_user.is_superuser
     supplier.is_active = False
     supplier.save()
     with pytest.raises(AuthenticationFailed):
-        TokenAuthentication().authenticate_credentials(Token.objects.create(user=supplier).key)
+        TokenAuthentication().authenticate_credentials(tokens.issue(supplier))
     with pytest.raises(AuthenticationFailed):
         TokenAuthentication().authenticate_credentials("not-a-token")

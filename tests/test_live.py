@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from bids import services as bid_services
 from live.consumers import CLOSE_NOT_FOUND
@@ -40,7 +40,7 @@ async def sockets():
         async def open(self, path, *, user=None, origin=ORIGIN, snapshot=True):
             headers = [origin] if origin else []
             if user is not None:
-                key = await sync_to_async(lambda: Token.objects.get_or_create(user=user)[0].key)()
+                key = await sync_to_async(lambda: tokens.issue(user))()
                 headers.append((b"authorization", f"Token {key}".encode()))
             socket = WebsocketCommunicator(application, path, headers=headers)
             opened.append(socket)
@@ -213,7 +213,7 @@ async def test_receipt_goes_only_to_the_bidders_own_sockets(make_tender, supplie
 
 async def test_token_in_the_query_string_also_authenticates(make_tender, supplier, sockets):
     tender = await sync_to_async(make_tender)()
-    key = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    key = await sync_to_async(lambda: tokens.issue(supplier))()
     own = await sockets.open(f"/ws/tenders/{tender.pk}/?token={key}")
 
     await submit(tender, supplier)
@@ -354,7 +354,7 @@ async def test_a_suppliers_feed_socket_gets_its_own_notifications_only(make_tend
 async def test_a_browser_sends_its_token_as_a_subprotocol(make_tender, supplier):
     # given a supplier's token, sent the way browser JavaScript can: new WebSocket(url, ["token", key])
     tender = await sync_to_async(make_tender)()
-    key = await sync_to_async(lambda: Token.objects.create(user=supplier).key)()
+    key = await sync_to_async(lambda: tokens.issue(supplier))()
     socket = WebsocketCommunicator(application, f"/ws/tenders/{tender.pk}/", headers=[ORIGIN],
                                    subprotocols=["token", key])
     try:

@@ -52,7 +52,7 @@ def redis_down(settings):
     with sockets.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.RedisPubSubChannelLayer",
                                            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]}}}
 
 

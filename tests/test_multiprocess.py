@@ -26,7 +26,7 @@ import websockets
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from bids import services as bid_services
 
@@ -75,7 +75,7 @@ def processes():
         port = free_port()
         start("-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1", "--port", str(port),
               "--lifespan", "on", "--log-level", "warning", "--ws", "websockets-sansio",
-              "--ws-per-message-deflate", "false")  # as docs/running.md runs it
+              "--ws-per-message-deflate", "false", "--no-proxy-headers")  # as docs/running.md runs it
         return f"127.0.0.1:{port}"
 
     def output() -> str:
@@ -125,7 +125,7 @@ def test_events_cross_processes_within_a_second(processes, make_tender, officer,
     processes("manage.py", "run_scheduler")
     for address in (server1, server2):
         wait_until_serving(address)
-    token = Token.objects.create(user=officer).key
+    token = tokens.issue(officer)
     cancelled = make_tender()
     published = timezone.now() - timedelta(seconds=3600)
     opening = make_tender(now=published, clarification_deadline=published + timedelta(seconds=30),
@@ -189,3 +189,18 @@ def test_the_task_worker_process_sends_the_email_the_change_enqueued(processes, 
         time.sleep(0.2)
         sent = "".join(p.read_text() for p in tmp_path.iterdir())
     assert "worker@builders.kz" in sent and tender.title in sent, processes.output()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forged_forwarded_for_does_not_escape_the_lockout(processes, officer):
+    # given a server started as docs/running.md starts it, reached from 127.0.0.1 (uvicorn's
+    # own --proxy-headers would have believed this address's X-Forwarded-For)
+    address = processes.server()
+    wait_until_serving(address)
+    limit = settings.AXES_FAILURE_LIMIT
+    # when one client sends wrong passwords for one username, a new forged header each time
+    statuses = [httpx.post(f"http://{address}/api/auth/token/", json={"username": officer.username, "password": "x"},
+                           headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=10).status_code
+                for i in range(limit + 3)]
+    # then it is locked out at the limit, as if it had sent no header
+    assert statuses == [400] * (limit - 1) + [429] * 4, processes.output()

@@ -13,7 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import User
 from live.events import org_group
+from mail import services as mail_services
+from mail import tasks as mail_tasks
+from mail.models import OutgoingEmail
 from notifications import services, tasks
 from notifications.models import Notification, Subscription
 from tenders import services as tender_services
@@ -213,11 +217,16 @@ def test_the_email_is_enqueued_with_the_change_and_sent_by_the_worker(make_tende
 
     assert mail.outbox == []  # not sent by the request
     task = DBTaskResult.objects.get()
-    assert task.status == "READY" and task.task_path == "notifications.tasks.send_notification_emails"
+    assert task.status == "READY" and task.task_path == "mail.tasks.deliver_emails"
+    queued = OutgoingEmail.objects.get()
     deliver()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["bids@builders.kz"]
     assert draft.title in mail.outbox[0].subject
+    # with the Message-ID fixed when it was queued, and recorded as sent
+    assert mail.outbox[0].extra_headers["Message-ID"] == queued.message_id
+    queued.refresh_from_db()
+    assert queued.sent_at is not None and queued.attempts == 1
     assert notified(user) == ["tender_published"]
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
@@ -232,7 +241,7 @@ def test_a_rolled_back_change_sends_no_email_and_leaves_no_notification(make_ten
             tender_services.publish_tender(draft.pk, by=draft.created_by)
             raise RuntimeError("something later in the request failed")
 
-    assert not DBTaskResult.objects.exists()
+    assert not DBTaskResult.objects.exists() and not OutgoingEmail.objects.exists()
     deliver()
     assert mail.outbox == []
     assert notified(user) == []
@@ -285,12 +294,17 @@ def test_a_refused_email_is_retried_for_that_organisation_only(make_tender, subs
     publish(make_tender)
 
     deliver()
+    assert [m.to[0] for m in mail.outbox] == ["ok@builders.kz"]
+    # when the scheduler's job hands the due retry to the worker
+    assert mail_services.hand_over_due(timezone.now()) == 1
+    deliver()
 
     # one message each: the healthy address once, the flaky one on its retry
     assert sorted(m.to[0] for m in mail.outbox) == ["flaky@builders.kz", "ok@builders.kz"]
     attempts = list(DBTaskResult.objects.order_by("enqueued_at").values_list("status", "args_kwargs"))
     assert [status for status, _ in attempts] == ["FAILED", "SUCCESSFUL"]
-    assert attempts[1][1]["args"][3] == 2 and len(attempts[1][1]["args"][0]) == 1
+    assert len(attempts[1][1]["args"][0]) == 1
+    assert sorted(OutgoingEmail.objects.values_list("attempts", flat=True)) == [1, 2]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -299,12 +313,16 @@ def test_retries_stop_after_the_last_delay_and_the_failure_stays_recorded(make_t
     flaky_mail["down@builders.kz"] = 99
     publish(make_tender)
 
-    deliver()
+    for _ in range(4):
+        deliver()
+        mail_services.hand_over_due(timezone.now())
 
     assert mail.outbox == []
     failed = DBTaskResult.objects.order_by("enqueued_at")
     assert [t.status for t in failed] == ["FAILED"] * 3  # the first attempt and two retries
     assert "SMTPRecipientsRefused" in failed.last().traceback
+    given_up = OutgoingEmail.objects.get()
+    assert given_up.due_at is None and given_up.sent_at is None and "SMTPRecipientsRefused" in given_up.last_error
 
 
 def test_a_retry_waits_for_its_delay(make_tender, subscriber, flaky_mail, settings):
@@ -314,11 +332,22 @@ def test_a_retry_waits_for_its_delay(make_tender, subscriber, flaky_mail, settin
     publish(make_tender)
     task = DBTaskResult.objects.get()
 
-    with pytest.raises(tasks.EmailNotSent):
-        tasks.send_notification_emails.call(*task.args_kwargs["args"])
+    with pytest.raises(mail_services.EmailNotSent):
+        mail_tasks.deliver_emails.call(*task.args_kwargs["args"])
 
-    retry = DBTaskResult.objects.exclude(pk=task.pk).get()
-    assert retry.run_after > timezone.now() + timedelta(seconds=290)
+    assert mail_services.hand_over_due(timezone.now()) == 0
+    assert mail_services.hand_over_due(timezone.now() + timedelta(seconds=290)) == 0
+    assert mail_services.hand_over_due(timezone.now() + timedelta(seconds=301)) == 1
+    assert DBTaskResult.objects.exclude(pk=task.pk).get().task_path == "mail.tasks.deliver_emails"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queued_by_the_previous_release_is_still_delivered(subscriber):
+    subscriber("45", email="old@builders.kz")
+    org_id = User.objects.get(email="old@builders.kz").organisation_id
+    tasks.send_notification_emails.enqueue([org_id], "Subject", "Body")
+    deliver()
+    assert [m.to for m in mail.outbox] == [["old@builders.kz"]]
 
 
 # --- live push and the in-app inbox -------------------------------------------------------

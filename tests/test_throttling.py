@@ -1,22 +1,33 @@
 """Abuse limits: per client address and per username on login,
 registration, bid submission and questions; 429 ``throttled`` with
-``Retry-After``; X-Forwarded-For from a client is not believed (uvicorn puts
-a trusted proxy's client address in REMOTE_ADDR)."""
+``Retry-After``; counted atomically, so concurrent attempts from several
+processes cannot pass the limit (X-Forwarded-For: tests/test_client_address.py)."""
 
+import os
 import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from core import throttling
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
-    cache.clear()
+    throttling.reset_counts()
     yield
-    cache.clear()
+    throttling.reset_counts()
 
 
 @pytest.fixture
@@ -115,11 +126,76 @@ def test_an_unreachable_cache_does_not_stop_logins(api, rates, supplier):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     rates(login_address="1/minute")
-    dead_redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                              "LOCATION": f"redis://127.0.0.1:{port}/0",
-                              "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
-    with override_settings(CACHES=dead_redis):
+    with override_settings(PROCUREMENT_THROTTLE_STORAGE=f"redis://127.0.0.1:{port}/0"):
         for _ in range(2):
             response = api.post("/api/auth/token/", {"username": supplier.username,
                                                      "password": "Str0ng-pass-phrase"}, format="json")
             assert response.status_code == 200
+
+
+# --- atomic counting: concurrent attempts cannot all read "one left" ------------------------
+
+BURST = """
+import os, sys, threading, time
+import django
+django.setup()
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+from core import throttling
+
+start, threads, attempts = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+allowed = []
+
+def attempt():
+    while time.time() < start:
+        time.sleep(0.001)
+    for _ in range(attempts):
+        request = Request(APIRequestFactory().post("/api/auth/token/", REMOTE_ADDR="203.0.113.77"))
+        allowed.append(throttling.LoginAddress().allow_request(request, None))
+
+workers = [threading.Thread(target=attempt) for _ in range(threads)]
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
+print(sum(allowed))
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_bursts_from_two_processes_cannot_pass_the_limit_on_redis(settings):
+    # given a limit of 10 login attempts an address, counted in Redis
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "procurement.settings", "THROTTLE_LOGIN_ADDRESS": "10/minute",
+           "THROTTLE_STORAGE": settings.PROCUREMENT_THROTTLE_STORAGE,
+           "CACHE_KEY_PREFIX": settings.PROCUREMENT_THROTTLE_KEY_PREFIX.removesuffix(":throttle")}
+    # when two processes, 8 threads each, send 80 attempts from that address at the same moment
+    start = time.time() + 3
+    bursts = [subprocess.Popen([sys.executable, "-c", BURST, str(start), "8", "5"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [burst.communicate(timeout=60) for burst in bursts]
+    # then exactly 10 were let through, together
+    assert all(burst.returncode == 0 for burst in bursts), outputs
+    assert sum(int(out.strip()) for out, _ in outputs) == 10, outputs
+
+
+def test_a_burst_of_threads_cannot_pass_the_limit_in_memory(settings):
+    # given the development run's storage (this process's memory)
+    settings.PROCUREMENT_THROTTLE_STORAGE = "memory://"
+    settings.PROCUREMENT_THROTTLE_RATES = {**settings.PROCUREMENT_THROTTLE_RATES, "login_address": "10/minute"}
+    throttling.reset_counts()
+    barrier, allowed = threading.Barrier(16), []
+
+    def attempt():
+        barrier.wait()
+        for _ in range(5):
+            request = Request(APIRequestFactory().post("/api/auth/token/", REMOTE_ADDR="203.0.113.78"))
+            allowed.append(throttling.LoginAddress().allow_request(request, None))
+
+    # when 16 threads send 80 attempts at once
+    workers = [threading.Thread(target=attempt) for _ in range(16)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # then exactly 10 were let through
+    assert sum(allowed) == 10

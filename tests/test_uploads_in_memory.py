@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from django.conf import settings
 from django.db import connections
-from rest_framework.authtoken.models import Token
+from accounts import tokens
 
 from bids.models import Bid, SealedDocument
 
@@ -121,7 +121,7 @@ def raw_post(port: int, path: str, body: bytes, content_type: str, token: str, p
 def test_a_large_bid_document_is_never_written_in_clear(server, spool_dir, make_tender, supplier, settings):
     # given an active tender, and a bidder with a 3.5 MB document (over FILE_UPLOAD_MAX_MEMORY_SIZE)
     tender = make_tender()
-    token = Token.objects.create(user=supplier).key
+    token = tokens.issue(supplier)
     document = (MARKER + os.urandom(16).hex().encode() + b"\n") * (int(3.5 * MB) // 59)
     assert len(document) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     body, ctype = multipart({"amount": "1500.50", "currency": "KZT"},
