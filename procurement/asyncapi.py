@@ -34,7 +34,7 @@ from bids.serializers import LiveReceiptOut, LotOpeningOut, OpeningBidOut, SetAs
 from clarifications.serializers import QuestionOut
 from core.fields import IsoDateTime
 from notifications.serializers import NotificationOut
-from tenders.models import LotStatus, Status
+from tenders.models import LotStatus, Method, Status
 
 VERSION = "1.0.0"
 
@@ -72,6 +72,8 @@ STATUS_CHANGED = _message(
     title=serializers.CharField(required=False, help_text="On publication"),
     buyer=serializers.CharField(required=False, help_text="On publication: the buyer's name"),
     submission_deadline=IsoDateTime(required=False, help_text="On publication"),
+    method=serializers.ChoiceField(choices=Method.choices, required=False,
+                                   help_text="On publication: the procurement method"),
     reason=serializers.CharField(required=False, help_text="On a cancellation (of the tender or of the lot that moved it)"),
     lot=serializers.IntegerField(required=False, help_text="When a lot's move moved the tender"),
     bid=serializers.IntegerField(required=False, help_text="On an award that moved the tender: the bid awarded"),
@@ -124,11 +126,23 @@ QUALIFICATION = _message(
 )
 AWARDED = _message(
     "awarded", "A lot was awarded; its standstill period starts.",
-    award=serializers.IntegerField(), lot=serializers.IntegerField(), bid=serializers.IntegerField(),
+    award=serializers.IntegerField(), lot=serializers.IntegerField(),
+    method=serializers.ChoiceField(choices=Method.choices, help_text="The tender's procurement method"),
+    bid=serializers.IntegerField(),
     supplier=serializers.CharField(), amount=serializers.CharField(help_text="The awarded offer, 2 decimal places"),
     currency=serializers.CharField(), top_ranked=serializers.BooleanField(),
     justification=serializers.CharField(help_text="Why, when the bid awarded is not the top-ranked; else empty"),
     standstill_ends_at=IsoDateTime(),
+)
+AWARD_PROPOSAL = _message(
+    "award_proposal", "A price quotation's award proposal (its lowest offer) was disqualified: the next lowest "
+                      "offer of the lot is now the award proposal.",
+    lot=serializers.IntegerField(),
+    method=serializers.ChoiceField(choices=Method.choices, help_text="The tender's procurement method"),
+    **{"from": serializers.IntegerField(help_text="The bid that was the award proposal")},
+    bid=serializers.IntegerField(help_text="The bid that is the award proposal now"),
+    supplier=serializers.CharField(), amount=serializers.CharField(help_text="Its offer, 2 decimal places"),
+    currency=serializers.CharField(),
 )
 COMPLAINT_FILED = _message(
     "complaint_filed", "A bidder complained about a lot's award.",
@@ -171,7 +185,7 @@ SNAPSHOT = _message("snapshot", "The first message on a tender's socket: its pub
 PONG = _message("pong", 'The answer to the text "ping": the socket is alive.', base=serializers.Serializer)
 
 EVENTS = [STATUS_CHANGED, LOT_STATUS_CHANGED, TENDER_AMENDED, DEADLINE_CHANGED, DOCUMENT_ADDED, BID_COUNT_CHANGED,
-          RECEIPT, OPENING, QUESTION_ASKED, QUESTION_ANSWERED, QUALIFICATION, AWARDED, COMPLAINT_FILED,
+          RECEIPT, OPENING, QUESTION_ASKED, QUESTION_ANSWERED, QUALIFICATION, AWARD_PROPOSAL, AWARDED, COMPLAINT_FILED,
           COMPLAINT_RESOLVED, NOTIFICATION, EVALUATORS_NAMED, CONFLICT_DECLARED, BID_SCORED]
 
 
