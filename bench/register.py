@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--query", default=default_query(), help="query string of the measured request")
     parser.add_argument("--no-wsgi", action="store_true", help="skip gunicorn")
+    parser.add_argument("--floor", type=float, default=None,
+                        help="exit 1 when API / baseline throughput (ASGI) is below this (the CI guard)")
     args = parser.parse_args()
 
     log(f"== register benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC ==")
@@ -97,7 +99,10 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.__exit__(None, None, None)
-    report(results, args)
+    api_ratio = report(results, args)
+    if args.floor is not None and api_ratio < args.floor:
+        log(f"FAIL: API / baseline throughput {api_ratio:.2f} is below the floor {args.floor:.2f}")
+        sys.exit(1)
 
 
 def run_rounds(urls: dict, args) -> dict[str, list[dict]]:
@@ -117,7 +122,7 @@ def run_rounds(urls: dict, args) -> dict[str, list[dict]]:
     return results
 
 
-def report(results: dict[str, list[dict]], args) -> None:
+def report(results: dict[str, list[dict]], args) -> float:
     med = {name: {key: common.median([r[key] for r in rounds]) for key in ("rps", "p50", "p90", "p99")}
            for name, rounds in results.items()}
     log("")
@@ -145,6 +150,7 @@ def report(results: dict[str, list[dict]], args) -> None:
         if asgi_wsgi < TARGET_ASGI_WSGI:
             log("-> below target: serve HTTP from a WSGI server (gunicorn) and keep the ASGI server for "
                 "WebSockets only (split topology, see bench/README.md)")
+    return api_ratio
 
 
 if __name__ == "__main__":
