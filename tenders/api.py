@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer
+from core import public_cache
 from core.errors import NotFound
 
 from . import cpv, selectors, services
@@ -77,6 +78,11 @@ class TenderListView(generics.ListAPIView):
     serializer_class = TenderListOut
     filterset_class = TenderFilter
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """Anonymous reads from the public cache (core.public_cache)."""
+        return public_cache.cached_api("register")(super().as_view(**initkwargs))
+
     def get_permissions(self):
         return _officer_permissions(self.request)
 
@@ -97,6 +103,11 @@ class TenderListView(generics.ListAPIView):
 
 
 class TenderDetailView(APIView):
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """Anonymous reads from the public cache (core.public_cache)."""
+        return public_cache.cached_api("tender")(super().as_view(**initkwargs))
+
     def get_permissions(self):
         return _officer_permissions(self.request)
 
