@@ -27,14 +27,17 @@ the host) are set per answer too.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.http.cookie import parse_cookie
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
@@ -134,3 +137,66 @@ def cached_page(kind: str, headers: Callable[[HttpResponse, HttpRequest], HttpRe
             return headers(HttpResponse(body, content_type=content_type, status=status), request)
         return wrapper
     return decorate
+
+
+# --- in front of Django, for the API's two public reads -----------------------------
+# A hit costs Django's whole middleware chain and a worker thread when served
+# by the view; at the ASGI entry (procurement/asgi.py) it costs one cache
+# read. The key is made of the request's raw inputs that can change the
+# answer (host, path, query, Accept, Accept-Language, the language cookie):
+# the same inputs get the same answer. What Django answered is replayed
+# as it was sent, headers and all; an answer that sets a cookie is not kept.
+
+API_PATH = re.compile(r"/api/tenders/(?:\d+/)?")
+
+
+def _asgi_key(scope) -> str | None:
+    if scope["method"] != "GET" or not API_PATH.fullmatch(scope["path"]):
+        return None
+    headers = {}
+    for name, value in scope.get("headers", ()):
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    if "authorization" in headers:
+        return None
+    cookies = parse_cookie(headers.get("cookie", ""))
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return None
+    raw = repr((scope["path"], scope.get("query_string", b""), headers.get("host", ""), headers.get("accept", ""),
+                headers.get("accept-language", ""), cookies.get(settings.LANGUAGE_COOKIE_NAME, "")))
+    return f"public:{version()}:asgi:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _asgi_lookup(scope) -> tuple[str | None, tuple | None]:
+    key = _asgi_key(scope)
+    return key, (cache.get(key) if key is not None else None)
+
+
+async def serve_asgi(scope, receive, send, app) -> None:
+    """Answer an HTTP request from the cache when it is an anonymous read of
+    the register or a tender; else (and on a miss) through ``app``, keeping a
+    200 JSON answer that sets no cookie."""
+    key, hit = await sync_to_async(_asgi_lookup, thread_sensitive=False)(scope) if enabled() else (None, None)
+    if key is None:
+        await app(scope, receive, send)
+        return
+    if hit is not None:
+        status, headers, body = hit
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
+    start, chunks = {}, []
+
+    async def keeping(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
+
+    await app(scope, receive, keeping)
+    headers = [(bytes(name), bytes(value)) for name, value in start.get("headers", ())]
+    if (start.get("status") == 200
+            and any(name.lower() == b"content-type" and value.startswith(b"application/json") for name, value in headers)
+            and not any(name.lower() == b"set-cookie" for name, _ in headers)):
+        await sync_to_async(cache.set, thread_sensitive=False)(
+            key, (200, headers, b"".join(chunks)), settings.PUBLIC_CACHE_SECONDS)

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from bids import services as bid_services
 from clarifications import services as clarification_services
+from core import public_cache
 from procurement.asgi import application
 from tenders import services as tender_services
 from tenders.models import Tender
@@ -103,6 +105,49 @@ def test_pages_are_cached_per_language_with_each_visitors_token_and_the_time_now
     assert len({pages["kk"][0], pages["ru"][0], pages["en"][0]}) == 3
 
 
+# --- in front of Django: the ASGI entry -------------------------------------------------
+
+def _http(**headers) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://127.0.0.1",
+                             headers=headers)
+
+
+async def _asgi_reads(tender_id: int) -> dict[str, tuple[int, str]]:
+    async with _http(**{"accept-language": "ru"}) as http:
+        answers = {url: await http.get(url) for url in reads(tender_id)[:2]}
+    return {url: (r.status_code, r.text) for url, r in answers.items()}
+
+
+@pytest.mark.public_cache
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_the_asgi_entry_serves_anonymous_api_reads_from_the_cache(make_tender, officer):
+    tender = await sync_to_async(make_tender)(title="Before")
+    url = f"/api/tenders/{tender.pk}/"
+    try:
+        async with _http() as http:
+            first = await http.get(url)
+            # a change no event announced (made behind the services' back) is not seen...
+            await sync_to_async(Tender.objects.filter(pk=tender.pk).update)(title="After")
+            again = await http.get(url)
+            assert again.json()["title"] == "Before"
+            # ...with every header Django sent, and this request's own id
+            assert {k: v for k, v in again.headers.items() if k != "x-request-id"} == \
+                {k: v for k, v in first.headers.items() if k != "x-request-id"}
+            assert again.headers["x-request-id"] != first.headers["x-request-id"]
+            assert again.headers["x-frame-options"] == "DENY"
+            # ...by anonymous readers only, and per language
+            token = await sync_to_async(_token)(officer)
+            assert (await http.get(url, headers={"authorization": f"Token {token}"})).json()["title"] == "After"
+            assert (await http.get(url, headers={"cookie": "sessionid=x"})).json()["title"] == "After"
+            assert (await http.get(url, headers={"accept-language": "kk"})).json()["title"] == "After"
+            # an event forgets it all
+            await sync_to_async(public_cache.invalidate)()
+            assert (await http.get(url)).json()["title"] == "After"
+    finally:
+        await sync_to_async(connections.close_all)()
+
+
 # --- never stale after a socket message ----------------------------------------------
 
 
@@ -164,7 +209,10 @@ async def test_after_every_kind_of_event_the_next_read_is_fresh(make_tender, off
             await sync_to_async(change)()
             await _until(listener, kind)
             after = await sync_to_async(read_all)(tender.pk)
-            assert after == await sync_to_async(read_all)(tender.pk, fresh=True), kind
+            through_asgi = await _asgi_reads(tender.pk)  # the cache in front of Django (procurement/asgi.py)
+            fresh = await sync_to_async(read_all)(tender.pk, fresh=True)
+            assert after == fresh, kind
+            assert through_asgi == {url: fresh[url] for url in through_asgi}, kind
             if kind not in ("question_asked", "question_answered"):  # questions are read elsewhere
                 assert after != before, f"{kind}: the reads did not change"
         assert (await sync_to_async(Tender.objects.get)(pk=tender.pk)).status != "active"  # opened
