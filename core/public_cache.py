@@ -18,7 +18,8 @@ where the sockets are this process's too). ``PUBLIC_CACHE_SECONDS`` bounds
 an entry's life (0 turns the cache off).
 
 A key holds the language (pages and errors are translated), the view's
-arguments and query, and the ``Accept`` header (the API's renderer). A page
+arguments and query, the ``Accept`` header (the API's renderer), and the
+scheme and host (the API's page links are absolute). A page
 is cached with placeholders for what differs per request, the CSRF token and
 the server's clock, filled in at every answer; its headers (the CSP names
 the host) are set per answer too.
@@ -73,7 +74,9 @@ def invalidate() -> None:
 
 def _key(request: HttpRequest, kind: str, kwargs: dict) -> str:
     query = sorted((name, values) for name, values in request.GET.lists())
-    raw = repr((kind, sorted(kwargs.items()), query, request.META.get("HTTP_ACCEPT", ""), get_language()))
+    # The scheme and host too: the API's page links are absolute.
+    raw = repr((kind, sorted(kwargs.items()), query, request.META.get("HTTP_ACCEPT", ""), get_language(),
+                request.scheme, request.get_host()))
     return f"public:{version()}:{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
@@ -161,8 +164,10 @@ def _asgi_key(scope) -> str | None:
     cookies = parse_cookie(headers.get("cookie", ""))
     if settings.SESSION_COOKIE_NAME in cookies:
         return None
-    raw = repr((scope["path"], scope.get("query_string", b""), headers.get("host", ""), headers.get("accept", ""),
-                headers.get("accept-language", ""), cookies.get(settings.LANGUAGE_COOKIE_NAME, "")))
+    raw = repr((scope["path"], scope.get("query_string", b""), scope.get("scheme", ""), scope.get("server"),
+                headers.get("host", ""), headers.get("x-forwarded-host", ""), headers.get("x-forwarded-proto", ""),
+                headers.get("accept", ""), headers.get("accept-language", ""),
+                cookies.get(settings.LANGUAGE_COOKIE_NAME, "")))
     return f"public:{version()}:asgi:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 

@@ -78,6 +78,16 @@ def test_a_signed_in_user_is_never_served_the_cached_answer(make_tender, officer
     assert api.get("/api/tenders/").json() == anonymous
 
 
+@pytest.mark.public_cache
+@pytest.mark.django_db
+def test_each_host_gets_its_own_absolute_links(make_tender):
+    make_tender()
+    make_tender()
+    for host in ("localhost", "127.0.0.1", "localhost"):
+        body = Client(HTTP_HOST=host).get("/api/tenders/?page_size=1").json()
+        assert body["next"].startswith(f"http://{host}/api/tenders/?"), body["next"]
+
+
 def _token(user) -> str:
     from rest_framework.authtoken.models import Token
 
@@ -141,6 +151,7 @@ async def test_the_asgi_entry_serves_anonymous_api_reads_from_the_cache(make_ten
             assert (await http.get(url, headers={"authorization": f"Token {token}"})).json()["title"] == "After"
             assert (await http.get(url, headers={"cookie": "sessionid=x"})).json()["title"] == "After"
             assert (await http.get(url, headers={"accept-language": "kk"})).json()["title"] == "After"
+            assert (await http.get(url, headers={"host": "localhost"})).json()["title"] == "After"
             # an event forgets it all
             await sync_to_async(public_cache.invalidate)()
             assert (await http.get(url)).json()["title"] == "After"
