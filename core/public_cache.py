@@ -2,7 +2,7 @@
 register and a tender's body over the API (``GET /api/tenders/``,
 ``GET /api/tenders/{id}/``) and their pages (``/``, ``/tenders/{id}/``).
 
-Only for a request that is anonymous by construction: a GET or HEAD with no
+Only for a request that is anonymous by construction: a GET with no
 ``Authorization`` header and no session cookie (a signed-in browser has one,
 and so does every session that could become signed in). Anything else takes
 the ordinary path and neither reads nor fills the cache. Only what an
@@ -52,7 +52,7 @@ def enabled() -> bool:
 
 
 def is_anonymous(request: HttpRequest) -> bool:
-    return (request.method in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in request.META
+    return (request.method == "GET" and "HTTP_AUTHORIZATION" not in request.META
             and settings.SESSION_COOKIE_NAME not in request.COOKIES)
 
 
@@ -123,7 +123,7 @@ def cached_page(kind: str, headers: Callable[[HttpResponse, HttpRequest], HttpRe
         def wrapper(request, *args, **kwargs):
             if not enabled() or not is_anonymous(request):
                 return view(request, *args, **kwargs)
-            key = _key(request, kind, {**kwargs, "path": request.path})
+            key = _key(request, kind, {**kwargs, "path": request.get_full_path()})  # the page shows it
             hit, status = cache.get(key), 200
             if hit is None:
                 request._public_cache_page = True
