@@ -42,6 +42,7 @@ from bench.common import log  # noqa: E402
 DB = common.bench_db("bids")
 TARGET_ACCEPTED_PER_S = 200
 TARGET_OPEN_S = 5.0
+TARGET_RATIO = 0.5  # accepted bids/s over the baseline's (bench/views.py: baseline_bid)
 PERIODS = {"PROCUREMENT_MIN_SUBMISSION_PERIOD": "1", "PROCUREMENT_MIN_AMENDMENT_PERIOD": "1"}
 
 
@@ -116,8 +117,8 @@ async def _read_response(reader) -> tuple[int, dict, bytes]:
     return status, headers, body
 
 
-def _request(port: int, tender_id: int, token: str, key: str, body: bytes) -> bytes:
-    return (f"POST /api/tenders/{tender_id}/bids/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+def _request(port: int, tender_id: int, token: str, key: str, body: bytes, prefix: str = "/api") -> bytes:
+    return (f"POST {prefix}/tenders/{tender_id}/bids/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Authorization: Token {token}\r\nIdempotency-Key: {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
 
@@ -265,6 +266,104 @@ def run_burst(server, officer, users, tokens, args, *, lots: int = 0, lots_per_b
     }
 
 
+def run_baseline_burst(server, officer, tokens, args) -> dict:
+    """The same burst against the baseline (``bench/views.py: baseline_bid``:
+    token, lock the tender row, insert a bid row, commit), on a tender of its own."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from bids.models import Bid
+
+    n = args.suppliers
+    deadline = timezone.now() + dt.timedelta(seconds=args.window + 4)
+    tender = make_tender(officer, deadline=deadline, title="Bench: the baseline's burst")
+    requests = [_request(server.port, tender.pk, tokens[i], f"base-{tender.pk}-{i}",
+                         json.dumps({"amount": amount_for(i), "currency": "KZT"}).encode(), prefix="/bench/baseline")
+                for i in range(n)]
+    fire_at = deadline.timestamp() - args.window
+    connection.close()
+    started, results = asyncio.run(burst(server.port, requests, fire_at))
+    accepted = [r for r in results if r["status"] == 201]
+    late = [r for r in results if r["status"] == 409]
+    other = [r for r in results if r["status"] not in (201, 409)]
+    stored = Bid.objects.filter(tender=tender).count()
+    problems = [f"request {r['index']}: {r['status']} {r['body'][:200]!r}" for r in other[:5]]
+    if stored != len(accepted):
+        problems.append(f"baseline: {stored} bids stored for {len(accepted)} 201s")
+    span = max((r["done"] - started for r in accepted), default=float("nan"))
+    return {"accepted": len(accepted), "late": len(late), "other": len(other), "span_s": span,
+            "accepted_per_s": len(accepted) / span if accepted else 0.0, "problems": problems}
+
+
+def profile_bids(officer, users, tokens, n: int) -> None:
+    """Where an accepted bid's server time goes: ``n`` bids through the
+    product's view in-process (Django's test client: the same middleware,
+    DRF, services and SQL, no HTTP server), under cProfile, grouped by area;
+    then the baseline's view the same way, for its CPU per request."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+    from django.utils import timezone
+
+    deadline = timezone.now() + dt.timedelta(hours=1)
+    tenders = {name: make_tender(officer, deadline=deadline, title=f"Bench: profile, {name}")
+               for name in ("product", "baseline")}
+    client = Client()
+
+    def send(name: str, i: int):
+        prefix = "/api" if name == "product" else "/bench/baseline"
+        response = client.post(f"{prefix}/tenders/{tenders[name].pk}/bids/",
+                               data=json.dumps({"amount": amount_for(i), "currency": "KZT"}),
+                               content_type="application/json", HTTP_AUTHORIZATION=f"Token {tokens[i]}",
+                               HTTP_IDEMPOTENCY_KEY=f"profile-{name}-{i}")
+        assert response.status_code == 201, (name, response.status_code, response.content[:200])
+
+    cpu = {}
+    for name in ("baseline", "product"):
+        send(name, 0)  # warm: imports, first queries
+        started = time.process_time()
+        for i in range(1, n // 2):
+            send(name, i)
+        cpu[name] = (time.process_time() - started) * 1000 / (n // 2 - 1)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n // 2, n):
+        send("product", i)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = sum(v[2] for v in stats.stats.values())  # tottime, all functions
+    areas = {
+        "sealing, hashing, signing (core.sealing, nacl, hashlib)": ("core/sealing", "nacl/", "bids/receipts",
+                                                                    "hashlib", "cryptography"),
+        "audit (audit/)": ("/audit/",),
+        "live events (live/, channels)": ("/live/", "channels/"),
+        "database driver (psycopg: send, wait, parse)": ("psycopg/",),
+        "SQL compilation and rows (django/db)": ("django/db/",),
+        "DRF (rest_framework)": ("rest_framework/",),
+        "bid rules (bids/services, core/rows)": ("bids/services", "core/rows", "bids/content"),
+    }
+    spent = {area: 0.0 for area in areas}
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        for area, needles in areas.items():
+            if any(needle in filename for needle in needles):
+                spent[area] += tottime
+                break
+    log("")
+    log(f"profile: {n - n // 2} accepted bids in-process (test client), product view")
+    log(f"  CPU per accepted bid, in-process: product {cpu['product']:.1f} ms, baseline {cpu['baseline']:.1f} ms "
+        f"(ratio {cpu['baseline'] / cpu['product']:.2f})")
+    for area, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        log(f"  {seconds / total:5.1%}  {area}")
+    log(f"  {1 - sum(spent.values()) / total:5.1%}  the rest (Django request handling, middleware, JSON, Python)")
+    log("  top functions by own time:")
+    stats.sort_stats("tottime")
+    for func in stats.fcn_list[:12]:
+        tottime = stats.stats[func][2]
+        log(f"    {tottime / total:5.1%}  {func[0].split('site-packages/')[-1].replace(str(common.ROOT) + '/', '')}"
+            f":{func[1]} {func[2]}")
+
+
 def run_opening(server, officer, users, args) -> dict:
     from decimal import Decimal
 
@@ -317,6 +416,11 @@ def main() -> None:
                         help="uvicorn workers; more than 1 runs them on every core, unpinned from the client")
     parser.add_argument("--redis", action="store_true",
                         help="use the Redis channel layer (redis://127.0.0.1:6379/5) as in production")
+    parser.add_argument("--no-opening", action="store_true", help="skip the opening phase")
+    parser.add_argument("--profile", type=int, default=200, metavar="N",
+                        help="profile N bids in-process after the bursts (0: no profile)")
+    parser.add_argument("--floor", type=float, default=None,
+                        help="exit 1 when accepted bids/s / the baseline's is below this (the CI guard)")
     args = parser.parse_args()
     extra = dict(PERIODS)
     if args.redis:
@@ -325,7 +429,7 @@ def main() -> None:
     log(f"== bids benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, channel layer: "
         f"{'Redis' if args.redis else 'in-memory'} ==")
     with common.bench_database(DB):
-        common.django_setup(DB, "procurement.settings", **extra)
+        common.django_setup(DB, "bench.settings", **extra)
         from accounts.services import create_officer
 
         started = time.perf_counter()
@@ -335,16 +439,36 @@ def main() -> None:
         common.close_django_connections()
         cores = common.SERVER_CORE if args.workers == 1 else f"0-{(os.cpu_count() or 1) - 1}"
         log(f"uvicorn: {args.workers} worker(s) on core(s) {cores}; client on core {common.CLIENT_CORE}")
-        with common.Server("uvicorn", common.server_env(DB, "procurement.settings", **extra),
+        # bench.settings: the product's settings and URLs, plus the baseline's URL.
+        with common.Server("uvicorn", common.server_env(DB, "bench.settings", **extra),
                            workers=args.workers, cores=cores) as server:
             if (os.cpu_count() or 1) >= 2:
                 os.sched_setaffinity(0, {int(common.CLIENT_CORE)})  # the client side from here on
             burst_result = run_burst(server, officer, users, tokens, args)
             report_burst(burst_result)
-            open_result = run_opening(server, officer, users, args)
-            report_opening(open_result)
-    ok = not burst_result["problems"] and not open_result["problems"]
+            baseline = run_baseline_burst(server, officer, tokens, args)
+            ratio = burst_result["accepted_per_s"] / baseline["accepted_per_s"] if baseline["accepted"] else 0.0
+            report_baseline(baseline, ratio, args.floor)
+            open_result = run_opening(server, officer, users, args) if not args.no_opening else {"problems": []}
+            if not args.no_opening:
+                report_opening(open_result)
+        if args.profile:
+            profile_bids(officer, users, tokens, args.profile)
+    ok = not burst_result["problems"] and not open_result["problems"] and not baseline["problems"]
+    if args.floor is not None and ratio < args.floor:
+        log(f"FAIL: accepted bids/s is {ratio:.2f} of the baseline's, below the floor {args.floor:.2f}")
+        ok = False
     sys.exit(0 if ok else 1)
+
+
+def report_baseline(r: dict, ratio: float, floor: float | None) -> None:
+    log("")
+    log(f"baseline burst (token, lock the tender row, insert a bid row, commit): accepted {r['accepted']}, "
+        f"409 {r['late']}, other {r['other']}; accepted bids/s: {r['accepted_per_s']:.0f}")
+    log(f"accepted bids/s / baseline: {ratio:.2f}  (target >= {TARGET_RATIO:.2f}: "
+        f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'})" + (f"; floor {floor:.2f}" if floor is not None else ""))
+    for problem in r["problems"]:
+        log(f"  PROBLEM: {problem}")
 
 
 def report_burst(r: dict) -> None:

@@ -11,6 +11,7 @@ Four variants alternate in short rounds, the order rotating each round:
     asgi-baseline   GET /bench/baseline/tenders/?<filters> JsonResponse(.values()), under uvicorn
     wsgi-api        the product, under gunicorn
     wsgi-baseline   the baseline, under gunicorn
+    asgi-cached     GET /api/tenders/?<filters>            the product with the public cache on (anonymous)
 
 and the median of the per-round ratios is reported against the targets.
 """
@@ -34,6 +35,7 @@ DB = common.bench_db("register")
 TARGET_API_RATIO = 0.70
 TARGET_ASGI_WSGI = 0.65
 TARGET_P99_MS = 100.0
+TARGET_CACHED = 3.0  # the public cache's variant over the plain API
 
 
 def default_query() -> str:
@@ -62,6 +64,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--query", default=default_query(), help="query string of the measured request")
     parser.add_argument("--no-wsgi", action="store_true", help="skip gunicorn")
+    parser.add_argument("--no-cached", action="store_true", help="skip the cached variant")
+    parser.add_argument("--cache-redis", metavar="URL", default="",
+                        help="the cached variant's cache (and channel layer) in this Redis; default: its memory")
+    parser.add_argument("--floor", type=float, default=None,
+                        help="exit 1 when API / baseline throughput (ASGI) is below this (the CI guard)")
     args = parser.parse_args()
 
     log(f"== register benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC ==")
@@ -75,15 +82,25 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f} s")
         common.close_django_connections()
 
-        env = common.server_env(DB, "bench.settings")
+        # The plain variants without the public cache (core.public_cache); the
+        # cached variant is a second uvicorn with it on (anonymous requests).
+        env = common.server_env(DB, "bench.settings", PUBLIC_CACHE_SECONDS="0")
         servers = {"asgi": common.Server("uvicorn", env)}
         if not args.no_wsgi:
             servers["wsgi"] = common.Server("gunicorn", env)
+        if not args.no_cached:
+            redis = {"REDIS_URL": args.cache_redis} if args.cache_redis else {}
+            servers["cached"] = common.Server("uvicorn", common.server_env(
+                DB, "bench.settings", PUBLIC_CACHE_SECONDS="300", **redis))
         for server in servers.values():
             server.__enter__()
         try:
             urls = {}
             for name, server in servers.items():
+                if name == "cached":
+                    urls["asgi-cached"] = f"{server.base}/api/tenders/?{args.query}"
+                    check_same_rows(urls["asgi-cached"], urls["asgi-baseline"])
+                    continue
                 urls[f"{name}-api"] = f"{server.base}/api/tenders/?{args.query}"
                 urls[f"{name}-baseline"] = f"{server.base}/bench/baseline/tenders/?{args.query}"
                 facts = check_same_rows(urls[f"{name}-api"], urls[f"{name}-baseline"])
@@ -97,7 +114,10 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.__exit__(None, None, None)
-    report(results, args)
+    api_ratio = report(results, args)
+    if args.floor is not None and api_ratio < args.floor:
+        log(f"FAIL: API / baseline throughput {api_ratio:.2f} is below the floor {args.floor:.2f}")
+        sys.exit(1)
 
 
 def run_rounds(urls: dict, args) -> dict[str, list[dict]]:
@@ -117,7 +137,7 @@ def run_rounds(urls: dict, args) -> dict[str, list[dict]]:
     return results
 
 
-def report(results: dict[str, list[dict]], args) -> None:
+def report(results: dict[str, list[dict]], args) -> float:
     med = {name: {key: common.median([r[key] for r in rounds]) for key in ("rps", "p50", "p90", "p99")}
            for name, rounds in results.items()}
     log("")
@@ -136,6 +156,11 @@ def report(results: dict[str, list[dict]], args) -> None:
         f"(target >= {TARGET_API_RATIO:.2f}: {'MET' if api_ratio >= TARGET_API_RATIO else 'NOT MET'})")
     log(f"API p99 latency (ASGI, {args.connections} clients): {p99:.1f} ms  "
         f"(target < {TARGET_P99_MS:.0f} ms: {'MET' if p99 < TARGET_P99_MS else 'NOT MET'})")
+    if "asgi-cached" in results:
+        cached = ratio("asgi-cached", "asgi-api")
+        log(f"cached / plain API throughput (ASGI, anonymous): {cached:.1f}  "
+            f"(target >= {TARGET_CACHED:.0f}: {'MET' if cached >= TARGET_CACHED else 'NOT MET'}); "
+            f"cached p99 {med['asgi-cached']['p99']:.1f} ms")
     if "wsgi-api" in results:
         wsgi_ratio = ratio("wsgi-api", "wsgi-baseline")
         asgi_wsgi = ratio("asgi-api", "wsgi-api")
@@ -145,6 +170,7 @@ def report(results: dict[str, list[dict]], args) -> None:
         if asgi_wsgi < TARGET_ASGI_WSGI:
             log("-> below target: serve HTTP from a WSGI server (gunicorn) and keep the ASGI server for "
                 "WebSockets only (split topology, see bench/README.md)")
+    return api_ratio
 
 
 if __name__ == "__main__":

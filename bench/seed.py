@@ -158,12 +158,31 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
             tenders.append(tender)
             if is_best_value:
                 best_value.append(i)
+        # About one tender in ten is bought in 2 to 40 lots whose CPV codes and
+        # amounts differ from the tender's (its amount is their sum, as
+        # tenders.services makes it); the others have their one lot, a copy
+        # of the tender. A separate generator: the tenders stay as they were.
+        lot_rng = random.Random(seed + 1)
+        lot_rows = []
+        for tender in tenders:
+            if lot_rng.random() < 0.10:
+                rows = []
+                for position in range(lot_rng.randint(2, 40)):
+                    division = lot_rng.choices(choices, weights)[0]
+                    code = lot_rng.choice(all_codes if division == "other" else by_division[division])
+                    rows.append((position, code, _amount(lot_rng)))
+                tender.estimated_amount = sum((amount for _, _, amount in rows), Decimal(0))
+            else:
+                rows = [(0, tender.cpv, tender.estimated_amount)]
+            tender.lot_count = len(rows)
+            lot_rows.append(rows)
         Tender.objects.bulk_create(tenders, batch_size=1000)
-        # Every tender has its one lot, as tenders.services makes it (the register's filters read lots).
         lot_status = {"draft": "active"}
         Lot.objects.bulk_create(
-            [Lot(tender=t, title=t.title, description=t.description, cpv=t.cpv, estimated_amount=t.estimated_amount,
-                 status=lot_status.get(t.status, t.status)) for t in tenders], batch_size=2000)
+            [Lot(tender=t, position=position, title=t.title if len(rows) == 1 else f"Lot {position + 1}: {code}",
+                 description=t.description if len(rows) == 1 else cpv_en.get(code, ""), cpv=code,
+                 estimated_amount=amount, status=lot_status.get(t.status, t.status))
+             for t, rows in zip(tenders, lot_rows) for position, code, amount in rows], batch_size=2000)
         Criterion.objects.bulk_create(
             [Criterion(tender=tenders[i], name=name, weight=15, position=p)
              for i in best_value for p, name in enumerate(["Delivery time", "Warranty period"])],
@@ -182,5 +201,7 @@ def seed_register(n: int, *, seed: int = 2026) -> dict:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE tenders_tender")
+            cursor.execute("VACUUM ANALYZE tenders_lot")
             cursor.execute("ANALYZE accounts_organisation")
-    return {"tenders": n, "buyers": len(buyers), "best_value": len(best_value)}
+    return {"tenders": n, "buyers": len(buyers), "best_value": len(best_value),
+            "multi_lot": sum(len(rows) > 1 for rows in lot_rows), "lots": sum(len(rows) for rows in lot_rows)}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.serializers import me_data
-from core import dbhealth
+from core import dbhealth, public_cache
 from integrity import api as integrity_api
 from tenders import api as tenders_api
 
@@ -58,17 +58,21 @@ def _call_api(view, request, query: QueryDict | dict | None = None, **kwargs):
 
 def _page(request, template: str, module: str, title: str, data: dict | None = None, status: int = 200):
     now = datetime.now(UTC)
+    # For the public cache: what differs per request is left as markers, filled in per answer.
+    for_cache = public_cache.page_placeholders(request)
     page_data = {
         "module": module,
         "me": me_data(request.user),
-        "now": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "now": public_cache.NOW_MARKER if for_cache else now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "legal_time_zone": settings.PROCUREMENT_LEGAL_TIME_ZONE,
         "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
         "document_types": settings.PROCUREMENT_DOCUMENT_TYPES,
         **(data or {}),
     }
-    response = render(request, template, {"title": title, "page": page_data, "module": module, **(data or {})},
-                      status=status)
+    context = {"title": title, "page": page_data, "module": module, **(data or {})}
+    if for_cache:
+        context["csrf_token"] = public_cache.CSRF_MARKER
+    response = render(request, template, context, status=status)
     return csp(response, request)
 
 
@@ -89,6 +93,7 @@ def _method_of(request, tender: dict) -> dict | None:
     return next((m for m in _methods(request) if m["name"] == tender["method"]), None)
 
 
+@public_cache.cached_page("register-page", csp)
 @ensure_csrf_cookie
 def index(request):
     status, tenders = _call_api(_register_list, request, api_query(request.GET))
@@ -111,6 +116,7 @@ def _tender(request, tender_id: int) -> dict | None:
     return tender if status == 200 else None
 
 
+@public_cache.cached_page("tender-page", csp)
 @ensure_csrf_cookie
 def tender(request, tender_id: int):
     data = _tender(request, tender_id)

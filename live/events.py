@@ -24,6 +24,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from core import public_cache
 from core.isotime import iso
 
 logger = logging.getLogger(__name__)
@@ -156,4 +157,14 @@ def emit(tender, event_type: str, *, now: datetime, feed: bool = False, org_id: 
         groups = [org_group(org_id) if org_wide else private_group(tender.pk, org_id)]
     else:
         groups = [tender_group(tender.pk)] + ([FEED_GROUP] if feed else [])
-    transaction.on_commit(lambda: send(groups, text))
+    transaction.on_commit(lambda: _after_commit(groups, text))
+
+
+def _after_commit(groups: list[str], text: str) -> None:
+    """The public cache forgets what it holds before any socket can hear of
+    the change (core.public_cache): the next read after the message is fresh."""
+    try:
+        public_cache.invalidate()
+    except Exception:  # the cache is down: nothing is served from it either
+        logger.exception("The public cache could not be invalidated")
+    send(groups, text)

@@ -18,7 +18,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from core import dbhealth  # noqa: E402
+from core import dbhealth, public_cache  # noqa: E402
 from procurement import health, logs, uploads  # noqa: E402
 
 
@@ -131,7 +131,8 @@ async def application(scope, receive, send):
         if scope["path"] in health.PATHS:
             await health.serve(scope, receive, send)
             return
-        await _bounded_http(scope, receive, send)
+        # Anonymous reads of the register and of a tender: from the cache when it holds them.
+        await public_cache.serve_asgi(scope, receive, send, _bounded_http)
         return
     await router(scope, receive, send)
 

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from rest_framework.exceptions import ValidationError
 
 from core.validators import CPV_PREFIX
@@ -101,15 +101,15 @@ class TenderFilter(StrictFilterSet):
         if not match:
             raise ValidationError({"cpv": [_error("Give 2 to 8 digits of a CPV code.", "cpv_prefix_invalid")]})
         digits = match.group(1)
+        # The tender's own CPV, or any of its lots' (a tender whose second lot
+        # is gloves): ``lot_cpvs`` holds each lot's code between spaces.
         if match.group(2) and len(digits) == 8:
-            lookup = {"cpv": value.strip()}
-        else:
-            prefix = digits.rstrip("0")
-            if len(prefix) < 2:
-                prefix = digits[:2]
-            lookup = {"cpv__startswith": prefix}
-        # The tender's own CPV, or any of its lots' (a tender whose second lot is gloves).
-        return queryset.filter(Q(**lookup) | Exists(Lot.objects.filter(tender=OuterRef("pk"), **lookup)))
+            code = value.strip()
+            return queryset.filter(Q(cpv=code) | Q(lot_cpvs__contains=f" {code} "))
+        prefix = digits.rstrip("0")
+        if len(prefix) < 2:
+            prefix = digits[:2]
+        return queryset.filter(Q(cpv__startswith=prefix) | Q(lot_cpvs__contains=f" {prefix}"))
 
     def filter_flag(self, queryset, name, value):
         code = value.strip().upper()
@@ -126,12 +126,19 @@ class TenderFilter(StrictFilterSet):
         if getattr(self, "_value_filtered", False) or (low is None and high is None):
             return queryset
         self._value_filtered = True
-        bounds = {}
-        if low is not None:
-            bounds["estimated_amount__gte"] = low
-        if high is not None:
-            bounds["estimated_amount__lte"] = high
-        return queryset.filter(Q(**bounds) | Exists(Lot.objects.filter(tender=OuterRef("pk"), **bounds)))
+        # Read from the tender's row: some lot is >= low when the largest is,
+        # some lot is <= high when the smallest is. With both bounds the
+        # smallest and largest only say that some lot may lie between them:
+        # certain when every lot has the same amount, otherwise the lots are
+        # looked at (only for such rows, a few multi-lot tenders).
+        if high is None:
+            return queryset.filter(Q(estimated_amount__gte=low) | Q(lot_amount_max__gte=low))
+        if low is None:
+            return queryset.filter(Q(estimated_amount__lte=high) | Q(lot_amount_min__lte=high))
+        some_lot = Q(lot_amount_min__lte=high, lot_amount_max__gte=low) & (
+            Q(lot_amount_min=F("lot_amount_max"))
+            | Exists(Lot.objects.filter(tender=OuterRef("pk"), estimated_amount__gte=low, estimated_amount__lte=high)))
+        return queryset.filter(Q(estimated_amount__gte=low, estimated_amount__lte=high) | some_lot)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

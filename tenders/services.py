@@ -29,6 +29,7 @@ from notifications import services as notifications
 from . import cpv, methods, reference
 from .models import (
     MAX_LOTS, Amendment, AwardMethod, Criterion, Language, Lot, LotStatus, Method, Status, Tender, TenderDocument,
+    lot_match,
 )
 
 # One table of allowed moves; _transition is the only place that changes status.
@@ -200,6 +201,17 @@ def _replace_lots(tender: Tender, lots: list[dict]) -> None:
         Lot(tender=tender, position=i, title=lot["title"], description=lot.get("description", ""),
             cpv=lot.get("cpv") or tender.cpv, estimated_amount=lot["estimated_amount"],
             quantity=lot.get("quantity"), unit=lot.get("unit", "")) for i, lot in enumerate(lots))
+    _refresh_lot_match(tender)
+
+
+def _refresh_lot_match(tender: Tender) -> None:
+    """The register's summary of the lots on the tender's row (``lot_cpvs``,
+    ``lot_amount_min``, ``lot_amount_max``), after any change to a lot's CPV
+    or amount; set on the instance too, so a later ``save()`` keeps it."""
+    fields = lot_match(Lot.objects.filter(tender=tender).values_list("cpv", "estimated_amount"))
+    for field, value in fields.items():
+        setattr(tender, field, value)
+    Tender.objects.filter(pk=tender.pk).update(**fields)
 
 
 def _flat_lot(tender: Tender) -> dict:
@@ -228,6 +240,8 @@ def _sync_single_lot(tender: Tender, before: dict, fields: dict) -> None:
         changed.append(field)
     if changed:
         lot.save(update_fields=changed)
+        if {"cpv", "estimated_amount"} & set(changed):
+            _refresh_lot_match(tender)
 
 
 # --- validation ------------------------------------------------------------

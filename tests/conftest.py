@@ -139,3 +139,18 @@ def as_user():
             c.force_authenticate(user)
         return c
     return client
+
+
+@pytest.fixture(autouse=True)
+def public_cache_off_unless_asked(request, settings):
+    """The public read path's cache (core.public_cache) is forgotten on every
+    live event, after commit; most tests change data without running commit
+    callbacks, so it is off for them and on, emptied, where a test is marked
+    ``public_cache`` (tests/test_public_cache.py)."""
+    from core import public_cache
+
+    asked = request.node.get_closest_marker("public_cache") is not None
+    settings.PUBLIC_CACHE_SECONDS = 300 if asked else 0
+    if asked:
+        public_cache.invalidate()  # nothing another test stored is read
+    yield
