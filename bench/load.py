@@ -44,8 +44,8 @@ PERIODS = {"PROCUREMENT_MIN_SUBMISSION_PERIOD": "1", "PROCUREMENT_MIN_AMENDMENT_
 
 def prepare(args) -> dict:
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from accounts import tokens as api_tokens
     from accounts.services import create_officer
     from bench.bids import make_suppliers, make_tender
     from bench.seed import seed_register
@@ -62,7 +62,7 @@ def prepare(args) -> dict:
     return {"tenders": list(Tender.objects.filter(status__in=["active", "evaluation", "awarded", "complete"])
                             .values_list("pk", flat=True)[:2000]) + live,
             "live_tenders": live, "supplier_tokens": tokens,
-            "officer_token": Token.objects.create(user=officer).key, "seeded": facts["tenders"]}
+            "officer_token": api_tokens.issue(officer), "seeded": facts["tenders"]}
 
 
 class Sampler(threading.Thread):

@@ -89,9 +89,9 @@ def test_each_host_gets_its_own_absolute_links(make_tender):
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from accounts import tokens
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return tokens.issue(user)
 
 
 @pytest.mark.public_cache
