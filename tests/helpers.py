@@ -20,3 +20,21 @@ def tender_json(now=None, **overrides) -> dict:
 
 def soon(**delta):
     return timezone.now() + timedelta(**delta)
+
+
+def send_account_emails() -> list:
+    """Run the queued account e-mail tasks as the worker would, then the
+    outbox deliveries they queued; returns the messages sent."""
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from mail import tasks as mail_tasks
+    from notifications import tasks
+
+    before = len(mail.outbox)
+    for path, run in (("notifications.tasks.send_account_email", tasks.send_account_email),
+                      ("mail.tasks.deliver_emails", mail_tasks.deliver_emails)):
+        for task in DBTaskResult.objects.filter(task_path=path, status="READY"):
+            run.call(*task.args_kwargs["args"])
+            task.delete()
+    return mail.outbox[before:]

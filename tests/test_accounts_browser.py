@@ -5,34 +5,19 @@ confirmation link, in Kazakh, Russian and English."""
 import re
 
 import pytest
-from django.core import mail
-from django_tasks_db.models import DBTaskResult
 
-from mail import tasks as mail_tasks
-from notifications import tasks
 from tests.browser_support import (BROWSER_MARKS, SUPPLIER_PASSWORD, browser,  # noqa: F401 (fixtures)
                                    check_in_three_languages, in_thread, log_in, new_page, password_supplier,
                                    server, watch)
+from tests.helpers import send_account_emails
 
 pytestmark = BROWSER_MARKS
 NEW_PASSWORD = "Windy-Almaty-morning-7"
 
 
-def _send_queued() -> list:
-    before = len(mail.outbox)
-    for task in DBTaskResult.objects.filter(task_path="notifications.tasks.send_account_email", status="READY"):
-        tasks.send_account_email.call(*task.args_kwargs["args"])
-        task.delete()
-    # the account task queues its message in the outbox; the outbox's own task delivers it
-    for task in DBTaskResult.objects.filter(task_path="mail.tasks.deliver_emails", status="READY"):
-        mail_tasks.deliver_emails.call(*task.args_kwargs["args"])
-        task.delete()
-    return mail.outbox[before:]
-
-
 def mailed_link(server) -> str:
     """The link of the one account e-mail the pages' requests enqueued, on the test server."""
-    (message,) = in_thread(_send_queued)
+    (message,) = in_thread(send_account_emails)
     link = re.search(r"http\S+#uid=\S+", message.body).group(0)
     return re.sub(r"^https?://[^/]+", server, link)
 

@@ -21,11 +21,12 @@ from rest_framework.test import APIClient
 
 from accounts import tokens
 from accounts.models import User
-from mail import tasks as mail_tasks
 from notifications import services as notifications
+from mail import tasks as mail_tasks
 from notifications import tasks
 from tenders import services as tender_services
 from tests.factories import PASSWORD, valid_tax_id
+from tests.helpers import send_account_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +57,6 @@ def member(make_supplier):
     return user
 
 
-def send_queued() -> list:
-    """Run every queued account e-mail task as the worker would; the messages sent."""
-    before = len(mail.outbox)
-    for task in DBTaskResult.objects.filter(task_path="notifications.tasks.send_account_email", status="READY"):
-        tasks.send_account_email.call(*task.args_kwargs["args"])
-        task.delete()
-    # the account task queues its message in the outbox; the outbox's own task delivers it
-    for task in DBTaskResult.objects.filter(task_path="mail.tasks.deliver_emails", status="READY"):
-        mail_tasks.deliver_emails.call(*task.args_kwargs["args"])
-        task.delete()
-    return mail.outbox[before:]
-
-
 def link_in(message) -> tuple[str, str, str]:
     kind, uid, token = LINK.search(message.body).groups()
     return kind, uid, token
@@ -89,7 +77,7 @@ def signed_in(client: Client) -> bool:
 
 def reset_link_for(user) -> tuple[str, str]:
     APIClient().post("/api/auth/password/reset/", {"email": user.email}, format="json")
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     _, uid, token = link_in(message)
     return uid, token
 
@@ -125,7 +113,7 @@ def test_the_worker_mails_a_reset_link_only_to_a_known_address(api, member):
     api.post("/api/auth/password/reset/", {"email": "nobody@nowhere.kz"}, format="json")
 
     assert mail.outbox == []  # not sent by the request
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     assert message.to == [member.email]
     assert member.username in message.body
     kind, uid, token = link_in(message)
@@ -135,7 +123,7 @@ def test_the_worker_mails_a_reset_link_only_to_a_known_address(api, member):
 
 def test_the_reset_e_mail_is_in_the_language_of_the_request(member):
     APIClient().post("/api/auth/password/reset/", {"email": member.email}, format="json", HTTP_ACCEPT_LANGUAGE="kk")
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     assert "құпиясөзіңізді" in message.subject and "сілтеме" in message.body
 
 
@@ -364,7 +352,7 @@ def test_a_registration_mails_a_confirmation_link(api):
     body = register(api)
 
     assert body["email"] == "office@qazaqstroy.kz" and body["email_confirmed"] is False
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     assert message.to == ["office@qazaqstroy.kz"]
     kind, uid, token = link_in(message)
     assert kind == "account/confirm-email"
@@ -383,7 +371,7 @@ def test_a_registration_without_an_address_mails_nothing(api):
 
 def test_a_confirmation_link_works_once(api):
     register(api)
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     _, uid, token = link_in(message)
     api.post("/api/auth/email/confirm/", {"uid": uid, "token": token}, format="json")
 
@@ -394,7 +382,7 @@ def test_a_confirmation_link_works_once(api):
 
 def test_a_confirmation_link_is_void_once_the_address_changes(api):
     register(api)
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     _, uid, token = link_in(message)
     User.objects.filter(username="qazaqstroy").update(email="new@qazaqstroy.kz")
 
@@ -415,11 +403,11 @@ def test_a_reset_token_is_not_a_confirmation_token(api, member):
 
 def test_the_confirmation_link_is_sent_again_on_request(api, as_user):
     body = register(api)
-    send_queued()
+    send_account_emails()
     user = User.objects.get(pk=body["id"])
 
     assert as_user(user).post("/api/auth/email/confirm/resend/").status_code == 202
-    (message,) = send_queued()
+    (message,) = send_account_emails()
     _, uid, token = link_in(message)
     assert api.post("/api/auth/email/confirm/", {"uid": uid, "token": token}, format="json").status_code == 204
 
@@ -450,7 +438,7 @@ def test_an_officer_made_by_staff_has_a_confirmed_address(make_officer):
 def test_notification_e_mail_waits_for_the_confirmation_but_bids_do_not(api, make_tender):
     # given a supplier registered with an address it has not confirmed, subscribed to CPV 45
     body = register(api)
-    confirmation = send_queued()
+    confirmation = send_account_emails()
     user = User.objects.get(pk=body["id"])
     notifications.subscribe(by=user, cpv_prefix="45")
     supplier_api = APIClient(HTTP_AUTHORIZATION=f"Token {body['token']}")
