@@ -22,13 +22,21 @@ arguments and query, the ``Accept`` header (the API's renderer), and the
 scheme and host (the API's page links are absolute). A page
 is cached with placeholders for what differs per request, the CSRF token and
 the server's clock, filled in at every answer; its headers (the CSP names
-the host) are set per answer too.
+the host) are set per answer too. The placeholders are random, drawn anew for
+every page rendered for the cache, so no text in a tender can name them.
+
+The cache is an accelerator, never a dependency: when it fails (Redis down)
+a read takes the ordinary path, and the failure is logged. The pages' own
+internal calls to the API views (frontend/views.py ``_call_api``) bypass it:
+the page around them is what is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -42,9 +50,13 @@ from django.http.cookie import parse_cookie
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "public:version"
-CSRF_MARKER = "PUBLICCACHECSRFTOKEN"
-NOW_MARKER = "PUBLICCACHESERVERNOW"
+# The headers an answer depends on: one sent twice is read by Django one way
+# and could be keyed another, so such a request is not served from the cache.
+KEYED_HEADERS = frozenset({"host", "x-forwarded-host", "x-forwarded-proto", "accept", "accept-language", "cookie",
+                           "authorization"})
 
 
 def enabled() -> bool:
@@ -54,6 +66,30 @@ def enabled() -> bool:
 def is_anonymous(request: HttpRequest) -> bool:
     return (request.method == "GET" and "HTTP_AUTHORIZATION" not in request.META
             and settings.SESSION_COOKIE_NAME not in request.COOKIES)
+
+
+def mark_internal(request: HttpRequest) -> None:
+    """``request`` is a page's own call to an API view: it bypasses the cache."""
+    request._public_cache_internal = True
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return enabled() and is_anonymous(request) and not getattr(request, "_public_cache_internal", False)
+
+
+def _get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # the cache is down: the ordinary path answers
+        logger.warning("The public cache could not be read", exc_info=True)
+        return None
+
+
+def _set(key: str, value) -> None:
+    try:
+        cache.set(key, value, settings.PUBLIC_CACHE_SECONDS)
+    except Exception:
+        logger.warning("The public cache could not be written", exc_info=True)
 
 
 def version() -> int:
@@ -72,12 +108,18 @@ def invalidate() -> None:
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
 
 
-def _key(request: HttpRequest, kind: str, kwargs: dict) -> str:
+def _key(request: HttpRequest, kind: str, kwargs: dict) -> str | None:
+    """The key of ``request``'s answer, or None when the cache cannot be asked."""
     query = sorted((name, values) for name, values in request.GET.lists())
     # The scheme and host too: the API's page links are absolute.
     raw = repr((kind, sorted(kwargs.items()), query, request.META.get("HTTP_ACCEPT", ""), get_language(),
                 request.scheme, request.get_host()))
-    return f"public:{version()}:{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    try:
+        current = version()
+    except Exception:
+        logger.warning("The public cache could not be read", exc_info=True)
+        return None
+    return f"public:{current}:{kind}:2:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 class CachedResponse(HttpResponse):
@@ -93,26 +135,26 @@ def cached_api(kind: str) -> Callable:
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not enabled() or not is_anonymous(request):
+            key = _key(request, kind, kwargs) if _cacheable(request) else None
+            if key is None:
                 return view(request, *args, **kwargs)
-            key = _key(request, kind, kwargs)
-            hit = cache.get(key)
+            hit = _get(key)
             if hit is not None:
                 content_type, body = hit
                 return CachedResponse(body, content_type=content_type)
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
                 response.render()
-                cache.set(key, (response["Content-Type"], response.content), settings.PUBLIC_CACHE_SECONDS)
+                _set(key, (response["Content-Type"], response.content))
             return response
         return wrapper
     return decorate
 
 
-def page_placeholders(request: HttpRequest) -> bool:
-    """Whether the page being rendered is for the cache: then its CSRF token
-    and server time are the markers (``cached_page`` fills them in)."""
-    return getattr(request, "_public_cache_page", False)
+def page_placeholders(request: HttpRequest) -> tuple[str, str] | None:
+    """When the page being rendered is for the cache, the markers that stand
+    for its CSRF token and its server time (``cached_page`` fills them in)."""
+    return getattr(request, "_public_cache_page", None)
 
 
 def cached_page(kind: str, headers: Callable[[HttpResponse, HttpRequest], HttpResponse]) -> Callable:
@@ -121,22 +163,23 @@ def cached_page(kind: str, headers: Callable[[HttpResponse, HttpRequest], HttpRe
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not enabled() or not is_anonymous(request):
+            key = _key(request, kind, {**kwargs, "path": request.get_full_path()}) if _cacheable(request) else None
+            if key is None:  # the page shows the path
                 return view(request, *args, **kwargs)
-            key = _key(request, kind, {**kwargs, "path": request.get_full_path()})  # the page shows it
-            hit, status = cache.get(key), 200
+            hit, status = _get(key), 200
             if hit is None:
-                request._public_cache_page = True
+                markers = (f"csrf{secrets.token_hex(16)}", f"now{secrets.token_hex(16)}")
+                request._public_cache_page = markers
                 try:
                     response = view(request, *args, **kwargs)
                 finally:
-                    request._public_cache_page = False
-                hit, status = (response["Content-Type"], response.content.decode()), response.status_code
+                    request._public_cache_page = None
+                hit, status = (response["Content-Type"], response.content.decode(), *markers), response.status_code
                 if status == 200:
-                    cache.set(key, hit, settings.PUBLIC_CACHE_SECONDS)
-            content_type, body = hit
+                    _set(key, hit)
+            content_type, body, csrf_marker, now_marker = hit
             now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            body = body.replace(CSRF_MARKER, get_token(request)).replace(NOW_MARKER, now)
+            body = body.replace(csrf_marker, get_token(request)).replace(now_marker, now)
             return headers(HttpResponse(body, content_type=content_type, status=status), request)
         return wrapper
     return decorate
@@ -158,7 +201,10 @@ def _asgi_key(scope) -> str | None:
         return None
     headers = {}
     for name, value in scope.get("headers", ()):
-        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        name = name.decode("latin-1").lower()
+        if name in headers and name in KEYED_HEADERS:
+            return None
+        headers[name] = value.decode("latin-1")
     if "authorization" in headers:
         return None
     cookies = parse_cookie(headers.get("cookie", ""))
@@ -172,8 +218,12 @@ def _asgi_key(scope) -> str | None:
 
 
 def _asgi_lookup(scope) -> tuple[str | None, tuple | None]:
-    key = _asgi_key(scope)
-    return key, (cache.get(key) if key is not None else None)
+    try:
+        key = _asgi_key(scope)
+    except Exception:
+        logger.warning("The public cache could not be read", exc_info=True)
+        return None, None
+    return key, (_get(key) if key is not None else None)
 
 
 async def serve_asgi(scope, receive, send, app) -> None:
@@ -203,5 +253,4 @@ async def serve_asgi(scope, receive, send, app) -> None:
     if (start.get("status") == 200
             and any(name.lower() == b"content-type" and value.startswith(b"application/json") for name, value in headers)
             and not any(name.lower() == b"set-cookie" for name, _ in headers)):
-        await sync_to_async(cache.set, thread_sensitive=False)(
-            key, (200, headers, b"".join(chunks)), settings.PUBLIC_CACHE_SECONDS)
+        await sync_to_async(_set, thread_sensitive=False)(key, (200, headers, b"".join(chunks)))

@@ -43,7 +43,10 @@ def csp(response, request):
 def _call_api(view, request, query: QueryDict | dict | None = None, **kwargs):
     """The answer any client would get from an API view (status, JSON body),
     for the same user and language: the page's first paint is API data."""
-    inner = RequestFactory().get("/api/", data=query or {})
+    # The reader's host and scheme (already validated on the page's request):
+    # the API's links are absolute, and ALLOWED_HOSTS holds for this call too.
+    inner = RequestFactory().get("/api/", data=query or {}, secure=request.is_secure(), HTTP_HOST=request.get_host())
+    public_cache.mark_internal(inner)  # the page around this call is what the cache keeps
     inner.user = request.user
     inner.session = request.session
     inner.COOKIES = request.COOKIES
@@ -59,19 +62,19 @@ def _call_api(view, request, query: QueryDict | dict | None = None, **kwargs):
 def _page(request, template: str, module: str, title: str, data: dict | None = None, status: int = 200):
     now = datetime.now(UTC)
     # For the public cache: what differs per request is left as markers, filled in per answer.
-    for_cache = public_cache.page_placeholders(request)
+    markers = public_cache.page_placeholders(request)
     page_data = {
         "module": module,
         "me": me_data(request.user),
-        "now": public_cache.NOW_MARKER if for_cache else now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "now": markers[1] if markers else now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "legal_time_zone": settings.PROCUREMENT_LEGAL_TIME_ZONE,
         "max_document_bytes": settings.PROCUREMENT_MAX_DOCUMENT_BYTES,
         "document_types": settings.PROCUREMENT_DOCUMENT_TYPES,
         **(data or {}),
     }
     context = {"title": title, "page": page_data, "module": module, **(data or {})}
-    if for_cache:
-        context["csrf_token"] = public_cache.CSRF_MARKER
+    if markers:
+        context["csrf_token"] = markers[0]
     response = render(request, template, context, status=status)
     return csp(response, request)
 

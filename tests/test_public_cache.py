@@ -96,6 +96,41 @@ def _token(user) -> str:
 
 @pytest.mark.public_cache
 @pytest.mark.django_db
+def test_the_pages_own_api_calls_keep_the_readers_host_under_real_allowed_hosts(make_tender, settings):
+    # given a production host list (the test client's "testserver" is not on it)
+    settings.ALLOWED_HOSTS = ["tenders.example.kz"]
+    tender = make_tender()
+    for url in ("/", f"/tenders/{tender.pk}/", "/", f"/tenders/{tender.pk}/"):  # a miss, then a hit
+        assert Client(HTTP_HOST="tenders.example.kz").get(url).status_code == 200, url
+    assert Client(HTTP_HOST="evil.example").get("/").status_code == 400
+
+
+@pytest.mark.public_cache
+@pytest.mark.django_db
+def test_text_in_a_tender_cannot_name_the_pages_placeholders(make_tender):
+    # the placeholders are drawn anew per rendering, so no title can aim at them
+    tender = make_tender(title="PUBLICCACHECSRFTOKEN PUBLICCACHESERVERNOW csrf now")
+    for _ in range(2):
+        body = Client().get(f"/tenders/{tender.pk}/").content.decode()
+        assert "PUBLICCACHECSRFTOKEN PUBLICCACHESERVERNOW csrf now" in body
+
+
+@pytest.mark.public_cache
+@pytest.mark.django_db
+def test_a_cache_that_is_down_slows_reads_but_never_fails_them(make_tender, settings, caplog):
+    tender = make_tender(title="Still readable")
+    # given the cache is a Redis nobody listens on
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    for url in reads(tender.pk):
+        response = Client().get(url)
+        assert response.status_code == 200, url
+        assert "Still readable" in response.content.decode()
+    assert "The public cache could not be read" in caplog.text
+
+
+@pytest.mark.public_cache
+@pytest.mark.django_db
 def test_pages_are_cached_per_language_with_each_visitors_token_and_the_time_now(make_tender):
     tender = make_tender()
     pages = {}
@@ -108,7 +143,7 @@ def test_pages_are_cached_per_language_with_each_visitors_token_and_the_time_now
         # the token is this visitor's: the language form posts with it and its cookie
         posted = client.post("/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": token})
         assert posted.status_code == 302
-        assert "PUBLICCACHE" not in body
+        assert not re.search(r"(csrf|now)[0-9a-f]{32}", body)  # every placeholder filled in
         assert response["Content-Security-Policy"].startswith("default-src 'none'")
         pages.setdefault(language, []).append(_comparable(response))
     assert pages["kk"][0] == pages["kk"][1]
@@ -157,6 +192,19 @@ async def test_the_asgi_entry_serves_anonymous_api_reads_from_the_cache(make_ten
             assert (await http.get(url)).json()["title"] == "After"
     finally:
         await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.public_cache
+def test_a_request_that_repeats_a_header_the_answer_depends_on_is_not_served_from_the_cache():
+    def scope(*headers):
+        return {"type": "http", "method": "GET", "path": "/api/tenders/", "query_string": b"", "scheme": "http",
+                "server": ("127.0.0.1", 8000), "headers": [(n.encode(), v.encode()) for n, v in headers]}
+
+    assert public_cache._asgi_key(scope(("host", "a"), ("accept-language", "kk"))) is not None
+    for name in ("accept-language", "cookie", "host", "accept", "authorization", "x-forwarded-host"):
+        assert public_cache._asgi_key(scope(("host", "a"), (name, "kk"), (name, "ru"))) is None, name
+    # a header the answer does not depend on may repeat
+    assert public_cache._asgi_key(scope(("host", "a"), ("x-other", "1"), ("x-other", "2"))) is not None
 
 
 # --- never stale after a socket message ----------------------------------------------
