@@ -9,6 +9,10 @@ skipped, and the first address no trusted proxy vouches for is the client's.
 Whatever a client writes at the left of the header itself is never reached,
 so rotating it neither resets nor splits a count.
 
+An IPv6 client counts as its /64 (given as the network's first address): a
+subscriber is routinely handed a whole /64, and walking through its
+addresses must not split a count either.
+
 The server must not rewrite the peer itself: uvicorn's ``--proxy-headers``
 (on by default, trusting 127.0.0.1) believes any ``X-Forwarded-For`` sent
 from the machine, so the platform runs uvicorn with ``--no-proxy-headers``
@@ -41,6 +45,12 @@ def _trusted(address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def _counted(address) -> str:
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
+
+
 def client_address(request) -> str | None:
     """The client's address for ``request`` (a Django ``HttpRequest`` or a DRF
     ``Request``); None if the request has none (e.g. a test's ``force_login``:
@@ -52,7 +62,7 @@ def client_address(request) -> str | None:
         return peer_text or None
     networks = settings.PROCUREMENT_TRUSTED_PROXIES
     if not networks or not _trusted(peer, networks):
-        return str(peer)
+        return _counted(peer)
     client = peer
     hops = [hop for hop in (meta.get("HTTP_X_FORWARDED_FOR") or "").split(",") if hop.strip()]
     for hop in reversed(hops):
@@ -62,4 +72,4 @@ def client_address(request) -> str | None:
         client = address
         if not _trusted(address, networks):
             break
-    return str(client)
+    return _counted(client)

@@ -49,7 +49,15 @@ def test_a_trusted_proxy_names_the_client_and_what_the_client_wrote_is_skipped(b
     assert address_of("203.0.113.7", "198.51.100.1") == "203.0.113.7"
     assert address_of(PROXY, "198.51.100.1, not-an-ip") == PROXY
     assert address_of(PROXY) == PROXY
-    assert address_of(PROXY, "[2001:db8::1]:443") == "2001:db8::1"
+    assert address_of(PROXY, "[2001:db8::1]:443") == "2001:db8::"
+
+
+def test_an_ipv6_client_counts_as_its_64_so_walking_its_addresses_does_not_split_a_count(behind_proxy):
+    assert address_of("2001:db8:0:1::7") == address_of("2001:db8:0:1:ffff:ffff:ffff:fffe") == "2001:db8:0:1::"
+    assert address_of("2001:db8:0:2::7") == "2001:db8:0:2::"
+    assert address_of(PROXY, "2001:db8:0:1::abcd") == "2001:db8:0:1::"
+    # an IPv4 client in IPv6 clothing is still its IPv4 address
+    assert address_of("::ffff:203.0.113.7") == "203.0.113.7"
 
 
 def failed_login(api, username, remote_addr, forwarded_for):
