@@ -18,6 +18,7 @@ working and the clear keys are gone from the database."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -27,10 +28,16 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 
 from core.errors import NotFound
 
+from . import signals
 from .models import User
+
+# What a token's public prefix can be (knox: hex, after an optional prefix of
+# letters): anything else names no token, and is not sent to the database.
+TOKEN_ID = re.compile(rf"[0-9A-Za-z_-]{{1,{CONSTANTS.TOKEN_KEY_LENGTH}}}")
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -83,9 +90,12 @@ def of(user: User, *, now: datetime | None = None) -> list[AuthToken]:
 def revoke(user: User, *, token_id: str) -> None:
     """Revoke the user's token whose public prefix is ``token_id``; another
     user's, or an unknown one, is 404."""
+    if not TOKEN_ID.fullmatch(token_id):
+        raise NotFound("No such token.")
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_id).delete()
     if not deleted:
         raise NotFound("No such token.")
+    signals.credentials_changed.send(sender=AuthToken, user=user)  # a socket opened with it closes
 
 
 def revoke_all(user: User) -> None:

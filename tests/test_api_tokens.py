@@ -111,3 +111,11 @@ def test_a_token_of_the_previous_release_is_hashed_by_the_migration_and_keeps_wo
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE authtoken_token")
+
+
+@pytest.mark.parametrize("token_id", ["%00", "a%00b", "x" * 200, "..", "%E2%82%AC"])
+def test_a_token_id_that_cannot_be_one_is_404_not_a_database_error(supplier, token_id):
+    key = tokens.issue(supplier)
+    response = with_key(key).delete(f"/api/auth/tokens/{token_id}/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert AuthToken.objects.filter(user=supplier).count() == 1
