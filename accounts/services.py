@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 from core.error_texts import localise
 from core.errors import DomainError, Invalid, WrongState
 
-from . import emails, taxid, tokens
+from . import emails, signals, taxid, tokens
 from .models import Organisation, User
 
 
@@ -41,8 +41,10 @@ def _sign_out_everywhere(user: User) -> None:
     """After a password change or reset: every session is void (Django checks
     each session's hash of the password on its next request; the view keeps
     the current one with ``update_session_auth_hash``), and every API token
-    is revoked, since a token taken with the old password must not outlive it."""
+    is revoked, since a token taken with the old password must not outlive it.
+    Open sockets are closed too (``signals.credentials_changed``)."""
     tokens.revoke_all(user)
+    signals.credentials_changed.send(sender=User, user=user)
 
 
 @transaction.atomic

@@ -11,7 +11,10 @@ layer (Redis) cannot be reached, at the handshake or later (and when the
 database cannot: procurement/asgi.py). A refused origin
 is rejected before the handshake completes (HTTP 403). 4403 on a tender's
 committee socket (ws/tenders/<id>/committee/) for anyone but an officer of
-the tender's buyer or a member of its committee.
+the tender's buyer or a member of its committee. 4401 closes every socket of
+a user whose credentials changed (password, token revoked, signed out:
+``live.events.close_user_sockets``); the client reconnects at once with what
+it still holds.
 """
 
 import asyncio
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_SIGNED_OUT = 4401
 
 
 class LayerUnavailable(Exception):
@@ -73,6 +77,13 @@ def _tender_snapshot(tender_id: int) -> str | None:
         snapshot["opened_at"] = iso(tender.opened_at)
         snapshot["bids"] = opening_record(tender)
     return json.dumps(snapshot, ensure_ascii=False)
+
+
+def _user_id(scope) -> int | None:
+    user = scope.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.pk
+    return None
 
 
 def _organisation_id(scope) -> int | None:
@@ -160,6 +171,10 @@ class _Forwarding(AsyncWebsocketConsumer):
                 with contextlib.suppress(Exception):
                     await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
                 return
+            if message.get("type") == events.REVOKED_TYPE:
+                with contextlib.suppress(Exception):
+                    await send({"type": "websocket.close", "code": CLOSE_SIGNED_OUT})
+                return
             if message.get("type") != events.MESSAGE_TYPE:
                 continue
             try:
@@ -168,6 +183,9 @@ class _Forwarding(AsyncWebsocketConsumer):
                 return
 
     async def join(self, groups: list[str]) -> None:
+        user_id = _user_id(self.scope)
+        if user_id is not None:  # closed when the user's credentials change
+            groups = [*groups, events.user_group(user_id)]
         self.groups_joined = groups
         try:
             for group in groups:

@@ -6,7 +6,11 @@ Groups: ``tenders`` (public feed), ``tender.<id>`` (one tender),
 ``tender.<id>.org.<org id>`` (one organisation's private events on one
 tender, e.g. a supplier's receipt), and ``org.<org id>`` (an organisation's
 own notifications, on its authenticated feed socket). Only sockets
-authenticated as a user of that organisation join the private groups.
+authenticated as a user of that organisation join the private groups. Every
+authenticated socket also joins ``user.<user id>``, which carries one
+message, ``REVOKED_TYPE``: the user's credentials changed (a password change
+or reset, a revoked token, a sign-out), so each of its sockets is closed and
+reconnects with whatever credentials its client still holds.
 
 Channel layers deliver at most once: a client that reconnects re-reads the
 state (the snapshot, or the HTTP API) instead of expecting missed events.
@@ -32,6 +36,8 @@ logger = logging.getLogger(__name__)
 FEED_GROUP = "tenders"
 # The one layer message type; consumers forward its "text" untouched.
 MESSAGE_TYPE = "event.message"
+# Not forwarded: closes every socket of one user (``close_user_sockets``).
+REVOKED_TYPE = "credentials.revoked"
 
 
 def tender_group(tender_id: int | str) -> str:
@@ -50,6 +56,27 @@ def committee_group(tender_id: int | str) -> str:
 
 def org_group(org_id: int) -> str:
     return f"org.{org_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def close_user_sockets(user_id: int) -> None:
+    """After the transaction commits: every socket authenticated as this user
+    is closed (4401), so none keeps hearing private events on credentials
+    that no longer hold."""
+    transaction.on_commit(lambda: async_to_sync(_revoke)(user_id))
+
+
+async def _revoke(user_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(user_group(user_id), {"type": REVOKED_TYPE})
+    except Exception:
+        logger.exception("The sockets of user %s could not be told to close", user_id)
 
 
 async def _group_send_all(groups: list[str], text: str) -> None:

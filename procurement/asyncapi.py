@@ -196,7 +196,8 @@ def message_name(serializer: type[serializers.Serializer]) -> str:
 # --- the channels --------------------------------------------------------------------------------
 
 CLOSE_CODES = ("Close codes: 4404 no such tender, or a draft (the same answer for both); 4403 not allowed "
-               "(the committee socket); 1013 try again later (the channel layer or the database is down: "
+               "(the committee socket); 4401 the credentials the socket was opened with changed (a password change or "
+               "reset, a revoked token, a sign-out): reconnect at once with what still holds; 1013 try again later (the channel layer or the database is down: "
                "reconnect with backoff, then re-read the state). Messages are delivered at most once: after a "
                "reconnection, the snapshot (or the HTTP API) is the state.")
 AUTH = ("Anonymous, or signed in: the session cookie, an `Authorization: Token <key>` header, or, from a "

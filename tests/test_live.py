@@ -373,3 +373,32 @@ async def test_a_malformed_socket_token_leaves_the_socket_anonymous(make_tender,
     tender = await sync_to_async(make_tender)()
     socket = await sockets.open(f"/ws/tenders/{tender.pk}/?token=abc%00def")
     assert socket.snapshot["type"] == "snapshot"
+
+
+async def test_a_users_sockets_close_when_its_credentials_change_and_no_one_elses_do(sockets, make_tender,
+                                                                                   make_supplier):
+    from accounts import services as account_services
+    from live.consumers import CLOSE_SIGNED_OUT
+
+    tender = await sync_to_async(make_tender)()
+    supplier, other = await sync_to_async(make_supplier)(), await sync_to_async(make_supplier)()
+    # given the supplier's sockets (its feed, a tender), another supplier's and a citizen's
+    mine = [await sockets.open("/ws/tenders/", user=supplier, snapshot=False),
+            await sockets.open(f"/ws/tenders/{tender.pk}/", user=supplier)]
+    theirs = await sockets.open("/ws/tenders/", user=other, snapshot=False)
+    citizen = await sockets.open(f"/ws/tenders/{tender.pk}/")
+    # when the supplier changes its password
+    await sync_to_async(account_services.change_password)(supplier, old_password="Str0ng-pass-phrase",
+                                                          password="An0ther-pass-phrase")
+    # then each of its sockets is closed with 4401 (the client reconnects with what still holds)...
+    for socket in mine:
+        assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_SIGNED_OUT}
+    # ...and the others stay open, hearing events
+    await submit(tender, supplier)
+    assert (await citizen.receive_json_from(timeout=5))["type"] == "bid_count_changed"
+    assert (await theirs.receive_json_from(timeout=5))["type"] == "bid_count_changed"
+    # and revoking a token closes the sockets opened with it too
+    again = await sockets.open("/ws/tenders/", user=other, snapshot=False)
+    token_id = (await sync_to_async(lambda: tokens.of(other)[0].token_key)())
+    await sync_to_async(tokens.revoke)(other, token_id=token_id)
+    assert await again.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_SIGNED_OUT}

@@ -42,6 +42,9 @@ export function connect(path, { onMessage, onOpen } = {}) {
       // restart, a lost network) is retried.
       // 4403: not allowed on this socket (a tender's committee channel).
       if (event.code === 4404 || event.code === 4403) { closed = true; return; }
+      // 4401: the credentials this socket was opened with changed (a password
+      // change, a sign-out): open it again at once with what still holds.
+      if (event.code === 4401) { attempt = 0; open(); return; }
       attempt += 1;
       // 1 s, 2 s, 4 s … up to 30 s, with jitter so that a restarted server
       // is not hit by every page at once.
