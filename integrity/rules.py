@@ -41,6 +41,8 @@ class TenderFacts:
     lowest_price: bool
     opened: bool
     lots: list[LotFacts] = field(default_factory=list)
+    competitive: bool = True  # the method's (tenders/methods): a single-source award has no competition
+    period_chosen_by_buyer: bool = True  # R003 applies (not to a period the law makes short)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def evaluate(facts: TenderFacts) -> Outcome:
     """Every tender- and lot-level indicator but the market-fenced R024 and
     R058, whose inputs (the price gaps) are returned for ``market_flags``."""
     flags: list[Raised] = []
-    if facts.published_at is not None:
+    if facts.published_at is not None and facts.period_chosen_by_buyer:
         flags += r003(facts)
     gaps: list[Gap] = []
     offers = disqualified = 0
@@ -82,6 +84,8 @@ def evaluate(facts: TenderFacts) -> Outcome:
         for lot in facts.lots:
             offers += len(lot.offers) + lot.set_aside
             disqualified += sum(1 for o in lot.offers if o.qualified is False)
+            if not facts.competitive:  # counted for the buyer's ratios (R038), but no competition to judge
+                continue
             flags += r018(lot) + r028(lot) + r035(lot)
             if facts.lowest_price:
                 flags += r036(lot)
@@ -100,7 +104,7 @@ def r003(facts: TenderFacts) -> list[Raised]:
 
 
 def r018(lot: LotFacts) -> list[Raised]:
-    """Exactly one tenderer bid on the lot (every method here is open)."""
+    """Exactly one tenderer bid on the lot (of a competitive method)."""
     tenderers = len({o.supplier for o in lot.offers}) + lot.set_aside
     return [Raised("R018", lot.lot, {"tenderers": 1})] if tenderers == 1 else []
 

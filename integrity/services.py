@@ -14,6 +14,7 @@ from django.db import transaction
 
 from bids.models import Bid, Offer
 from evaluation.models import Award, Qualification
+from tenders import methods
 from tenders.models import AwardMethod, Lot, Tender
 
 from . import rules
@@ -46,11 +47,14 @@ def load_facts(tender_ids: Iterable[int]) -> dict[int, rules.TenderFacts]:
     ids = list(tender_ids)
     facts: dict[int, rules.TenderFacts] = {}
     for row in Tender.objects.filter(pk__in=ids).values(
-            "pk", "buyer_id", "published_at", "submission_deadline", "award_method", "opened_at", "lot_count"):
+            "pk", "buyer_id", "published_at", "submission_deadline", "award_method", "opened_at", "lot_count",
+            "method"):
+        method = methods.get(row["method"])
         facts[row["pk"]] = rules.TenderFacts(
             tender=row["pk"], buyer=row["buyer_id"], published_at=row["published_at"],
             submission_deadline=row["submission_deadline"], lowest_price=row["award_method"] == AwardMethod.LOWEST_PRICE,
-            opened=row["opened_at"] is not None)
+            opened=row["opened_at"] is not None, competitive=method.competitive,
+            period_chosen_by_buyer=method.period_chosen_by_buyer)
     opened = [pk for pk, f in facts.items() if f.opened]
     if not opened:
         return facts

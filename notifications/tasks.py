@@ -25,7 +25,7 @@ def addresses(org_ids: list[int]) -> dict[int, list[str]]:
     that user once confirmed)."""
     found: dict[int, set[str]] = {}
     for org_id, email in (User.objects.filter(organisation_id__in=org_ids, is_active=True).exclude(email="")
-                          .filter(email=F("confirmed_email")).values_list("organisation_id", "email")):
+                          .filter(email__iexact=F("confirmed_email")).values_list("organisation_id", "email")):
         found.setdefault(org_id, set()).add(email)
     return {org_id: sorted(to) for org_id, to in sorted(found.items())}
 

@@ -53,6 +53,20 @@ def test_r018_not_raised_before_the_opening():
     assert codes(rules.evaluate(facts(lot((1, "100", None)), days=timedelta(days=30), opened=False))) == []
 
 
+def test_a_single_source_award_has_no_competition_to_flag():
+    # one named supplier bids: no R018; nor R003, its period being no call to the market
+    direct = rules.TenderFacts(**{**facts(lot((1, "100", True), awarded=1), days=3).__dict__,
+                                  "competitive": False, "period_chosen_by_buyer": False})
+    outcome = rules.evaluate(direct)
+    assert codes(outcome) == [] and outcome.gaps == []
+    assert outcome.offers == 1  # still counted in the buyer's figures
+
+
+def test_a_quotations_short_legal_period_is_not_r003_but_its_single_bid_is_r018():
+    quotation = rules.TenderFacts(**{**facts(lot((1, "100", None)), days=2).__dict__, "period_chosen_by_buyer": False})
+    assert codes(rules.evaluate(quotation)) == ["R018"]
+
+
 # --- R028 identical prices ----------------------------------------------------------------
 
 def test_r028_raised_for_the_same_price_from_two_tenderers():

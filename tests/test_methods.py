@@ -366,6 +366,9 @@ def test_a_single_source_from_draft_to_completion(officer, failed_tender, make_s
     evaluation.complete_due(now=timezone.now() + timedelta(days=30))
     assert api.get(f"/api/tenders/{pk}/").json()["status"] == "complete"
 
+    # one offer, by design: no integrity flag calls it a single bid (nor its short period a short call)
+    assert api.get(f"/api/tenders/{pk}/flags/").json()["flags"] == []
+
     release = ocds_valid(api, pk)
     assert release["tender"]["procurementMethod"] == "direct"
     assert release["tender"]["procurementMethodRationale"].startswith("failed_procurement: The open tender had no bid.")

@@ -176,8 +176,8 @@ def test_the_task_worker_process_sends_the_email_the_change_enqueued(processes, 
     # given a subscriber and a worker process (as bin/run and production run it)
     from notifications import services as notifications
     user = make_supplier()
-    user.email = "worker@builders.kz"
-    user.save(update_fields=["email"])
+    user.email = user.confirmed_email = "worker@builders.kz"  # notifications go to confirmed addresses only
+    user.save(update_fields=["email", "confirmed_email"])
     notifications.subscribe(by=user, cpv_prefix="45")
     processes("manage.py", "db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay",
               EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path))

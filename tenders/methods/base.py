@@ -52,6 +52,11 @@ class ProcurementMethod:
     limit_setting: ClassVar[str | None] = None  # the largest estimated amount it may be used for
     limit_code: ClassVar[str] = ""  # the code of the 400 above it
     takes: ClassVar[frozenset[str]] = frozenset()  # which OPTIONAL_FIELDS a draft of it has
+    # The integrity indicators (integrity/rules.py): suppliers compete for it (a
+    # single bid, shared prices, disqualifications are signals), and its
+    # submission period is the buyer's choice above a minimum (a short one is).
+    competitive: ClassVar[bool] = True
+    period_chosen_by_buyer: ClassVar[bool] = True
 
     def min_period(self) -> int:
         """Seconds from publication to the earliest submission deadline."""

@@ -20,6 +20,7 @@ class PriceQuotation(ProcurementMethod):
     award_methods = frozenset({AwardMethod.LOWEST_PRICE})
     committee = False
     questions = True
+    period_chosen_by_buyer = False  # short by law: R003's 15 days would flag every quotation
     proposal = LOWEST_IN_TURN
     complaints_by = BIDDERS
     min_period_setting = "PROCUREMENT_MIN_QUOTATION_PERIOD"

@@ -23,6 +23,8 @@ class SingleSource(ProcurementMethod):
     award_methods = frozenset({AwardMethod.LOWEST_PRICE})
     committee = False
     questions = False
+    competitive = False  # one named supplier: a single bid is the method, not a signal
+    period_chosen_by_buyer = False
     proposal = LOWEST_IN_TURN  # its one offer is the proposal: checked, then awarded
     complaints_by = ANY_SUPPLIER
     min_period_setting = "PROCUREMENT_MIN_QUOTATION_PERIOD"
