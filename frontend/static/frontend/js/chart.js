@@ -1,7 +1,19 @@
 // Small horizontal bar charts drawn as SVG elements (no library: a few bars
 // need no 40 KB of charting code). Each chart has a text table beside it for
 // screen readers, so the SVG itself is aria-hidden.
+import { h, scrollRegion } from './dom.js';
+
 const NS = 'http://www.w3.org/2000/svg';
+
+// The table of a chart's figures: numbers right-aligned after the first
+// column (unless ``numeric`` is false); at phone width it scrolls sideways in
+// its own box (a focusable region named by ``label``, the id of its
+// section's heading), never the page.
+export function figureTable(label, headers, rows, { numeric = true } = {}) {
+  return scrollRegion(label, h('table', { class: 'plain wide-table' },
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { class: i && numeric ? 'num' : null }, c)))))));
+}
 
 function svg(tag, attrs = {}, text) {
   const el = document.createElementNS(NS, tag);

@@ -5,15 +5,9 @@ import { api } from '../api.js';
 import { $, fill, h } from '../dom.js';
 import { _, f_ } from '../i18n.js';
 import { number } from '../format.js';
-import { barChart } from '../chart.js';
+import { barChart, figureTable as table } from '../chart.js';
 
 const percent = (share) => (share === null || share === undefined ? '—' : `${number(Number(share) * 100, 1)} %`);
-
-function table(headers, rows, { numeric = true } = {}) {
-  return h('table', { class: 'plain wide-table' },
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { class: i && numeric ? 'num' : null }, c))))));
-}
 
 function legend(a, b) {
   return h('p', { class: 'legend' }, h('span', {}, h('span', { class: 'key key1' }), a), h('span', {}, h('span', { class: 'key key2' }), b));
@@ -29,14 +23,14 @@ function byCode(data) {
   });
   fill($('#by-code'), total ? [
     barChart(rows.map((r) => ({ label: `${r.code} ${r.name}`, values: [r.n], texts: [number(r.n)] })), { labelWidth: 300, width: 700 }),
-    table([_('Indicator'), _('Tenders flagged'), _('Share of all tenders')], rows.map((r) => [`${r.code} ${r.name}`, number(r.n), percent(r.share)]))] : none());
+    table('h-by-code', [_('Indicator'), _('Tenders flagged'), _('Share of all tenders')], rows.map((r) => [`${r.code} ${r.name}`, number(r.n), percent(r.share)]))] : none());
 }
 
 function byBuyer(data) {
   const rows = data.results.slice(0, 30);
   fill($('#by-buyer'), rows.length ? [
     barChart(rows.map((r) => ({ label: r.name, values: [Number(r.flagged_share) * 100], texts: [percent(r.flagged_share)] })), { labelWidth: 260, width: 700 }),
-    table([_('Buyer'), _('Tenders'), _('Tenders flagged'), _('Share flagged')],
+    table('h-by-buyer', [_('Buyer'), _('Tenders'), _('Tenders flagged'), _('Share flagged')],
       rows.map((r) => [r.name, number(r.tenders), number(r.flagged), percent(r.flagged_share)]))] : none());
 }
 
@@ -52,7 +46,7 @@ function trend(data) {
   const rows = [...months.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-24);
   fill($('#trend'), rows.length ? [legend(_('Tenders published'), _('Tenders flagged')),
     barChart(rows.map(([m, r]) => ({ label: m, values: [r.tenders, r.flagged], texts: [number(r.tenders), number(r.flagged)] })), { labelWidth: 90 }),
-    table([_('Month'), _('Tenders published'), _('Tenders flagged'), _('Share flagged')],
+    table('h-trend', [_('Month'), _('Tenders published'), _('Tenders flagged'), _('Share flagged')],
       rows.map(([m, r]) => [m, number(r.tenders), number(r.flagged), percent(r.tenders ? r.flagged / r.tenders : null)]))] : none());
 }
 
@@ -64,7 +58,7 @@ function disqualified(data) {
     : f_(_('Upper fence: %(fence)s (Q3 + 1.5 × IQR over %(buyers)s buyers).'), { fence: percent(fence.upper_fence), buyers: fence.buyers });
   fill($('#disqualified'), h('p', {}, note), rows.length ? [
     barChart(rows.map((r) => ({ label: r.name, values: [Number(r.disqualification_ratio) * 100], texts: [percent(r.disqualification_ratio) + (r.r038 ? ' ⚑' : '')] })), { labelWidth: 260, width: 700 }),
-    table([_('Buyer'), _('Bids received'), _('Disqualified'), _('Share disqualified'), _('R038 raised')],
+    table('h-disq', [_('Buyer'), _('Bids received'), _('Disqualified'), _('Share disqualified'), _('R038 raised')],
       rows.map((r) => [r.name, number(r.offers), number(r.disqualified), percent(r.disqualification_ratio), r.r038 ? _('yes') : _('no')]))]
     : h('p', { class: 'muted' }, _('No buyer has enough tenders with bids yet.')));
 }
@@ -76,7 +70,7 @@ function suppliers(data) {
   else notes.push(f_(_('R025: top tenderers have at least %(top)s valid bids; lower fence of the win shares %(fence)s (%(count)s suppliers).'), { top: number(Number(s.r025_top), 1), fence: percent(s.r025.fence), count: s.r025.count }));
   if (s.r048.fence !== null) notes.push(f_(_('R048: upper fence %(fence)s CPV divisions (%(count)s suppliers with enough awards).'), { fence: number(Number(s.r048.fence), 2), count: s.r048.count }));
   fill($('#suppliers'), notes.map((n) => h('p', {}, n)), s.flagged.length
-    ? table([_('Supplier'), _('Indicators'), _('Valid bids'), _('Wins'), _('Share won'), _('CPV divisions')],
+    ? table('h-suppliers', [_('Supplier'), _('Indicators'), _('Valid bids'), _('Wins'), _('Share won'), _('CPV divisions')],
       s.flagged.map((r) => [r.name, r.codes.join(', '), number(r.valid_bids), number(r.wins), percent(r.win_share), number(r.divisions)]))
     : h('p', { class: 'muted' }, _('No supplier is flagged.')));
 }
@@ -88,7 +82,7 @@ function rules(data) {
     : f_(_('R024 and R058 fences from %(lots)s finished lots: Q1 %(q1)s, Q3 %(q3)s, lower fence %(lower)s, upper fence %(upper)s.'),
       { lots: m.lots, q1: percent(m.q1), q3: percent(m.q3), lower: percent(m.lower_fence), upper: percent(m.upper_fence) });
   fill($('#rules'), h('p', {}, market),
-    table([_('Indicator'), _('Rule')], data.indicators.map((i) => [`${i.code} ${i.name}`, i.rule]), { numeric: false }));
+    table('h-rules', [_('Indicator'), _('Rule')], data.indicators.map((i) => [`${i.code} ${i.name}`, i.rule]), { numeric: false }));
 }
 
 async function load() {
