@@ -92,6 +92,15 @@ def _set(key: str, value) -> None:
         logger.warning("The public cache could not be written", exc_info=True)
 
 
+def _version() -> int | None:
+    """The current version, or None when the cache cannot be read (then it is not asked)."""
+    try:
+        return version()
+    except Exception:
+        logger.warning("The public cache could not be read", exc_info=True)
+        return None
+
+
 def version() -> int:
     current = cache.get(VERSION_KEY)
     if current is None:  # never set, or evicted: a value no earlier key used
@@ -114,10 +123,8 @@ def _key(request: HttpRequest, kind: str, kwargs: dict) -> str | None:
     # The scheme and host too: the API's page links are absolute.
     raw = repr((kind, sorted(kwargs.items()), query, request.META.get("HTTP_ACCEPT", ""), get_language(),
                 request.scheme, request.get_host()))
-    try:
-        current = version()
-    except Exception:
-        logger.warning("The public cache could not be read", exc_info=True)
+    current = _version()
+    if current is None:
         return None
     return f"public:{current}:{kind}:2:{hashlib.sha256(raw.encode()).hexdigest()}"
 
@@ -214,15 +221,14 @@ def _asgi_key(scope) -> str | None:
                 headers.get("host", ""), headers.get("x-forwarded-host", ""), headers.get("x-forwarded-proto", ""),
                 headers.get("accept", ""), headers.get("accept-language", ""),
                 cookies.get(settings.LANGUAGE_COOKIE_NAME, "")))
-    return f"public:{version()}:asgi:{hashlib.sha256(raw.encode()).hexdigest()}"
+    current = _version()
+    if current is None:
+        return None
+    return f"public:{current}:asgi:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def _asgi_lookup(scope) -> tuple[str | None, tuple | None]:
-    try:
-        key = _asgi_key(scope)
-    except Exception:
-        logger.warning("The public cache could not be read", exc_info=True)
-        return None, None
+    key = _asgi_key(scope)
     return key, (_get(key) if key is not None else None)
 
 

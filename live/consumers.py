@@ -79,18 +79,15 @@ def _tender_snapshot(tender_id: int) -> str | None:
     return json.dumps(snapshot, ensure_ascii=False)
 
 
-def _user_id(scope) -> int | None:
+def _signed_in(scope):
+    """The socket's authenticated user, or None."""
     user = scope.get("user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return user.pk
-    return None
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
 def _organisation_id(scope) -> int | None:
-    user = scope.get("user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return user.organisation_id
-    return None
+    user = _signed_in(scope)
+    return None if user is None else user.organisation_id
 
 
 class _Forwarding(AsyncWebsocketConsumer):
@@ -183,9 +180,9 @@ class _Forwarding(AsyncWebsocketConsumer):
                 return
 
     async def join(self, groups: list[str]) -> None:
-        user_id = _user_id(self.scope)
-        if user_id is not None:  # closed when the user's credentials change
-            groups = [*groups, events.user_group(user_id)]
+        user = _signed_in(self.scope)
+        if user is not None:  # closed when the user's credentials change
+            groups = [*groups, events.user_group(user.pk)]
         self.groups_joined = groups
         try:
             for group in groups:
