@@ -14,8 +14,11 @@ slots, then answered 500. Now:
   close it when one succeeds;
 - while the breaker is open, ``procurement.asgi`` answers every HTTP request
   with that 503 at once, before it takes a slot, except one probe request at
-  a time every ``DB_OUTAGE_RETRY_SECONDS``: when a probe gets through (any
-  answer but a 503), the breaker closes. Requests already waiting for a pool
+  a time every ``DB_OUTAGE_RETRY_SECONDS``: the probe asks the database
+  itself (``probe()``, one ``SELECT 1``) before the request is served; when
+  the database answers, the breaker closes and the request goes on, else it
+  is the 503 too. (The request's own answer proves nothing: a page that
+  needs no query, such as the sign-in form, is a 200 with the database down.) Requests already waiting for a pool
   connection give up as soon as it opens (``procurement.pgpool``). So the
   process recovers by itself, without a restart, as soon as the database is
   back.
@@ -88,8 +91,9 @@ class Breaker:
         with self._lock:
             return self.down and (self._probing or time.monotonic() < self._next_probe)
 
-    def probe_done(self, status: int | None) -> None:
-        if status is not None and status != 503:
+    def probe_done(self, reached: bool) -> None:
+        """The probe that admit() gave is over: ``reached`` when the database answered it."""
+        if reached:
             self.record_success()
         with self._lock:
             self._probing = False
@@ -104,6 +108,37 @@ breaker = Breaker()
 # True in the context of the breaker's probe request: only it may wait for the
 # pool while the breaker is open (procurement/pgpool/base.py).
 probing: contextvars.ContextVar[bool] = contextvars.ContextVar("db_probing", default=False)
+
+
+def _select_one() -> None:
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.close()  # back to the pool: this thread serves no request
+
+
+async def probe() -> bool:
+    """The breaker's probe, for the request admit() called "probe": one query,
+    allowed to wait for the pool's reconnection. Closes the breaker and returns
+    True when the database answered; otherwise it stays open."""
+    from asgiref.sync import sync_to_async
+
+    token = probing.set(True)
+    reached = False
+    try:
+        # not in the thread that serves the sync views: the wait may be the pool's whole timeout
+        await sync_to_async(_select_one, thread_sensitive=False)()
+        reached = True
+    except Exception as exc:
+        if not is_outage(exc):
+            logger.exception("The database probe failed")
+    finally:
+        probing.reset(token)
+        breaker.probe_done(reached)
+    return reached
 
 
 class DatabaseUnavailable(Exception):

@@ -155,28 +155,22 @@ async def _bounded_http(scope, receive, send):
     await _http_slots.acquire()
     held = True
     admission = dbhealth.breaker.admit()
-    status = None
 
     async def send_and_free(message):
-        nonlocal held, status
+        nonlocal held
         if held and message["type"] == "http.response.start":
             held = False
-            status = message["status"]
             _http_slots.release()
         await send(message)
 
     try:
-        if admission == "refuse":
+        if admission == "refuse" or (admission == "probe" and not await dbhealth.probe()):
             await _send_unavailable(send_and_free, scope)
         else:
-            if admission == "probe":
-                dbhealth.probing.set(True)  # this request may wait for the pool (its thread inherits it)
             await router(scope, receive, send_and_free)
     finally:
         if held:
             _http_slots.release()
-        if admission == "probe":
-            dbhealth.breaker.probe_done(status)
 
 
 async def _send_unavailable(send, scope):

@@ -79,7 +79,7 @@ async def _check_database_and_scheduler() -> dict:
         return result
     finally:
         if admission == "probe":
-            dbhealth.breaker.probe_done(None)
+            dbhealth.breaker.probe_done(False)  # the check above closed it if it got through
 
 
 async def _check_channel_layer() -> dict:

@@ -79,6 +79,30 @@ def test_while_the_breaker_is_open_requests_get_503_at_once_and_a_probe_closes_i
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_probe_asks_the_database_not_the_page_so_a_page_without_queries_does_not_close_the_breaker(
+        breaker, settings, monkeypatch):
+    import psycopg
+
+    settings.DB_OUTAGE_RETRY_SECONDS = 0.2
+    assert get("/account/").status_code == 200  # the sign-in form: a page that needs no query
+    # given an outage the process has seen, and a database that still does not answer
+    breaker.record_failure("test")
+
+    def unreachable():
+        raise psycopg.OperationalError("connection refused")
+    monkeypatch.setattr(dbhealth, "_select_one", unreachable)
+    time.sleep(0.25)
+    # when the probe's turn comes on that page, then it is the 503, and the breaker stays open
+    assert_outage_page(get("/account/", headers={"Accept-Language": "kk"}), "kk")
+    assert breaker.down
+    # and once the database answers, the next probe closes it and the page is served
+    monkeypatch.undo()
+    time.sleep(0.25)
+    assert get("/account/").status_code == 200
+    assert not breaker.down
+
+
+@pytest.mark.django_db(transaction=True)
 def test_while_the_breaker_is_open_a_page_is_the_503_in_the_readers_language(breaker, settings):
     settings.DB_OUTAGE_RETRY_SECONDS = 30
     breaker.record_failure("test")
