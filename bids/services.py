@@ -728,9 +728,4 @@ def open_due(now: datetime | None = None) -> int:
     in its own transaction. One that fails is backed off (``scheduling``),
     so however many fail, the others are opened in this same pass."""
     now = now or timezone.now()
-    opened, tried = 0, set()
-    while batch := due_for_opening(now, skip=tried):
-        for pk in batch:
-            opened += scheduling.run_item(OPENING_JOB, pk, open_tender, now)
-        tried.update(batch)
-    return opened
+    return scheduling.run_due(OPENING_JOB, due_for_opening, open_tender, now)

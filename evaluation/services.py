@@ -495,10 +495,4 @@ def cancel_lot(tender_id: int, lot_id: int, *, by: User, reason: str, now: datet
 def complete_due(now: datetime | None = None) -> int:
     """One scheduler pass: complete every tender whose standstill is over."""
     now = now or timezone.now()
-    completed, tried = 0, set()
-    # Each tender in its own transaction; one that fails is backed off and the others go on.
-    while batch := due_for_completion(now, skip=tried):
-        for pk in batch:
-            completed += scheduling.run_item(COMPLETION_JOB, pk, lambda pk: complete_tender(pk, now=now), now)
-        tried.update(batch)
-    return completed
+    return scheduling.run_due(COMPLETION_JOB, due_for_completion, lambda pk: complete_tender(pk, now=now), now)

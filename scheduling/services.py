@@ -52,6 +52,19 @@ def run_item(job: str, pk: int, handle: Callable[[int], bool], now: datetime) ->
     return done
 
 
+def run_due(job: str, due: Callable[..., list[int]], handle: Callable[[int], bool], now: datetime) -> int:
+    """One scheduler pass of a job: ``handle`` every item ``due(now, skip=...)``
+    lists, each in its own transaction (``run_item``), batch after batch, each
+    item once; one that fails is backed off and the others go on in this same
+    pass. How many were done."""
+    done, tried = 0, set()
+    while batch := due(now, skip=tried):
+        for pk in batch:
+            done += run_item(job, pk, handle, now)
+        tried.update(batch)
+    return done
+
+
 def describe(exc: BaseException) -> str:
     """The exception's type and the innermost frame, without its message."""
     frames = traceback.extract_tb(exc.__traceback__)

@@ -158,11 +158,19 @@ def bid_content(amount="1000.00"):
 
 
 @pytest.fixture
-def password_supplier(make_supplier):
-    user = make_supplier("Qazaq Zhol Qurylys LLP")
-    user.set_password(SUPPLIER_PASSWORD)
-    user.save()
-    return user
+def make_password_supplier(make_supplier):
+    """A supplier who can sign in on the pages, with SUPPLIER_PASSWORD."""
+    def make(name: str):
+        user = make_supplier(name)
+        user.set_password(SUPPLIER_PASSWORD)
+        user.save()
+        return user
+    return make
+
+
+@pytest.fixture
+def password_supplier(make_password_supplier):
+    return make_password_supplier("Qazaq Zhol Qurylys LLP")
 
 
 # --- what every page is checked for --------------------------------------------------------------

@@ -18,6 +18,12 @@ from tests.factories import SupplierFactory
 _serial = count(1)
 
 
+@pytest.fixture
+def anyio_backend():
+    """The async tests (pytest.mark.anyio) run on asyncio, as Channels and uvicorn do."""
+    return "asyncio"
+
+
 @pytest.fixture(autouse=True)
 def messages_match_the_asyncapi_document(monkeypatch):
     """Every message a test receives on a socket is checked against

@@ -150,11 +150,6 @@ async def test_an_evaluation_on_the_sockets_sends_only_documented_messages(
     assert "pong" in seen["feed"]
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 def test_a_message_the_document_does_not_name_is_refused():
     with pytest.raises(asyncapi_check.MessageMismatch, match="not documented"):
         asyncapi_check.check("/ws/tenders/1/committee/", json.dumps({"type": "opening"}))

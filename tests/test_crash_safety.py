@@ -48,7 +48,7 @@ from audit import services as audit
 from bids import receipts
 from bids.models import Bid, BidVersion, IdempotencyRecord
 from tenders.models import Status, Tender
-from tests.test_multiprocess import free_port, processes  # noqa: F401  (fixture)
+from tests.test_multiprocess import processes  # noqa: F401  (fixture)
 
 pytestmark = [
     pytest.mark.live_server_pg,
@@ -184,20 +184,8 @@ def test_no_receipted_bid_is_lost_across_kills(processes, make_tender, make_supp
     postgres_stop_at = KILLS // 2 if STOP_POSTGRES else None
 
     def serve() -> subprocess.Popen:
-        port = free_port()
-        server = processes("-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1",
-                           "--port", str(port), "--lifespan", "on", "--log-level", "warning")
-        give_up = time.monotonic() + 60
-        while time.monotonic() < give_up:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/receipts/public-key/", timeout=2).status_code == 200:
-                    state["address"] = f"127.0.0.1:{port}"
-                    return server
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, processes.output()
-            time.sleep(0.1)
-        raise AssertionError("the server did not start:\n" + processes.output())
+        server, state["address"] = processes.serving("/api/receipts/public-key/")
+        return server
 
     kills = 0
     try:

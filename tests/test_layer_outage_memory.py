@@ -37,11 +37,6 @@ OUTAGE_SECONDS = 30
 CLIENTS = 10
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 class ThrowawayRedis:
     def __init__(self):
         with socket.socket() as probe:

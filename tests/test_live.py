@@ -26,11 +26,6 @@ PRICE = Decimal("98765.43")
 
 
 @pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
 async def sockets():
     """``await sockets.open(path, user=...)`` connects (and reads the snapshot
     of a tender socket); every socket is closed after the test."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from evaluation import services as evaluation_services
 from live.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
 from tests.evaluation_support import make_opened  # noqa: F401 (fixture)
-from tests.test_live import PRICE, anyio_backend, sockets, submit  # noqa: F401 (fixtures)
+from tests.test_live import PRICE, sockets, submit  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 

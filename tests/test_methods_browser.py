@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from bids import services as bid_services
 from tenders.models import Tender
-from tests.browser_support import (BROWSER_MARKS, NEEDS_POSTGRES, SUPPLIER_PASSWORD, browser,  # noqa: F401 (fixtures)
-                                   check_in_three_languages, in_thread, log_in, log_in_officer, new_page, server,
-                                   watch)
+from tests.browser_support import (BROWSER_MARKS, NEEDS_POSTGRES, browser,  # noqa: F401 (fixtures)
+                                   check_in_three_languages, in_thread, log_in, log_in_officer,
+                                   make_password_supplier, new_page, server, watch)
 from tests.browser_support import local as minute
 
 pytestmark = [*BROWSER_MARKS, NEEDS_POSTGRES]
@@ -39,14 +39,9 @@ def short_periods(settings):
 
 
 @pytest.fixture
-def suppliers(make_supplier):
-    made = []
-    for name in ("Qagaz LLP", "Steppe Paper LLP", "Aq Bet JSC"):
-        user = make_supplier(name)
-        user.set_password(SUPPLIER_PASSWORD)
-        user.save()
-        made.append((user.username, name, user.organisation.tax_id))
-    return made
+def suppliers(make_password_supplier):
+    made = [make_password_supplier(name) for name in ("Qagaz LLP", "Steppe Paper LLP", "Aq Bet JSC")]
+    return [(user.username, user.organisation.name, user.organisation.tax_id) for user in made]
 
 
 def draft(page, server, *, method: str, title: str, deadline) -> int:

@@ -85,7 +85,23 @@ def processes():
             text.append(log.read().decode(errors="replace")[-3000:])
         return "\n---\n".join(text)
 
-    start.server, start.output = server, output
+    def serving(path: str) -> tuple[subprocess.Popen, str]:
+        """A plain uvicorn server (the crash tests kill it), once ``path`` answers 200: (process, address)."""
+        port = free_port()
+        process = start("-m", "uvicorn", "procurement.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                        "--lifespan", "on", "--log-level", "warning")
+        give_up = time.monotonic() + 60
+        while time.monotonic() < give_up:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == 200:
+                    return process, f"127.0.0.1:{port}"
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, output()
+            time.sleep(0.1)
+        raise AssertionError("the server did not start:\n" + output())
+
+    start.server, start.output, start.serving = server, output, serving
     try:
         yield start
     finally:

@@ -210,11 +210,6 @@ def test_a_request_that_repeats_a_header_the_answer_depends_on_is_not_served_fro
 # --- never stale after a socket message ----------------------------------------------
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 async def _socket(path: str) -> WebsocketCommunicator:
     socket = WebsocketCommunicator(application, path, headers=[ORIGIN])
     connected, _ = await socket.connect()

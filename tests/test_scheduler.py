@@ -242,8 +242,3 @@ def test_run_scheduler_once_handles_what_is_due(tender_due_at):
     call_command("run_scheduler", "--once", stdout=out)
 
     assert out.getvalue().strip() == "1 due item(s) handled."
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
