@@ -59,14 +59,15 @@ def run_once(now: datetime | None = None) -> int:
 
 def next_wake(now: datetime) -> float:
     """Seconds until the next due item (``PROCUREMENT_SCHEDULER_NEXT_DUE``,
-    e.g. the next submission deadline of a tender not waiting for a retry) or
+    one function or a list, e.g. the next submission deadline, the next auction stage of a tender not waiting for a retry) or
     the next retry of a failed item, capped at the interval. A tender whose
     opening failed waits for its retry time, not its (past) deadline: the
     loop does not spin on it."""
     interval = settings.PROCUREMENT_SCHEDULER_INTERVAL
-    deadline = import_string(settings.PROCUREMENT_SCHEDULER_NEXT_DUE)(now)
+    paths = settings.PROCUREMENT_SCHEDULER_NEXT_DUE
+    due = [import_string(path)(now) for path in ([paths] if isinstance(paths, str) else paths)]
     retry = scheduling.next_retry(now)
-    wakes = [t for t in (deadline, retry) if t is not None]
+    wakes = [t for t in (*due, retry) if t is not None]
     if not wakes:
         return interval
     return max(MIN_WAIT, min(interval, (min(wakes) - now).total_seconds()))

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from datetime import datetime
 from decimal import Decimal
 
+from auctions.selectors import final_prices
 from bids.models import Offer
 from core import sealing
 from core.errors import Forbidden, Invalid, NotFound, WrongState
@@ -280,6 +281,10 @@ def evaluation_state(tender: Tender, lot: Lot | None = None) -> EvaluationState:
     decisions = {bid_id: (qualified, reason, decided_at) for bid_id, qualified, reason, decided_at in
                  Qualification.objects.filter(lot=lot).values_list("bid_id", "qualified", "reason", "decided_at")}
     rows = [row + decisions.get(row[0], (None, None, None)) for row in rows]
+    if methods.of(tender).auction:  # the final prices of the lot's auction replace the initial ones
+        final = final_prices(lot.pk)
+        if final:
+            rows = [row[:4] + (final.get(row[0], row[4]),) + row[5:] for row in rows]
     # bid -> criterion -> evaluator -> points
     points: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for bid_id, cid, uid, value in (Score.objects.filter(tender=tender, bid__offers__lot=lot)

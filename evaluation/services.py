@@ -26,6 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from auctions import selectors as auctions_selectors
+from auctions import services as auctions
+from auctions.models import AuctionStatus
 from audit import services as audit
 from django.db.models import Exists, OuterRef
 
@@ -151,6 +154,11 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
     in_turn = methods.of(tender).proposal == methods.LOWEST_IN_TURN
     if in_turn:
         _require_proposal(selectors.evaluation_state(tender, lot), bid.pk)
+    live_auction = methods.of(tender).auction
+    if live_auction and auctions_selectors.lot_auction_status(lot.pk) in (AuctionStatus.SCHEDULED,
+                                                                         AuctionStatus.RUNNING):
+        raise WrongState("The lot's auction is scheduled: its participants are fixed until it ends.",
+                         code="auction_scheduled", lot=lot.pk)
     qualification, _ = Qualification.objects.update_or_create(
         bid=bid, lot=lot, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
     qualification.lot = lot
@@ -168,7 +176,21 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
                      data={"reason": "too_few_qualified_bids", "bids": remaining, "min_bids": tender.min_bids})
         elif in_turn:
             _next_proposal(tender, lot, after=bid, now=now, by=by)
+    if live_auction and lot.status == LotStatus.EVALUATION:
+        _schedule_auction(tender, lot, now=now)
     return qualification
+
+
+def _schedule_auction(tender: Tender, lot: Lot, *, now: datetime) -> None:
+    """Once every offer of the lot is decided, its admitted offers meet in
+    its live auction (DESIGN.md "Live e-auction"; one admitted offer: no
+    auction, that offer is the award proposal)."""
+    state = selectors.evaluation_state(tender, lot)
+    if state.undecided():
+        return
+    admitted = [auctions.Admitted(bid=b.bid, supplier=b.supplier.id, amount=b.amount, received_at=b.received_at)
+                for b in state.bids if b.qualified]
+    auctions.schedule_lot(tender, lot, admitted=admitted, now=now)
 
 
 def _require_proposal(state: selectors.EvaluationState, bid_id: int) -> None:
@@ -261,6 +283,10 @@ def score_bid(tender_id: int, bid_id: int, *, by: User, points: dict[int, Decima
 # --- award -----------------------------------------------------------------------
 
 def _check_ready(state: selectors.EvaluationState, bid_id: int) -> None:
+    if methods.of(state.tender).auction and auctions_selectors.lot_auction_status(state.lot.pk) not in (
+            AuctionStatus.FINISHED, AuctionStatus.SKIPPED):
+        raise WrongState("The lot is awarded after its auction has finished.", code="auction_not_finished",
+                         lot=state.lot.pk)
     if methods.of(state.tender).proposal == methods.LOWEST_IN_TURN:
         _require_proposal(state, bid_id)  # its qualification alone is decided; the others wait their turn
         return

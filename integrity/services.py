@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
+from auctions.models import AuctionStatus, Participant
 from bids.models import Bid, Offer
 from evaluation.models import Award, Qualification
 from tenders import methods
@@ -26,7 +27,7 @@ from .models import Flag, MarketFence, PriceGap, TenderFigures
 EVENTS = frozenset({
     "tender_published", "tender_amended", "tender_cancelled", "bids_opened", "bid_qualified",
     "bid_disqualified", "lot_unsuccessful", "tender_unsuccessful", "lot_awarded", "tender_awarded",
-    "award_annulled", "lot_completed", "tender_completed", "lot_cancelled",
+    "award_annulled", "lot_completed", "tender_completed", "lot_cancelled", "auction_finished",
 })
 
 
@@ -67,8 +68,13 @@ def load_facts(tender_ids: Iterable[int]) -> dict[int, rules.TenderFacts]:
         first_lot.setdefault(tender_id, lots[lot_id])
     decisions = dict(((bid, lot), qualified) for bid, lot, qualified in Qualification.objects.filter(
         bid__tender_id__in=opened).values_list("bid_id", "lot_id", "qualified"))
+    # A lot's finished auction: its final prices are the offers' prices (what ranks them).
+    final = dict(((bid, lot), amount) for bid, lot, amount in Participant.objects.filter(
+        auction__tender_id__in=opened, auction__status=AuctionStatus.FINISHED).values_list(
+        "bid_id", "auction__lot_id", "final_amount"))
     for bid, lot, supplier, amount in Offer.objects.filter(tender_id__in=opened).order_by("lot_id", "bid_id") \
             .values_list("bid_id", "lot_id", "bid__supplier_id", "amount"):
+        amount = final.get((bid, lot), amount)
         lots[lot].offers.append(rules.Offer(bid=bid, supplier=supplier, amount=amount,
                                             qualified=decisions.get((bid, lot))))
     for tender_id in (Bid.objects.filter(tender_id__in=opened, opened_at__isnull=True, status=Bid.Status.SUBMITTED)

@@ -28,6 +28,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
+from auctions.selectors import public_states
 from bids.services import opening_record
 from evaluation.selectors import committee_may_listen
 from core.isotime import iso
@@ -76,6 +77,9 @@ def _tender_snapshot(tender_id: int) -> str | None:
     if tender.opened_at is not None:
         snapshot["opened_at"] = iso(tender.opened_at)
         snapshot["bids"] = opening_record(tender)
+        auctions = public_states(tender.pk)  # a lot's auction exists once its offers are all decided
+        if auctions:
+            snapshot["auctions"] = auctions
     return json.dumps(snapshot, ensure_ascii=False)
 
 

@@ -33,6 +33,10 @@ BID_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/
                  "v1.1.5/extension.json")
 LOTS_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
                   "v1.1.5/extension.json")
+# The techniques extension (tender.techniques, lots' techniques): an auction's
+# electronicAuction. Branch master (it has no tags), vendored at a commit.
+TECHNIQUES_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
+                        "ocds_techniques_extension/master/extension.json")
 PAGINATION_EXTENSION = ("https://raw.githubusercontent.com/open-contracting-extensions/"
                         "ocds_pagination_extension/master/extension.json")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -53,9 +57,10 @@ def _merge_patch(target: Any, patch: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def release_schema() -> dict:
-    """The 1.1.5 release schema with the bid and lots extensions applied (all vendored)."""
+    """The 1.1.5 release schema with the bid, lots and techniques extensions applied (all vendored)."""
     schema = json.loads((SCHEMA_DIR / "release-schema.json").read_text(encoding="utf-8"))
-    for extension in ("ocds_bid_extension-v1.1.5", "ocds_lots_extension-v1.1.5"):
+    for extension in ("ocds_bid_extension-v1.1.5", "ocds_lots_extension-v1.1.5",
+                      "ocds_techniques_extension-master"):
         patch = json.loads((SCHEMA_DIR / "extensions" / extension / "release-schema.json").read_text(encoding="utf-8"))
         schema = _merge_patch(schema, patch)
     return schema
@@ -89,7 +94,8 @@ def release_package_text(rows: list[tuple[str, Any]], *, uri: str, links: dict[s
     a page with neither neighbour leaves ``links`` out (no empty object)."""
     if published is None:
         published = max((date for _, date in rows), default=None)
-    extensions = [BID_EXTENSION, LOTS_EXTENSION] + ([PAGINATION_EXTENSION] if links is not None else [])
+    extensions = [BID_EXTENSION, LOTS_EXTENSION, TECHNIQUES_EXTENSION] + (
+        [PAGINATION_EXTENSION] if links is not None else [])
     head = _metadata(uri=uri, published=iso(published or timezone.now()), extensions=extensions)
     tail = {"links": links} if links else {}
     body = dumps(head)[:-1] + ',"releases":[' + ",".join(text for text, _ in rows) + "]"
@@ -114,7 +120,8 @@ def record_package(tender: Tender, *, uri: str, package_uri: str) -> dict:
         "compiledRelease": merger.create_compiled_release(copy.deepcopy(releases)),
         "versionedRelease": merger.create_versioned_release(copy.deepcopy(releases)),
     }
-    head = _metadata(uri=uri, published=releases[-1]["date"] if releases else None, extensions=[BID_EXTENSION, LOTS_EXTENSION])
+    head = _metadata(uri=uri, published=releases[-1]["date"] if releases else None, extensions=[BID_EXTENSION, LOTS_EXTENSION,
+                                                                                       TECHNIQUES_EXTENSION])
     return {**head, "packages": [package_uri], "records": [record]}
 
 

@@ -26,7 +26,14 @@ lot_unsuccessful       tenderUpdate           a lot ``unsuccessful``
 lot_cancelled          tenderUpdate           a lot ``cancelled`` (and its award)
 lot_awarded            award                  an ``active`` award of a lot
 lot_completed          contract               a lot's ``contracts`` entry
+auction_finished       tenderUpdate           the lot's bids at their final auction prices
 =====================  =====================  ===================================
+
+An auction tender (method ``auction``) has the techniques extension's
+``techniques`` on the tender and on each lot (``hasElectronicAuction``, and
+the lot's auction page as ``electronicAuction.url``); once a lot's auction
+has finished its bids' ``value`` is the final auction price (what ranks
+them), and ``awards``/``contracts`` use it too.
 
 Lots (the lots extension): every tender has ``tender.lots`` and one item
 per lot (``items.relatedLot``); awards name their lot (``relatedLots``).
@@ -55,6 +62,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from auctions.models import AuctionStatus, Participant
 from bids.models import Bid, Offer
 from clarifications.models import Question
 from evaluation.models import Award, Qualification
@@ -79,6 +87,7 @@ TAGS = {
     "lot_cancelled": "tenderUpdate",
     "lot_awarded": "award",
     "lot_completed": "contract",
+    "auction_finished": "tenderUpdate",
 }
 
 PARTIAL_EVENTS = {"bid_qualified", "bid_disqualified"}
@@ -235,6 +244,11 @@ class _Builder:
         # (bid, lot) -> offer amount
         self.offers = ({(bid, lot): amount for bid, lot, amount in Offer.objects.filter(tender_id=tender.pk)
                         .values_list("bid_id", "lot_id", "amount")} if opened else {})
+        self.auction = methods.of(tender).auction
+        if self.auction and opened:  # a finished auction's final prices replace the initial ones
+            self.offers.update({(bid, lot): amount for bid, lot, amount in Participant.objects.filter(
+                auction__tender_id=tender.pk, auction__status=AuctionStatus.FINISHED)
+                .values_list("bid_id", "auction__lot_id", "final_amount")})
         bids = self._opened_bids() if opened else []
         self.set_aside = self._set_aside_bids() if opened else []
         awards = list(Award.objects.filter(tender_id=tender.pk).select_related("bid__supplier")
@@ -303,6 +317,7 @@ class _Builder:
             "lots": [self._lot(lot) for lot in self.lots],
             "value": {"amount": _amount(tender.estimated_amount), "currency": tender.currency},
             **methods.of(tender).ocds(tender),  # procurementMethod, its details and (direct) rationale
+            **({"techniques": {"hasElectronicAuction": True}} if methods.of(tender).auction else {}),
             "mainProcurementCategory": main_category(tender.cpv),
             "awardCriteria": AWARD_CRITERIA[tender.award_method],
             "awardCriteriaDetails": self._criteria_details(),
@@ -340,11 +355,17 @@ class _Builder:
             items.append(item)
         return items
 
+    def _auction_url(self, lot: Lot) -> str:
+        return f"{settings.PROCUREMENT_PUBLIC_URL.rstrip('/')}/tenders/{self.tender.pk}/auction/?lot={lot.pk}"
+
     def _lot(self, lot: Lot) -> dict:
         data = {"id": str(lot.pk), "title": lot.title, "status": LOT_STATUS[lot.status],
                 "value": {"amount": _amount(lot.estimated_amount), "currency": self.tender.currency}}
         if lot.description:
             data["description"] = lot.description
+        if self.auction:
+            data["techniques"] = {"hasElectronicAuction": True,
+                                  "electronicAuction": {"url": self._auction_url(lot)}}
         return data
 
     def _criteria_details(self) -> str:
@@ -412,7 +433,8 @@ class _Builder:
             details = [{"id": str(bid.pk), "date": iso(bid.current.received_at),
                         "status": status[decisions.get((bid.pk, self.lots[0].pk))],
                         "tenderers": [_reference(bid.supplier)],
-                        "value": {"amount": _amount(bid.amount), "currency": bid.currency},
+                        "value": {"amount": _amount(self.offers.get((bid.pk, self.lots[0].pk), bid.amount)),
+                                  "currency": bid.currency},
                         "relatedLots": [str(self.lots[0].pk)]}
                        for bid in bids]
         else:  # one detail per offer: a bid detail has one value

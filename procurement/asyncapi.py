@@ -30,6 +30,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from auctions.serializers import AuctionEventOut, AuctionOut
 from bids.serializers import LiveReceiptOut, LotOpeningOut, OpeningBidOut, SetAsideOut
 from clarifications.serializers import QuestionOut
 from core.fields import IsoDateTime
@@ -167,6 +168,27 @@ BID_SCORED = _message(
     evaluator=serializers.IntegerField(), bid=serializers.IntegerField(), criteria=_ids("Criterion ids scored"),
 )
 
+AUCTION_SCHEDULED = _message(
+    "auction_scheduled", "Every offer of a lot was admitted or rejected: its live auction is scheduled (its start "
+                         "is public, with a countdown).",
+    lot=serializers.IntegerField(), auction=AuctionEventOut(help_text="The auction's public state at `at` (no "
+                                                                      "protocol: no turn has begun)"),
+)
+AUCTION_STAGE = _message(
+    "auction_stage", "A lot's auction moved to another stage (the opening pause, a turn, a pause between rounds, "
+                     "the end), or was skipped (fewer than 2 admitted offers).",
+    lot=serializers.IntegerField(), auction=AuctionEventOut(help_text=(
+        "The auction's public state at `at`, but its protocol: a new turn's row is this stage (its price before "
+        "is the participant's current price); the snapshot and GET hold the whole protocol")),
+)
+AUCTION_PRICE = _message(
+    "auction_price", "A participant's price was accepted in its turn (by participant number: names once finished).",
+    lot=serializers.IntegerField(), participant=serializers.IntegerField(), round=serializers.IntegerField(),
+    amount=serializers.CharField(help_text="The accepted price, 2 decimal places"),
+    auction=AuctionEventOut(help_text="The auction's public state at `at`, but its protocol: the price belongs to "
+                                      "the current turn's row"),
+)
+
 
 class _Snapshot(serializers.Serializer):
     tender = serializers.CharField(help_text="The tender's id, as a string")
@@ -178,6 +200,7 @@ class _Snapshot(serializers.Serializer):
     clarification_deadline = IsoDateTime()
     opened_at = IsoDateTime(required=False, help_text="Once opened")
     bids = OpeningBidOut(required=False, many=True, help_text="Once opened: the opening record")
+    auctions = AuctionOut(required=False, many=True, help_text="The lots' live auctions, once scheduled")
 
 
 SNAPSHOT = _message("snapshot", "The first message on a tender's socket: its public state now. Before the opening "
@@ -186,7 +209,8 @@ PONG = _message("pong", 'The answer to the text "ping": the socket is alive.', b
 
 EVENTS = [STATUS_CHANGED, LOT_STATUS_CHANGED, TENDER_AMENDED, DEADLINE_CHANGED, DOCUMENT_ADDED, BID_COUNT_CHANGED,
           RECEIPT, OPENING, QUESTION_ASKED, QUESTION_ANSWERED, QUALIFICATION, AWARD_PROPOSAL, AWARDED, COMPLAINT_FILED,
-          COMPLAINT_RESOLVED, NOTIFICATION, EVALUATORS_NAMED, CONFLICT_DECLARED, BID_SCORED]
+          COMPLAINT_RESOLVED, NOTIFICATION, EVALUATORS_NAMED, CONFLICT_DECLARED, BID_SCORED, AUCTION_SCHEDULED,
+          AUCTION_STAGE, AUCTION_PRICE]
 
 
 def message_name(serializer: type[serializers.Serializer]) -> str:
@@ -216,7 +240,8 @@ CHANNELS = {
                        "as a bidder's user, also its own receipts. " + AUTH + " " + CLOSE_CODES,
         "messages": [SNAPSHOT, STATUS_CHANGED, LOT_STATUS_CHANGED, TENDER_AMENDED, DEADLINE_CHANGED,
                      DOCUMENT_ADDED, BID_COUNT_CHANGED, RECEIPT, OPENING, QUESTION_ASKED, QUESTION_ANSWERED,
-                     QUALIFICATION, AWARDED, COMPLAINT_FILED, COMPLAINT_RESOLVED, PONG],
+                     QUALIFICATION, AWARDED, COMPLAINT_FILED, COMPLAINT_RESOLVED, AUCTION_SCHEDULED, AUCTION_STAGE,
+                     AUCTION_PRICE, PONG],
     },
     "committee": {
         "address": "/ws/tenders/{tender_id}/committee/",

@@ -42,7 +42,8 @@ LOT_BIDS = ["lots_required", "unknown_lot", "lots_invalid", "amount_or_lots", "r
 # methods have (tenders.methods), on create, edit, publication and amendment.
 METHOD_TERMS = ["method_unavailable", "method_unknown", "award_method_not_allowed", "field_not_allowed",
                 "quotation_over_limit", "supplier_required", "supplier_unknown", "supplier_not_a_supplier",
-                "ground_required", "ground_justification_required", "failed_required", "failed_invalid"]
+                "ground_required", "ground_justification_required", "failed_required", "failed_invalid",
+                "minimal_step_required", "minimal_step_invalid"]
 
 DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     # accounts
@@ -110,7 +111,7 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_conflict_declaration_create": {403: ["not_evaluator"], 409: ["already_declared", "invalid_state",
                                                                            "not_in_evaluation"]},
     "tenders_bids_qualification_create": {400: ["reason_required", "lot_required"], 403: ["not_your_tender"],
-                                          409: ["not_in_evaluation", "not_award_proposal"]},
+                                          409: ["not_in_evaluation", "not_award_proposal", "auction_scheduled"]},
     # points are JSON numbers: "at most 2 decimals" (max_digits, max_decimal_places) has no
     # reliable OpenAPI 3.0 spelling for floats, so it is a rule of the operation here
     "tenders_bids_scores_create": {400: ["scores_invalid", "unknown_criterion", "points_required",
@@ -123,13 +124,18 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
                                     409: ["not_opened"]},
     "tenders_award_create": {400: ["justification_required", "lot_required"], 403: ["not_your_tender"],
                              409: ["not_in_evaluation", "bid_not_qualified", "qualification_incomplete",
-                                   "scoring_incomplete", "not_award_proposal"]},
+                                   "scoring_incomplete", "not_award_proposal", "auction_not_finished"]},
     "tenders_complaints_create": {400: ["text_required", "lot_required"], 403: ["not_a_bidder", "winner_cannot_complain",
                                                                              "suppliers_only"],
                                   409: ["not_awarded", "standstill_over", "complaint_open"]},
     "tenders_complaints_resolve_create": {400: ["resolution_required"], 403: ["not_your_tender"],
                                           409: ["complaint_not_open", "not_awarded"]},
     "tenders_lots_cancel_create": {400: ["reason_required"], 403: ["not_your_tender"], 409: ["invalid_transition"]},
+    # auctions (issue 20)
+    "tenders_lots_auction_retrieve": {404: ["no_auction"]},
+    "tenders_lots_auction_bids_create": {400: ["step_too_small", "price_raised"],
+                                         403: ["not_a_participant"], 404: ["no_auction"],
+                                         409: ["not_your_turn", "auction_finished"]},
     # clarifications
     "tenders_questions_create": {400: ["question_empty"], 403: ["suppliers_only"],
                                  409: ["clarification_closed", "questions_not_allowed"],

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "bids",
     "audit",
     "evaluation",
+    "auctions",
     "clarifications",
     "notifications",
     "opendata",
@@ -445,6 +446,13 @@ PROCUREMENT_MIN_QUOTATION_PERIOD = env_int("PROCUREMENT_MIN_QUOTATION_PERIOD", 2
 PROCUREMENT_MIN_AMENDMENT_PERIOD = env_int("PROCUREMENT_MIN_AMENDMENT_PERIOD", 7 * DAY)
 # Award -> complete when no complaint is open (default 10 days).
 PROCUREMENT_STANDSTILL_PERIOD = env_int("PROCUREMENT_STANDSTILL_PERIOD", 10 * DAY)
+# The live e-auction (DESIGN.md "Live e-auction"), in seconds: from the last
+# admission decision of a lot to its auction's start; the opening pause and
+# the pause between rounds; one participant's turn. Fixed on each auction
+# when it is scheduled.
+PROCUREMENT_AUCTION_DELAY = env_int("PROCUREMENT_AUCTION_DELAY", 3600)
+PROCUREMENT_AUCTION_PAUSE = env_int("PROCUREMENT_AUCTION_PAUSE", 120)
+PROCUREMENT_AUCTION_TURN = env_int("PROCUREMENT_AUCTION_TURN", 120)
 PROCUREMENT_OCID_PREFIX = os.environ.get("PROCUREMENT_OCID_PREFIX", "ocds-tndr01")
 # Open data (OCDS). Releases are stored when their event happens, so the
 # document URLs in them are made from this public address, not a request's.
@@ -504,8 +512,9 @@ READINESS_TIMEOUT = env_float("READINESS_TIMEOUT", 2.0)
 # sleeps until the time PROCUREMENT_SCHEDULER_NEXT_DUE returns for the time
 # now (or a failed item's retry, whichever is earlier).
 PROCUREMENT_SCHEDULER_JOBS = ["bids.services.open_due", "evaluation.services.complete_due",
-                              "mail.services.hand_over_due"]
-PROCUREMENT_SCHEDULER_NEXT_DUE = "bids.services.next_opening_due"
+                              "auctions.services.advance_due", "mail.services.hand_over_due"]
+# One function, or a list of them: the loop wakes at the earliest time any gives.
+PROCUREMENT_SCHEDULER_NEXT_DUE = ["bids.services.next_opening_due", "auctions.services.next_stage_due"]
 # Called by audit.append with (tender, entry), in the change's transaction:
 # the OCDS release of that moment, stored once (opendata sits above audit),
 # and the tender's red flags recomputed (integrity.services.record).

@@ -11,6 +11,7 @@ api = [
     path("", include("bids.urls")),
     path("", include("audit.urls")),
     path("", include("evaluation.urls")),
+    path("", include("auctions.urls")),
     path("", include("clarifications.urls")),
     path("", include("notifications.urls")),
     path("", include("opendata.urls")),

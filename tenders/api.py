@@ -253,11 +253,12 @@ class MethodOut(serializers.Serializer):
     committee = serializers.BooleanField(help_text="An evaluation committee scores")
     questions = serializers.BooleanField(help_text="Suppliers may ask questions")
     fields = serializers.ListField(child=serializers.CharField(), help_text=(
-        "The draft fields only some methods have that this one takes (supplier, ground, justification, failed)"))
+        "The draft fields only some methods have that this one takes (supplier, ground, justification, failed; "
+        "minimal_step: the auction's lots)"))
 
 
 def _method_row(method: methods.ProcurementMethod) -> dict:
-    fields = sorted({methods.input_name(f) for f in method.takes})
+    fields = sorted({methods.input_name(f) for f in method.takes} | ({"minimal_step"} if method.lot_step else set()))
     return {"name": method.name, "label": str(method.label), "summary": str(method.summary),
             "min_period": method.min_period(), "limit": method.limit(), "award_methods": sorted(method.award_methods),
             "committee": method.committee, "questions": method.questions, "fields": fields}

@@ -183,6 +183,9 @@ class Lot(models.Model):
     estimated_amount = models.DecimalField(max_digits=18, decimal_places=2)
     quantity = models.DecimalField(max_digits=18, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=50, blank=True, default="")
+    # The live auction's least price reduction on this lot (method ``auction``
+    # only: 0.5-3 % of its estimated amount, set at drafting).
+    minimal_step = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=16, choices=LotStatus.choices, default=LotStatus.ACTIVE)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.TextField(blank=True, default="")

@@ -42,6 +42,10 @@ class LotIn(serializers.Serializer):
     estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
     quantity = QuantityField(max_digits=18, decimal_places=3, required=False, allow_null=True)
     unit = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    minimal_step = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
+                                            required=False, allow_null=True, help_text=(
+                                                "auction: the least price reduction in a turn, 0.5-3 % of the "
+                                                "lot's estimated amount"))
 
 
 class SupplierRefIn(serializers.Serializer):
@@ -76,8 +80,11 @@ class TenderIn(serializers.Serializer):
     lots = serializers.ListField(child=LotIn(), required=False, min_length=1, max_length=MAX_LOTS, help_text=(
         f"The lots (at most {MAX_LOTS}); without them the tender is one lot made from its own fields"))
     method = serializers.ChoiceField(choices=Method.choices, required=False, help_text=(
-        "The procurement method, fixed at publication (default open_tender); `auction` is refused with "
-        "`method_unavailable` until the platform runs it"))
+        "The procurement method, fixed at publication (default open_tender)"))
+    minimal_step = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
+                                            required=False, allow_null=True, help_text=(
+                                                "auction, without `lots`: the only lot's minimal step (0.5-3 % of "
+                                                "the estimated amount)"))
     supplier = SupplierRefIn(required=False, allow_null=True, help_text="single_source: the supplier it names")
     ground = serializers.ChoiceField(choices=Ground.choices, required=False, allow_blank=True,
                                      help_text="single_source: its lawful ground")
@@ -157,6 +164,8 @@ class LotOut(serializers.Serializer):
     estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
     quantity = serializers.DecimalField(max_digits=18, decimal_places=3, allow_null=True)
     unit = serializers.CharField()
+    minimal_step = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True,
+                                            help_text="auction: the least price reduction in a turn")
     status = serializers.ChoiceField(choices=LotStatus.choices)
     cancellation_reason = serializers.CharField()
 

@@ -200,7 +200,8 @@ def _replace_lots(tender: Tender, lots: list[dict]) -> None:
     Lot.objects.bulk_create(
         Lot(tender=tender, position=i, title=lot["title"], description=lot.get("description", ""),
             cpv=lot.get("cpv") or tender.cpv, estimated_amount=lot["estimated_amount"],
-            quantity=lot.get("quantity"), unit=lot.get("unit", "")) for i, lot in enumerate(lots))
+            quantity=lot.get("quantity"), unit=lot.get("unit", ""), minimal_step=lot.get("minimal_step"))
+        for i, lot in enumerate(lots))
     _refresh_lot_match(tender)
 
 
@@ -214,9 +215,18 @@ def _refresh_lot_match(tender: Tender) -> None:
     Tender.objects.filter(pk=tender.pk).update(**fields)
 
 
-def _flat_lot(tender: Tender) -> dict:
+def _flat_lot(tender: Tender, minimal_step: Decimal | None = None) -> dict:
     return {"title": tender.title, "description": tender.description, "cpv": tender.cpv,
-            "estimated_amount": tender.estimated_amount}
+            "estimated_amount": tender.estimated_amount, "minimal_step": minimal_step}
+
+
+def _check_lot_terms(method_name: str, lots: list[dict]) -> None:
+    """The method's rules on the lots (an auction lot's ``minimal_step``)."""
+    methods.get(method_name).check_lots([(lot["estimated_amount"], lot.get("minimal_step")) for lot in lots])
+
+
+def _stored_lots(tender: Tender) -> list[dict]:
+    return list(tender.lots.order_by("position", "pk").values("estimated_amount", "minimal_step"))
 
 
 def _sync_single_lot(tender: Tender, before: dict, fields: dict) -> None:
@@ -375,8 +385,9 @@ def _terms(tender: Tender) -> dict[str, Any]:
 def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dict] | None = None,
                  now: datetime | None = None, **fields) -> Tender:
     """A draft; with ``lots`` its estimated amount is their sum, without them
-    it gets one lot made from its flat fields."""
+    it gets one lot made from its flat fields (and the flat ``minimal_step``)."""
     now = now or timezone.now()
+    flat_step = fields.pop("minimal_step", None)
     if lots is not None:
         if "cpv" in fields:
             _validate_lots(lots, fields["cpv"])
@@ -406,8 +417,13 @@ def create_draft(*, by: User, criteria: list[dict] | None = None, lots: list[dic
                       field="price_weight")
     criteria = criteria or []
     _validate_terms(fields, criteria, len(lots) if lots is not None else 1, buyer_id=by.organisation_id)
+    if lots is not None and flat_step is not None:
+        raise Invalid("With lots, each lot states its own minimal_step.", code="field_not_allowed",
+                      field="minimal_step")
+    _check_lot_terms(fields["method"], lots if lots is not None
+                     else [{"estimated_amount": fields["estimated_amount"], "minimal_step": flat_step}])
     tender = Tender.objects.create(buyer=by.organisation, created_by=by, **fields)
-    _replace_lots(tender, lots if lots is not None else [_flat_lot(tender)])
+    _replace_lots(tender, lots if lots is not None else [_flat_lot(tender, flat_step)])
     _replace_criteria(tender, criteria)
     _refresh_search(tender)
     created = {"title": tender.title, "lots": len(lots) if lots else 1}
@@ -422,6 +438,8 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
                  now: datetime | None = None, **fields) -> Tender:
     """Edit a draft; ``lots`` replaces every lot (the amount becomes their sum)."""
     now = now or timezone.now()
+    step_sent = "minimal_step" in fields
+    flat_step = fields.pop("minimal_step", None)
     tender = lock_own_tender(tender_id, by=by)
     if "method" in fields and tender.status != Status.DRAFT:
         raise WrongState("The procurement method is fixed at publication.", code="method_fixed",
@@ -455,10 +473,21 @@ def update_draft(tender_id: int, *, by: User, criteria: list[dict] | None = None
     for field, value in values.items():
         setattr(tender, field, value)
     tender.save()
+    if lots is not None and step_sent:
+        raise Invalid("With lots, each lot states its own minimal_step.", code="field_not_allowed",
+                      field="minimal_step")
     if lots is not None:
         _replace_lots(tender, lots)
     else:
         _sync_single_lot(tender, before, fields)
+        if step_sent:
+            if tender.lot_count != 1:
+                raise Invalid("A multi-lot tender's lots state their own minimal_step.", code="field_not_allowed",
+                              field="minimal_step")
+            Lot.objects.filter(tender=tender).update(minimal_step=flat_step)
+        elif not methods.get(tender.method).lot_step:  # moved to a method without steps: they go
+            Lot.objects.filter(tender=tender).update(minimal_step=None)
+    _check_lot_terms(tender.method, _stored_lots(tender))
     if criteria is not None:
         _replace_criteria(tender, criteria)
     _refresh_search(tender)
@@ -475,6 +504,7 @@ def publish_tender(tender_id: int, *, by: User, now: datetime | None = None) -> 
         raise WrongState("This tender is already published.", code="already_published", status=tender.status)
     criteria = _current_criteria(tender)
     _validate_terms(_terms(tender), criteria, tender.lot_count, buyer_id=tender.buyer_id)
+    _check_lot_terms(tender.method, _stored_lots(tender))
     if tender.lot_count == 1:  # as before lots: the publication's audit entry keeps its shape
         criteria = [{"name": c["name"], "weight": c["weight"]} for c in criteria]
     method = methods.of(tender)

@@ -36,6 +36,7 @@ EXTENSIONS = {
     ocds.BID_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_bid_extension-v1.1.5",
     ocds.PAGINATION_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_pagination_extension-master",
     ocds.LOTS_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_lots_extension-v1.1.5",
+    ocds.TECHNIQUES_EXTENSION.rsplit("/", 1)[0] + "/": SCHEMA / "extensions" / "ocds_techniques_extension-master",
 }
 # The standard's own files, where a schema refers to another by URL (the record
 # package schema to the versioned release validation schema).
@@ -47,6 +48,8 @@ ARCHIVES = {
         SCHEMA / "extensions" / "ocds_pagination_extension-master",
     "https://github.com/open-contracting-extensions/ocds_lots_extension/archive/v1.1.5.zip":
         SCHEMA / "extensions" / "ocds_lots_extension-v1.1.5",
+    "https://github.com/open-contracting-extensions/ocds_techniques_extension/archive/master.zip":
+        SCHEMA / "extensions" / "ocds_techniques_extension-master",
 }
 
 
@@ -251,7 +254,8 @@ def assert_record_package(package: dict) -> None:
     assert set(extra) <= {("/records/versionedRelease", "bids"), ("/records/versionedRelease/awards", "relatedBid"),
                           ("/records/versionedRelease/tender", "lots"),
                           ("/records/versionedRelease/tender/items", "relatedLot"),
-                          ("/records/versionedRelease/awards", "relatedLots")}, extra
+                          ("/records/versionedRelease/awards", "relatedLots"),
+                          ("/records/versionedRelease/tender", "techniques")}, extra
     result["additional_fields"] = []
     found = problems(result)
     assert not found, "\n".join(found[:30])

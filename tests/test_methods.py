@@ -92,9 +92,9 @@ def test_a_client_that_sends_no_method_drafts_an_open_tender(officer, as_user):
         "open_tender", None, "", None)
 
 
-def test_the_auction_is_refused_until_the_platform_runs_it(officer, as_user):
-    response = as_user(officer).post("/api/tenders/", body(method="auction"), format="json")
-    refused(response, 400, "method_unavailable")
+def test_a_method_the_platform_does_not_know_is_refused(officer, as_user):
+    response = as_user(officer).post("/api/tenders/", body(method="lottery"), format="json")
+    assert response.status_code == 400
     assert not tender_services.Tender.objects.exists()
 
 
@@ -127,9 +127,10 @@ def test_the_register_filters_by_method(officer, as_user, api):
 
 def test_the_platform_lists_the_methods_it_runs(api):
     methods = {m["name"]: m for m in api.get("/api/platform/").json()["methods"]}
-    assert set(methods) == {"open_tender", "price_quotation", "single_source"}
+    assert set(methods) == {"open_tender", "price_quotation", "auction", "single_source"}
     assert (methods["price_quotation"]["limit"], methods["price_quotation"]["min_period"]) == ("15728000.00", 2 * DAY)
     assert methods["single_source"]["fields"] == ["failed", "ground", "justification", "supplier"]
+    assert methods["auction"]["fields"] == ["minimal_step"]
     assert methods["open_tender"]["committee"] and not methods["single_source"]["questions"]
 
 

@@ -57,6 +57,10 @@ class ProcurementMethod:
     # submission period is the buyer's choice above a minimum (a short one is).
     competitive: ClassVar[bool] = True
     period_chosen_by_buyer: ClassVar[bool] = True
+    lot_step: ClassVar[bool] = False  # its lots state a minimal_step (the auction)
+    # After every offer of a lot is admitted or rejected, the admitted ones
+    # meet in a live auction (``auctions``) whose final prices rank them.
+    auction: ClassVar[bool] = False
 
     def min_period(self) -> int:
         """Seconds from publication to the earliest submission deadline."""
@@ -80,6 +84,14 @@ class ProcurementMethod:
             raise Invalid(f"A {self.name} tender is for an estimated amount of at most {limit:.2f} KZT.",
                           code=self.limit_code, field="estimated_amount", limit=f"{limit:.2f}")
 
+    def check_lots(self, steps: list[tuple[Decimal, Decimal | None]]) -> None:
+        """The method's rules on its lots: each lot's (estimated amount,
+        ``minimal_step``). Only the auction takes a step."""
+        for i, (_, step) in enumerate(steps):
+            if step is not None:
+                raise Invalid(f"A {self.name} tender's lots have no minimal_step.", code="field_not_allowed",
+                              field=step_field(i, len(steps)))
+
     def check_bidder(self, tender, organisation_id: int) -> None:
         """Refuse (403) a supplier that may not bid on this tender."""
 
@@ -90,6 +102,11 @@ class ProcurementMethod:
     def ocds(self, tender) -> dict[str, str]:
         """The OCDS tender fields that describe the method."""
         return {"procurementMethod": self.ocds_method, "procurementMethodDetails": self.ocds_details}
+
+
+def step_field(position: int, lot_count: int) -> str:
+    """The API's name of a lot's ``minimal_step`` (the flat field for a single lot)."""
+    return "minimal_step" if lot_count == 1 else f"lots.{position}.minimal_step"
 
 
 def input_name(field: str) -> str:
