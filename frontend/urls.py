@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import auction_page, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("tenders/<int:tender_id>/", views.tender, name="tender"),
     path("tenders/<int:tender_id>/bid/", views.bid, name="bid"),
     path("tenders/<int:tender_id>/evaluation/", views.evaluation, name="evaluation"),
+    path("tenders/<int:tender_id>/auction/", auction_page.auction, name="auction"),
     path("stats/", views.stats, name="stats"),
     path("flags/", views.flags, name="flags"),
     path("receipts/verify/", views.receipts_verify, name="receipts-verify"),

@@ -68,7 +68,8 @@ if (editor) {
       field.hidden = !takes.has(field.dataset.takes)
         || (field.dataset.takes === 'failed' && editor.elements.ground.value !== 'failed_procurement');
     }
-    $('#direct-fields').hidden = takes.size === 0;
+    $('#direct-fields').hidden = ![...takes].some((f) => f !== 'minimal_step');
+    $('#minimal-step-field').hidden = !takes.has('minimal_step'); // the auction's lot step
     const onlyPrice = chosen.award_methods.length === 1;
     $('#award-method-field').hidden = onlyPrice;
     if (onlyPrice) method.value = chosen.award_methods[0];
@@ -130,6 +131,7 @@ if (editor) {
       editor.elements.supplier.value = t.supplier ? t.supplier.bin : '';
       editor.elements.ground.value = t.ground || '';
       editor.elements.justification.value = t.justification || '';
+      editor.elements.minimal_step.value = t.lots && t.lots.length === 1 && t.lots[0].minimal_step ? t.lots[0].minimal_step : '';
       editor.elements.failed.value = t.failed ? t.failed.tender : '';
       editor.elements.failed_lot.value = t.failed && t.failed.lot ? t.failed.lot : '';
     }
@@ -153,6 +155,7 @@ if (editor) {
     if (takes.has('supplier')) data.supplier = f.supplier.value.trim() ? { bin: f.supplier.value.trim() } : null;
     if (takes.has('ground')) data.ground = f.ground.value;
     if (takes.has('justification')) data.justification = f.justification.value;
+    if (takes.has('minimal_step')) data.minimal_step = f.minimal_step.value.trim().replace(/\s/g, '').replace(',', '.') || null;
     if (takes.has('failed')) {
       data.failed = f.ground.value === 'failed_procurement' && f.failed.value.trim()
         ? { tender: Number(f.failed.value), lot: f.failed_lot.value.trim() ? Number(f.failed_lot.value) : null } : null;
