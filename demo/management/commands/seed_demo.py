@@ -21,6 +21,10 @@ from django.utils import timezone
 from accounts import taxid
 from accounts.models import User
 from accounts.services import create_officer, register_supplier
+from auctions import schedule as auction_schedule
+from auctions import selectors as auction_selectors
+from auctions import services as auctions
+from auctions.models import Auction
 from bids import services as bid_services
 from evaluation import selectors as evaluation_selectors
 from evaluation import services as evaluation
@@ -442,6 +446,108 @@ def seed_lots(demo: Demo, *, opened: bool) -> Tender:
     return tender
 
 
+# The demo auction starts this long after seed_demo (bin/run seeds, then serves).
+AUCTION_STARTS_IN = timedelta(minutes=3)
+AUCTIONS = [
+    Spec("astana", "Поставка офисной бумаги А4 (электронный аукцион)", "30197630-1", "24000000.00",
+         "Бумага офисная А4, 80 г/м², 12 000 пачек. Электронный аукцион: три раунда."),
+    Spec("health", "Electronic auction: nitrile examination gloves", "33141420-0", "18500000.00",
+         "Nitrile gloves, sizes S to XL, 400 000 pairs."),
+    Spec("astana", "Жол белгілерін сатып алу (электрондық аукцион)", "34992200-9", "36000000.00",
+         "Жол белгілері мен тіректер, 1 200 дана."),
+    Spec("health", "Дезинфицирующие средства (электронный аукцион)", "33631600-8", "9600000.00",
+         "Кожные антисептики и средства для поверхностей."),
+    Spec("astana", "Electronic auction: LED street lamps", "34993000-4", "52000000.00",
+         "LED luminaires for 3 400 street lights."),
+    Spec("health", "Медициналық маскалар (электрондық аукцион)", "33140000-3", "7200000.00",
+         "Үш қабатты медициналық маскалар, 2 млн дана."),
+    Spec("astana", "Поставка соли для зимнего содержания дорог (аукцион)", "34927100-2", "15000000.00",
+         "Техническая соль, 3 000 тонн."),
+]
+AUCTION_STATES = ["evaluation", "draft", "active", "awarded", "complete", "unsuccessful", "cancelled"]
+
+
+def _admit_all(tender: Tender, officer: User, at: datetime) -> None:
+    for bid in tender.bids.filter(opened_at__isnull=False).order_by("pk"):
+        evaluation.qualify_bid(tender.pk, bid.pk, by=officer, qualified=True, now=at,
+                               reason="Registration, licences and tax status checked.")
+
+
+def _hold_auction(tender: Tender) -> datetime:
+    """The lot's auction as its participants would hold it: in round 1 each
+    lowers its price by two steps, in round 2 the first in turn by one more;
+    then the scheduler's pass at its end. Returns when it ended."""
+    auction = tender.auctions.get()
+    loaded = auction_selectors.load(auction)
+    users = {p.number: User.objects.filter(organisation_id=p.supplier_id).first() for p in loaded.participants}
+    for stage in loaded.timeline():
+        if stage.kind != "turn" or stage.round > 2 or (stage.round == 2 and stage.position > 0):
+            continue
+        loaded = auction_selectors.load(auction)
+        number = auction_schedule.whose_turn(stage, loaded.entrants, loaded.accepted)
+        before = auction_schedule.prices_before(loaded.entrants, loaded.accepted, stage.round)[number]
+        steps = 2 if stage.round == 1 else 1
+        auctions.place_price(tender.pk, auction.lot_id, by=users[number], amount=before - auction.minimal_step * steps,
+                             now=stage.starts + timedelta(seconds=7))
+    end = loaded.end()
+    auctions.advance(auction.pk, now=end)
+    return end
+
+
+def seed_auction(demo: Demo, spec: Spec, n: int, *, state: str) -> Tender:
+    """An auction tender (DESIGN.md "Live e-auction") in ``state``. The one
+    in ``evaluation`` is the demo auction: its three offers admitted so that
+    it starts a few minutes from now (README "Watching a demo auction"): the
+    start is the last admission plus PROCUREMENT_AUCTION_DELAY, so the
+    admissions are dated that much before the wanted start."""
+    officer = demo.officers[spec.buyer]
+    minimum = timedelta(seconds=settings.PROCUREMENT_MIN_SUBMISSION_PERIOD)
+    step = (Decimal(spec.amount) / 100).quantize(Decimal("0.01"))  # 1 % of the estimated amount
+
+    def create(published: datetime, days: float) -> Tender:
+        submission = published + max(minimum + timedelta(hours=1), timedelta(days=days))
+        return _create(demo, spec, published=published, method="auction", minimal_step=step,
+                       submission_deadline=submission, clarification_deadline=published + (submission - published) / 2)
+
+    if state == "draft":
+        return create(demo.now, 10)
+    if state in ("active", "cancelled"):
+        published = demo.now - timedelta(days=1)
+        tender = _publish(demo, spec, create(published, 8), at=published)
+        for i, supplier in enumerate(demo.bidders(2, offset=n)):
+            _bid(tender, supplier, factor=f"0.{96 - i * 3}")
+        if state == "cancelled":
+            services.cancel_tender(tender.pk, by=officer, reason="The need has disappeared.")
+        return tender
+    back = timedelta(days=_standstill_days() + 5 if state == "complete" else 3)
+    published = demo.now - minimum - back
+    tender = _publish(demo, spec, create(published, 0), at=published)
+    for i, supplier in enumerate([] if state == "unsuccessful" else demo.bidders(3, offset=n)):
+        _bid(tender, supplier, factor=f"0.{97 - i * 2}", at=published + (tender.submission_deadline - published) * (0.5 + 0.1 * i))
+    bid_services.open_tender(tender.pk, now=tender.submission_deadline)
+    if state == "unsuccessful":
+        return tender
+    if state == "evaluation":
+        decided = demo.now + AUCTION_STARTS_IN - timedelta(seconds=settings.PROCUREMENT_AUCTION_DELAY)
+        _admit_all(tender, officer, max(decided, tender.submission_deadline + timedelta(seconds=1)))
+        return tender
+    _admit_all(tender, officer, tender.submission_deadline + timedelta(hours=1))
+    ended = _hold_auction(tender)
+    proposal = evaluation_selectors.evaluation_state(tender).ranking[0]
+    award_at = ended + timedelta(hours=1) if state == "complete" else demo.now - timedelta(minutes=1)
+    evaluation.award_bid(tender.pk, by=officer, bid_id=proposal, now=award_at)
+    if state == "complete":
+        evaluation.complete_tender(tender.pk, now=tender.awards.get(status="active").standstill_ends_at)
+    return tender
+
+
+def seed_auctions(demo: Demo) -> None:
+    """An auction tender in every state; the one in evaluation starts soon."""
+    for n, (spec, state) in enumerate(zip(AUCTIONS, AUCTION_STATES)):
+        seed_auction(demo, spec, n, state=state)
+        demo.counts[state] = demo.counts.get(state, 0) + 1
+
+
 @transaction.atomic
 def seed(now: datetime | None = None) -> Demo:
     demo = Demo(now=now or timezone.now(), officers=_officers(), suppliers=_suppliers())
@@ -452,6 +558,7 @@ def seed(now: datetime | None = None) -> Demo:
         seed_lots(demo, opened=opened)
         demo.counts[state] = demo.counts.get(state, 0) + 1
     seed_methods(demo)
+    seed_auctions(demo)
     return demo
 
 
@@ -478,6 +585,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  officer   {', '.join(usernames)}  ({name})")
         for name, username, _ in SUPPLIERS:
             self.stdout.write(f"  supplier  {username}  ({name})")
+        auction = Auction.objects.filter(status="scheduled").order_by("start_at").first()
+        if auction is not None:
+            self.stdout.write(f"Demo auction: /tenders/{auction.tender_id}/auction/ starts at "
+                              f"{auction.start_at:%H:%M:%S} UTC (participants: "
+                              f"{', '.join(p.supplier.name for p in auction.participants.all())})")
 
     @staticmethod
     def _usernames() -> list[str]:
