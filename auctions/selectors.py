@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
 
 from core.errors import NotFound
 
@@ -74,11 +73,10 @@ def status_at(loaded: Loaded, now: datetime) -> str:
     return AuctionStatus.RUNNING if now >= a.start_at else AuctionStatus.SCHEDULED
 
 
-def state(loaded: Loaded, *, now: datetime | None = None, organisation_id: int | None = None,
-          protocol: bool = True) -> dict:
-    """The auction as ``AuctionOut`` renders it, at ``now``; ``you`` and
+def state(loaded: Loaded, *, now: datetime, organisation_id: int | None = None, protocol: bool = True) -> dict:
+    """The auction as ``AuctionOut`` renders it, at ``now`` (the database's
+    clock: it decides the stage, and whether the names are out); ``you`` and
     ``max_price`` only for a participant's organisation."""
-    now = now or timezone.now()
     a = loaded.auction
     status = status_at(loaded, now)
     finished = status == AuctionStatus.FINISHED
@@ -152,7 +150,11 @@ def lot_auction_status(lot_id: int) -> str | None:
     return Auction.objects.filter(lot_id=lot_id).values_list("status", flat=True).first()
 
 
-def public_states(tender_id: int, *, now: datetime | None = None) -> list[dict]:
+def is_participant(lot_id: int, bid_id: int) -> bool:
+    return Participant.objects.filter(auction__lot_id=lot_id, bid_id=bid_id).exists()
+
+
+def public_states(tender_id: int, *, now: datetime) -> list[dict]:
     """Every auction of a tender, for its socket's snapshot."""
     return [dict(AuctionOut(state(load(a), now=now)).data)
             for a in Auction.objects.filter(tender_id=tender_id).order_by("lot_id")]

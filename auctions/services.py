@@ -115,6 +115,21 @@ def schedule_lot(tender: Tender, lot: Lot, *, admitted: list[Admitted], now: dat
 
 # --- a price in a turn -----------------------------------------------------------------------
 
+def _require_participant(tender_id: int, lot_id: int, by: User) -> None:
+    """Plain reads before any lock, so that a supplier who is not in the
+    auction never queues on the tender's lock (sealed bids near a deadline
+    wait on that lock). Participants never change once the auction exists."""
+    if Participant.objects.filter(auction__tender_id=tender_id, auction__lot_id=lot_id,
+                                  supplier_id=by.organisation_id).exists():
+        return
+    if not Tender.objects.filter(pk=tender_id).exclude(status=Status.DRAFT).exists():
+        raise NotFound("No such tender.")
+    if not Auction.objects.filter(tender_id=tender_id, lot_id=lot_id).exists():
+        raise NotFound("This lot has no auction.", code="no_auction")
+    raise Forbidden("Only a participant of this auction (an admitted bidder on the lot) can offer a price.",
+                    code="not_a_participant")
+
+
 def _lock(tender_id: int, lot_id: int) -> tuple[Tender, Auction]:
     tender = lock_tender(tender_id)
     if tender.status == Status.DRAFT:
@@ -141,13 +156,11 @@ def place_price(tender_id: int, lot_id: int, *, by: User, amount: Decimal, now: 
     ``not_your_turn``, after the end 409 ``auction_finished``; a raise 400
     ``price_raised``, less than the minimal step 400 ``step_too_small``.
     Within its turn its last accepted price counts."""
+    _require_participant(tender_id, lot_id, by)
     tender, auction = _lock(tender_id, lot_id)
     now = now or db_now()  # after the locks: time spent waiting counts
     loaded = selectors.load(auction)
     me = loaded.participant_of(by.organisation_id)
-    if me is None:
-        raise Forbidden("Only a participant of this auction (an admitted bidder on the lot) can offer a price.",
-                        code="not_a_participant")
     if auction.status in (AuctionStatus.FINISHED, AuctionStatus.SKIPPED):
         raise WrongState("The auction has finished.", code="auction_finished", status=auction.status)
     lot_status = Lot.objects.filter(pk=auction.lot_id).values_list("status", flat=True).get()

@@ -131,6 +131,7 @@ TEXTS = {
     "step_too_small": _("Lower your price by at least the minimal step."),
     "price_raised": _("A price may only go down."),
     "auction_scheduled": _("The lot's auction is scheduled: admissions are fixed until it ends."),
+    "auction_held": _("The lot's auction has been held: an offer that was not in it cannot be admitted now."),
     "auction_not_finished": _("The lot is awarded after its auction has finished."),
     "not_named_supplier": _("Only the supplier named by the buyer may bid on this single-source purchase."),
     "questions_not_allowed": _("This procurement method takes no questions."),

@@ -155,10 +155,8 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
     if in_turn:
         _require_proposal(selectors.evaluation_state(tender, lot), bid.pk)
     live_auction = methods.of(tender).auction
-    if live_auction and auctions_selectors.lot_auction_status(lot.pk) in (AuctionStatus.SCHEDULED,
-                                                                         AuctionStatus.RUNNING):
-        raise WrongState("The lot's auction is scheduled: its participants are fixed until it ends.",
-                         code="auction_scheduled", lot=lot.pk)
+    if live_auction:
+        _check_auction_admission(lot, bid.pk, qualified)
     qualification, _ = Qualification.objects.update_or_create(
         bid=bid, lot=lot, defaults={"qualified": qualified, "reason": reason, "decided_at": now, "by": by})
     qualification.lot = lot
@@ -179,6 +177,21 @@ def qualify_bid(tender_id: int, bid_id: int, *, by: User, qualified: bool, reaso
     if live_auction and lot.status == LotStatus.EVALUATION:
         _schedule_auction(tender, lot, now=now)
     return qualification
+
+
+def _check_auction_admission(lot: Lot, bid_id: int, qualified: bool) -> None:
+    """While the lot's auction is scheduled or running its participants are
+    fixed; once it has been held (or skipped), an offer that was not in it can
+    no longer be admitted: it would be ranked on its sealed price against the
+    auction's final ones (or, after a skipped auction, win without one).
+    Disqualifying stays open, as for any lot."""
+    status = auctions_selectors.lot_auction_status(lot.pk)
+    if status in (AuctionStatus.SCHEDULED, AuctionStatus.RUNNING):
+        raise WrongState("The lot's auction is scheduled: its participants are fixed until it ends.",
+                         code="auction_scheduled", lot=lot.pk)
+    if status is not None and qualified and not auctions_selectors.is_participant(lot.pk, bid_id):
+        raise WrongState("The lot's auction has been held: an offer that was not in it cannot be admitted now.",
+                         code="auction_held", lot=lot.pk)
 
 
 def _schedule_auction(tender: Tender, lot: Lot, *, now: datetime) -> None:

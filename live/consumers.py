@@ -31,6 +31,7 @@ from channels.utils import await_many_dispatch
 from auctions.selectors import public_states
 from bids.services import opening_record
 from evaluation.selectors import committee_may_listen
+from core.db import db_now
 from core.isotime import iso
 from tenders.selectors import tenders_public
 
@@ -77,7 +78,9 @@ def _tender_snapshot(tender_id: int) -> str | None:
     if tender.opened_at is not None:
         snapshot["opened_at"] = iso(tender.opened_at)
         snapshot["bids"] = opening_record(tender)
-        auctions = public_states(tender.pk)  # a lot's auction exists once its offers are all decided
+        # a lot's auction exists once its offers are all decided; its stage (and whether the
+        # names are out) by the database clock, as everywhere else
+        auctions = public_states(tender.pk, now=db_now())
         if auctions:
             snapshot["auctions"] = auctions
     return json.dumps(snapshot, ensure_ascii=False)

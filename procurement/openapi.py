@@ -111,7 +111,8 @@ DOMAIN_CODES: dict[str, dict[int, list[str]]] = {
     "tenders_conflict_declaration_create": {403: ["not_evaluator"], 409: ["already_declared", "invalid_state",
                                                                            "not_in_evaluation"]},
     "tenders_bids_qualification_create": {400: ["reason_required", "lot_required"], 403: ["not_your_tender"],
-                                          409: ["not_in_evaluation", "not_award_proposal", "auction_scheduled"]},
+                                          409: ["not_in_evaluation", "not_award_proposal", "auction_scheduled",
+                                                "auction_held"]},
     # points are JSON numbers: "at most 2 decimals" (max_digits, max_decimal_places) has no
     # reliable OpenAPI 3.0 spelling for floats, so it is a rule of the operation here
     "tenders_bids_scores_create": {400: ["scores_invalid", "unknown_criterion", "points_required",

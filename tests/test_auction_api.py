@@ -198,6 +198,48 @@ def test_the_award_waits_for_the_auction_and_admissions_are_fixed_meanwhile(offi
                        {"qualified": False, "reason": "Changed my mind"}, format="json"), 409, "auction_scheduled")
 
 
+def test_after_the_auction_an_offer_that_was_not_in_it_cannot_be_admitted(officer, three, as_user):
+    # given an auction of Alma and Baiterek (Caspian's offer rejected), held to its end
+    tender, bids = auction_tender(officer, [(three[0], "950000.00"), (three[1], "900000.00"),
+                                            (three[2], "800000.00")], admit={0, 1})
+    move_to(Auction.objects.get(tender=tender), "finished", 3)
+    assert auctions.advance_due(timezone.now()) == 1
+    owner = as_user(officer)
+
+    def qualify(bid, qualified):
+        return owner.post(f"/api/tenders/{tender.pk}/bids/{bid.pk}/qualification/",
+                          {"qualified": qualified, "reason": "Reviewed again"}, format="json")
+    # when the officer tries to admit Caspian now, then it is refused: its sealed price would
+    # be ranked against the auction's final ones
+    refused(qualify(bids[2], True), 409, "auction_held")
+    # and a participant can still be disqualified (and re-admitted), as on any lot
+    assert qualify(bids[0], False).status_code == 200
+    assert qualify(bids[0], True).status_code == 200
+
+
+def test_after_a_skipped_auction_the_rejected_offers_stay_rejected(officer, three, as_user):
+    tender, bids = auction_tender(officer, [(three[0], "950000.00"), (three[1], "900000.00")], admit={0})
+    refused(as_user(officer).post(f"/api/tenders/{tender.pk}/bids/{bids[1].pk}/qualification/",
+                                  {"qualified": True, "reason": "Reviewed again"}, format="json"), 409, "auction_held")
+
+
+def test_a_price_from_outside_the_auction_is_refused_without_waiting_for_the_tenders_lock(
+        officer, three, make_supplier, as_user, api):
+    # the tender's row is held (as by a bid being sealed at the deadline): a stranger's price is
+    # refused by plain reads, so it neither waits nor makes anyone wait
+    from unittest import mock
+
+    from auctions import services as auction_services
+    tender, _ = auction_tender(officer, [(three[0], "950000.00"), (three[1], "900000.00")])
+    move_to(Auction.objects.get(tender=tender), "turn", 1, 0)
+    with mock.patch.object(auction_services, "lock_tender", side_effect=AssertionError("took the lock")):
+        refused(offer(as_user(make_supplier("Stranger LLP")), tender, "100.00"), 403, "not_a_participant")
+        refused(as_user(three[0]).post(f"/api/tenders/{tender.pk}/lots/999999/auction/bids/", {"amount": "1.00"},
+                                       format="json"), 404, "no_auction")
+        refused(as_user(three[0]).post("/api/tenders/999999/lots/1/auction/bids/", {"amount": "1.00"},
+                                       format="json"), 404, "not_found")
+
+
 # --- no auction ------------------------------------------------------------------------------
 
 def test_one_admitted_offer_has_no_auction_and_is_the_award_proposal(officer, three, as_user, api):

@@ -62,6 +62,7 @@ def test_a_finished_auctions_page_and_snapshot_hold_every_turn(officer, make_sup
     from auctions import services as auctions
     from auctions.models import Auction
     from auctions.selectors import public_states
+    from core.db import db_now
     from tests.auction_support import move_to
 
     tender, _ = auction_tender(officer, [(make_supplier(), "950000.00"), (make_supplier(), "900000.00"),
@@ -70,5 +71,5 @@ def test_a_finished_auctions_page_and_snapshot_hold_every_turn(officer, make_sup
     assert auctions.advance_due(timezone.now()) == 1
     state = page_data(Client().get(f"/tenders/{tender.pk}/auction/"))["auction"]
     assert (state["status"], len(state["protocol"])) == ("finished", 9)
-    [snapshot] = public_states(tender.pk)
+    [snapshot] = public_states(tender.pk, now=db_now())
     assert len(snapshot["protocol"]) == 9
