@@ -157,20 +157,21 @@ def bid_content(amount="1000.00"):
     return bid_services.BidContent(amount=Decimal(amount), currency="KZT", answers={}, documents=[])
 
 
+def with_password(user):
+    """The user can now sign in on the pages, with SUPPLIER_PASSWORD."""
+    user.set_password(SUPPLIER_PASSWORD)
+    user.save()
+    return user
+
+
 @pytest.fixture
 def make_password_supplier(make_supplier):
-    """A supplier who can sign in on the pages, with SUPPLIER_PASSWORD."""
-    def make(name: str):
-        user = make_supplier(name)
-        user.set_password(SUPPLIER_PASSWORD)
-        user.save()
-        return user
-    return make
+    return lambda name: with_password(make_supplier(name))
 
 
 @pytest.fixture
-def password_supplier(make_password_supplier):
-    return make_password_supplier("Qazaq Zhol Qurylys LLP")
+def password_supplier(make_supplier):
+    return with_password(make_supplier("Qazaq Zhol Qurylys LLP"))
 
 
 # --- what every page is checked for --------------------------------------------------------------

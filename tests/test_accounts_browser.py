@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.browser_support import (BROWSER_MARKS, SUPPLIER_PASSWORD, browser,  # noqa: F401 (fixtures)
-                                   check_in_three_languages, in_thread, log_in, make_password_supplier, new_page,
-                                   password_supplier, server, watch)
+                                   check_in_three_languages, in_thread, log_in, new_page, password_supplier,
+                                   server, watch)
 from tests.helpers import send_account_emails
 
 pytestmark = BROWSER_MARKS

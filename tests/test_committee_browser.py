@@ -12,16 +12,11 @@ from core.isotime import iso
 from clarifications import services as clarification_services
 from evaluation import services as evaluation_services
 from evaluation.models import Award, Qualification
-from tests.browser_support import (BROWSER_MARKS, SUPPLIER_PASSWORD, bid_content, browser,  # noqa: F401 (fixtures)
-                                   in_thread, log_in, log_in_officer, new_page, server, watch)
+from tests.browser_support import (BROWSER_MARKS, bid_content, browser,  # noqa: F401 (fixtures)
+                                   in_thread, log_in, log_in_officer, new_page, server, watch, with_password)
 from tests.evaluation_support import committee, make_lots_opened, make_opened, qualify_all  # noqa: F401 (fixtures)
 
 pytestmark = BROWSER_MARKS
-
-
-def _set_password(user) -> None:
-    user.set_password(SUPPLIER_PASSWORD)
-    user.save()
 
 
 def audit_row(page, label: str, code: str):
@@ -129,7 +124,7 @@ def test_a_two_lot_tender_is_evaluated_lot_by_lot_from_the_switcher(officer, mak
 
     # a bidder complains from the public page, naming the lot (only an awarded lot is offered)
     beta = opened.suppliers["Beta"]
-    in_thread(_set_password, beta)
+    in_thread(with_password, beta)
     bidder = new_page(browser)
     problems += watch(bidder)
     log_in(bidder, server, beta.username)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.browser_support import (BROWSER_MARKS, browser,  # noqa: F401 (fixtures)
                                    check_in_three_languages, in_thread, log_in, log_in_officer, new_page,
-                                   make_password_supplier, password_supplier, server, watch)
+                                   password_supplier, server, watch)
 
 pytestmark = BROWSER_MARKS
 BERLIN, ALMATY = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Almaty")
