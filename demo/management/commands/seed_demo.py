@@ -7,6 +7,7 @@ Each state has one function in ``STATES``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -140,7 +141,7 @@ class Demo:
     now: datetime
     officers: dict[str, User]
     suppliers: list[User]
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def bidders(self, n: int, offset: int) -> list[User]:
         return [self.suppliers[(offset + i) % len(self.suppliers)] for i in range(n)]
@@ -364,11 +365,19 @@ def seed_method(demo: Demo, spec: Spec, n: int, *, state: str, method: str, term
             proposal = evaluation_selectors.report(tender)["award_proposal"]
         evaluation.qualify_bid(tender.pk, proposal, by=officer, qualified=True, now=at,
                                reason="Registration, licences and tax status checked.")
-        award_at = at + timedelta(days=1) if state == "complete" else demo.now - timedelta(minutes=1)
-        evaluation.award_bid(tender.pk, by=officer, bid_id=proposal, now=award_at)
-        if state == "complete":
-            evaluation.complete_tender(tender.pk, now=tender.awards.get(status="active").standstill_ends_at)
+        _award_for_state(demo, tender, officer, proposal, state=state, complete_award_at=at + timedelta(days=1))
     return tender
+
+
+def _award_for_state(demo: Demo, tender: Tender, officer: User, bid_id: int, *, state: str,
+                     complete_award_at: datetime) -> None:
+    """Award ``bid_id``: a minute ago (its standstill running) for a tender
+    shown ``awarded``; at ``complete_award_at``, and completed once its
+    standstill is over, for one shown ``complete``."""
+    award_at = complete_award_at if state == "complete" else demo.now - timedelta(minutes=1)
+    evaluation.award_bid(tender.pk, by=officer, bid_id=bid_id, now=award_at)
+    if state == "complete":
+        evaluation.complete_tender(tender.pk, now=tender.awards.get(status="active").standstill_ends_at)
 
 
 def seed_methods(demo: Demo) -> None:
@@ -376,7 +385,7 @@ def seed_methods(demo: Demo) -> None:
     for n, (spec, state) in enumerate(zip(QUOTATIONS, METHOD_STATES)):
         seed_method(demo, spec, n, state=state, method="price_quotation", terms={},
                     bidders=demo.bidders(3, offset=n))
-        demo.counts[state] = demo.counts.get(state, 0) + 1
+        demo.counts[state] += 1
     for n, ((spec, ground, justification), state) in enumerate(zip(DIRECT_AWARDS, METHOD_STATES)):
         named = demo.suppliers[n % len(demo.suppliers)]
         terms = {"supplier": {"bin": named.organisation.tax_id}, "ground": ground, "justification": justification}
@@ -385,7 +394,7 @@ def seed_methods(demo: Demo) -> None:
                                            method="open_tender").order_by("pk").first()
             terms["failed"] = {"tender": failed.pk}
         seed_method(demo, spec, n, state=state, method="single_source", terms=terms, bidders=[named])
-        demo.counts[state] = demo.counts.get(state, 0) + 1
+        demo.counts[state] += 1
 
 
 # --- people -------------------------------------------------------------------------
@@ -534,10 +543,7 @@ def seed_auction(demo: Demo, spec: Spec, n: int, *, state: str) -> Tender:
     _admit_all(tender, officer, tender.submission_deadline + timedelta(hours=1))
     ended = _hold_auction(tender)
     proposal = evaluation_selectors.evaluation_state(tender).ranking[0]
-    award_at = ended + timedelta(hours=1) if state == "complete" else demo.now - timedelta(minutes=1)
-    evaluation.award_bid(tender.pk, by=officer, bid_id=proposal, now=award_at)
-    if state == "complete":
-        evaluation.complete_tender(tender.pk, now=tender.awards.get(status="active").standstill_ends_at)
+    _award_for_state(demo, tender, officer, proposal, state=state, complete_award_at=ended + timedelta(hours=1))
     return tender
 
 
@@ -545,7 +551,7 @@ def seed_auctions(demo: Demo) -> None:
     """An auction tender in every state; the one in evaluation starts soon."""
     for n, (spec, state) in enumerate(zip(AUCTIONS, AUCTION_STATES)):
         seed_auction(demo, spec, n, state=state)
-        demo.counts[state] = demo.counts.get(state, 0) + 1
+        demo.counts[state] += 1
 
 
 @transaction.atomic
@@ -553,10 +559,10 @@ def seed(now: datetime | None = None) -> Demo:
     demo = Demo(now=now or timezone.now(), officers=_officers(), suppliers=_suppliers())
     for n, (spec, state) in enumerate(zip(CATALOGUE, cycle(PLAN))):
         STATES[state](demo, spec, n)
-        demo.counts[state] = demo.counts.get(state, 0) + 1
+        demo.counts[state] += 1
     for opened, state in ((False, "active"), (True, "evaluation")):
         seed_lots(demo, opened=opened)
-        demo.counts[state] = demo.counts.get(state, 0) + 1
+        demo.counts[state] += 1
     seed_methods(demo)
     seed_auctions(demo)
     return demo
