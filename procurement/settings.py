@@ -279,7 +279,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tenders"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # One pool per process (core/redis_pool.py), not one per request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1,
+                        "pool_class": "core.redis_pool.SharedConnectionPool"},
         }
     }
 else:

@@ -5,6 +5,8 @@ message reached a socket equals a read that bypasses the cache. Never served
 to a signed-in user, in another language, or with another visitor's CSRF
 token or an old server time."""
 
+import asyncio
+import contextvars
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -273,4 +275,37 @@ async def test_after_every_kind_of_event_the_next_read_is_fresh(make_tender, off
     finally:
         await socket.disconnect()
         await feed.disconnect()
+        await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.public_cache
+@pytest.mark.anyio
+@pytest.mark.django_db(transaction=True)
+async def test_requests_share_one_redis_connection_pool(make_tender, settings):
+    """Every request is a context of its own, with cache objects of its own;
+    they share the process's pool (core/redis_pool.py) instead of each
+    opening a connection to Redis."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (set REDIS_URL)")
+    import redis
+
+    tender = await sync_to_async(make_tender)()
+    server = redis.Redis.from_url(settings.REDIS_URL)
+
+    def connections_opened() -> int:
+        return server.info("stats")["total_connections_received"]
+
+    async def read(http, n: int):
+        # As a server runs a request: a task in a context of its own (not the test's).
+        return await asyncio.create_task(http.get(f"/api/tenders/{tender.pk}/?n={n}"), context=contextvars.Context())
+
+    try:
+        async with _http() as http:
+            await read(http, -1)  # the pool's first connection
+            before = connections_opened()
+            answers = [await read(http, n) for n in range(30)]
+        assert {answer.status_code for answer in answers} == {200}
+        assert connections_opened() - before <= 3  # was one per request
+    finally:
+        server.close()
         await sync_to_async(connections.close_all)()
