@@ -19,7 +19,7 @@ django.setup(set_prefix=False)
 from django.conf import settings  # noqa: E402
 
 from core import dbhealth, public_cache  # noqa: E402
-from procurement import health, logs, uploads  # noqa: E402
+from procurement import health, logs, startup, uploads  # noqa: E402
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -201,6 +201,7 @@ async def _lifespan(receive, send):
             # Live events from request threads go to this loop without
             # making the response wait for the channel layer.
             outbox = events.start_outbox()
+            startup.settle_heap()
             if settings.PROCUREMENT_SCHEDULER_IN_PROCESS:
                 task = asyncio.create_task(scheduler.serve(stop), name="deadline-scheduler")
             await send({"type": "lifespan.startup.complete"})

@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
 application = get_wsgi_application()
+
+from procurement import startup  # noqa: E402
+
+startup.settle_heap()
