@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOfficer
-from core import public_cache
+from core import public_cache, rows
 from core.errors import NotFound
 
 from . import cpv, methods, selectors, services
@@ -36,36 +36,96 @@ class RegisterRows:
     The buyer is a non-null foreign key, so the join never changes the count;
     dropping it lets PostgreSQL count from an index alone (see migration
     0003) instead of visiting every matching row, which was the costliest
-    part of a register request."""
+    part of a register request.
 
-    def __init__(self, queryset) -> None:
+    With ``window`` (the offset and size of the page the request asks for),
+    the count and that page are read together on the first call: the page
+    query is compiled once, its WHERE reused for ``COUNT(*)``, and both
+    statements go in one round trip (``core.rows.run``). The paginator then
+    asks for the count and for a slice inside the window, which are served
+    from what was read; any other slice is queried on its own."""
+
+    def __init__(self, queryset, window: tuple[int, int] | None = None) -> None:
         self.queryset = queryset
         self.ordered = queryset.ordered
+        self.window = window if window is not None and self._counts_alone() else None
+        self._count: int | None = None
+        self._rows: list[dict] | None = None
+
+    def _counts_alone(self) -> bool:
+        """A plain filter of the one table: its WHERE counts it (a join,
+        DISTINCT or grouping takes the ORM's own ``count()``)."""
+        query = self.queryset.query
+        return not (query.distinct or query.group_by is not None or query.is_sliced or query.combinator
+                    or sum(1 for refs in query.alias_refcount.values() if refs) != 1)
 
     def count(self) -> int:
         """``COUNT(*)`` over the tender table with the filtered queryset's own
         WHERE, compiled alone: ``QuerySet.count()`` wraps it in a whole
         aggregation query first, which cost more CPU than the count itself
-        (~0.8 ms a request, bench/README.md). Anything but a plain filter of
-        the one table (a join, DISTINCT, grouping) takes the ORM's path."""
-        query = self.queryset.query
-        if (query.distinct or query.group_by is not None or query.is_sliced or query.combinator
-                or sum(1 for refs in query.alias_refcount.values() if refs) != 1):
+        (~0.8 ms a request, bench/README.md)."""
+        if self._count is not None:
+            return self._count
+        if self.window is not None:
+            self._read_window()
+            return self._count
+        if not self._counts_alone():
             return self.queryset.count()
-        compiler = query.get_compiler(using=self.queryset.db)
+        compiler = self.queryset.query.get_compiler(using=self.queryset.db)
         try:
-            where, params = compiler.compile(query.where)
+            where, params = compiler.compile(self.queryset.query.where)
         except EmptyResultSet:
             return 0
         except FullResultSet:
             where, params = "", ()
-        table = compiler.quote_name_unless_alias(query.get_initial_alias())
         with connections[self.queryset.db].cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {table}" + (f" WHERE {where}" if where else ""), params)
+            cursor.execute(*self._count_sql(compiler, where, params))
             return cursor.fetchone()[0]
 
     def __getitem__(self, index):
+        if (self.window is not None and isinstance(index, slice) and index.step is None
+                and index.start == self.window[0] and index.stop is not None
+                and index.start <= index.stop <= sum(self.window)):
+            if self._rows is None:
+                self._read_window()
+            return self._rows[:index.stop - index.start]
         return self.queryset.values(*LIST_VALUES)[index]
+
+    @staticmethod
+    def _count_sql(compiler, where: str, params) -> tuple[str, list]:
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"SELECT COUNT(*) FROM {table}" + (f" WHERE {where}" if where else ""), list(params)
+
+    def _read_window(self) -> None:
+        offset, size = self.window
+        page = self.queryset.values(*LIST_VALUES)[offset:offset + size]
+        compiler = page.query.get_compiler(using=page.db)
+        compiled_where = []
+        compile_node = compiler.compile
+
+        def compile_keeping_where(node):  # the page's own WHERE, as the page compiles it
+            sql, params = compile_node(node)
+            if node is getattr(compiler, "where", None):
+                compiled_where.append((sql, params))
+            return sql, params
+
+        compiler.compile = compile_keeping_where
+        try:
+            page_sql, page_params = compiler.as_sql()
+        except EmptyResultSet:
+            self._count, self._rows = 0, []
+            return
+        if compiled_where:
+            where, where_params = compiled_where[0]
+        else:  # no WHERE (every row matched: FullResultSet), or Django compiled it another way: compile it here
+            try:
+                where, where_params = compile_node(compiler.where) if compiler.where is not None else ("", ())
+            except FullResultSet:
+                where, where_params = "", ()
+        total, found = rows.run([self._count_sql(compiler, where, where_params), (page_sql, list(page_params))])
+        names = list(page.query.values_select)
+        self._count = total.rows[0][0]
+        self._rows = [dict(zip(names, row)) for row in compiler.results_iter(results=[found.rows])]
 
 
 def _officer_permissions(request):
@@ -91,8 +151,18 @@ class TenderListView(generics.ListAPIView):
 
     @extend_schema(tags=["tenders"], summary="Published tenders, filtered and paginated")
     def get(self, request, *args, **kwargs):
-        page = self.paginate_queryset(RegisterRows(self.filter_queryset(self.get_queryset())))
+        source = RegisterRows(self.filter_queryset(self.get_queryset()), window=self._page_window(request))
+        page = self.paginate_queryset(source)
         return self.get_paginated_response([tender_row(row) for row in page])
+
+    def _page_window(self, request) -> tuple[int, int] | None:
+        """The offset and size of the page asked for, when it is a page
+        number (as DRF reads it: the last ``page``, empty meaning 1)."""
+        size = self.paginator.get_page_size(request)
+        number = request.query_params.get(self.paginator.page_query_param) or "1"
+        if not size or not (number.isascii() and number.isdigit()) or int(number) < 1:
+            return None
+        return (int(number) - 1) * size, size
 
     @extend_schema(request=TenderIn, responses={201: TenderOut}, tags=["tenders"], summary="Create a draft")
     def post(self, request):
