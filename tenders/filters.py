@@ -68,6 +68,33 @@ class StrictFilterSet(django_filters.FilterSet):
                 valid = False
         return valid
 
+    def get_form_class(self):
+        """The form of the parameters this request sent, built once per class
+        and set of parameters (django-filter builds the fields and a new Form
+        class of every filter on each request). A parameter left out filters
+        nothing either way (django-filter skips an empty value, and the
+        methods here read a missing one as None), so its field is left out of
+        the form: a register request no longer cleans a dozen absent fields."""
+        cls = type(self)
+        if "_form_classes" not in cls.__dict__:
+            cls._form_classes = {}
+        if self.is_bound:
+            # The class's filters: their fields are made once (a request's copies would make their own).
+            sent = tuple(name for name, filter_ in self.base_filters.items()
+                         if not filter_.field.widget.value_omitted_from_data(self.data, {}, self._key(name)))
+        else:
+            sent = tuple(self.base_filters)
+        form_class = cls._form_classes.get(sent)
+        if form_class is None:
+            fields = {name: self.base_filters[name].field for name in sent}
+            form_class = type(f"{cls.__name__}Form", (self._meta.form,), fields)
+            form_class.base_fields = _ShallowFieldCopies(form_class.base_fields)
+            cls._form_classes[sent] = form_class
+        return form_class
+
+    def _key(self, name: str) -> str:
+        return f"{self.form_prefix}-{name}" if self.form_prefix else name
+
 
 
 class TenderFilter(StrictFilterSet):
@@ -149,16 +176,6 @@ class TenderFilter(StrictFilterSet):
         for word in value.casefold().split():
             queryset = queryset.filter(search_text__contains=word)
         return queryset
-
-    def get_form_class(self):
-        """Built once per class: the form's fields do not depend on the
-        request (django-filter builds fields and a new Form class each time)."""
-        cls = type(self)
-        if "_form_class" not in cls.__dict__:
-            form_class = super().get_form_class()
-            form_class.base_fields = _ShallowFieldCopies(form_class.base_fields)
-            cls._form_class = form_class
-        return cls._form_class
 
     @property
     def qs(self):
