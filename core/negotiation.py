@@ -7,9 +7,9 @@ types and matches them against every renderer on each request: about a
 quarter of a millisecond of a register request's CPU, the same choice every
 time. Here the choice is kept per those inputs, in a small bounded cache
 (headers longer than ``MAX_HEADER`` are negotiated every time, so client
-input cannot grow it past ``SIZE`` entries of that size). A request that
-selects no renderer (406, or 404 for an unknown format) is not kept: it
-takes DRF's path and raises as DRF does.
+input cannot grow it past ``SIZE`` entries of that size). Inputs that
+select no renderer (406, or 404 for an unknown format) are remembered as
+such, and each such request takes DRF's path, which raises as DRF does.
 """
 
 from functools import lru_cache
@@ -39,7 +39,7 @@ def _choice(accept: str, format_: str | None, classes: tuple[type, ...]) -> tupl
     try:
         renderer, media_type = DefaultContentNegotiation().select_renderer(
             _Inputs(accept, format_), renderers, format_)
-    except Exception:  # 406 / 404: not kept; the caller asks DRF again, which raises
+    except Exception:  # 406 / 404: the caller asks DRF again, which raises
         return None, None
     return renderers.index(renderer), media_type
 

@@ -14,6 +14,8 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and not all(v.isascii() and v.isdigit() and int(v) >= 1 for v in raw):
+        if raw and not all(v.isascii() and v.isdigit() and v.lstrip("0") for v in raw):
             raise ValidationError({"page_size": [ValidationError("A whole number from 1.", code="invalid").detail[0]]})
+        if raw and len(raw[-1].lstrip("0")) > 9:  # far over the maximum (and past what int() reads of thousands of digits)
+            return self.max_page_size
         return super().get_page_size(request)

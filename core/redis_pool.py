@@ -12,12 +12,23 @@ process the same pool for the same address and options: redis-py's pools
 are thread-safe and start afresh in a forked child.
 """
 
+import os
 import threading
 
 import redis
 
 _pools: dict[tuple[str, str], redis.ConnectionPool] = {}
 _lock = threading.Lock()
+
+
+def _forget_in_child() -> None:
+    """A forked child makes its own pools (and must not inherit a held lock)."""
+    global _lock
+    _lock = threading.Lock()
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class SharedConnectionPool(redis.ConnectionPool):

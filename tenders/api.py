@@ -157,10 +157,13 @@ class TenderListView(generics.ListAPIView):
 
     def _page_window(self, request) -> tuple[int, int] | None:
         """The offset and size of the page asked for, when it is a page
-        number (as DRF reads it: the last ``page``, empty meaning 1)."""
+        number (as DRF reads it: the last ``page``, empty meaning 1) of at
+        most six digits. Anything else (``last``, 0, a number of thousands of
+        digits that ``int()`` refuses or whose offset overflows the
+        database's integers) takes the paginator's own path and its 404."""
         size = self.paginator.get_page_size(request)
         number = request.query_params.get(self.paginator.page_query_param) or "1"
-        if not size or not (number.isascii() and number.isdigit()) or int(number) < 1:
+        if not size or not (number.isascii() and number.isdigit()) or len(number) > 6 or int(number) < 1:
             return None
         return (int(number) - 1) * size, size
 

@@ -15,6 +15,7 @@ from .models import Lot, Method, Status, Tender
 
 
 FLAG_CODE = re.compile(r"R[0-9]{3}")
+FORM_CLASSES = 256  # filter form classes kept per filter set, one per set of parameters sent
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -74,14 +75,19 @@ class StrictFilterSet(django_filters.FilterSet):
         class of every filter on each request). A parameter left out filters
         nothing either way (django-filter skips an empty value, and the
         methods here read a missing one as None), so its field is left out of
-        the form: a register request no longer cleans a dozen absent fields."""
+        the form: a register request no longer cleans a dozen absent fields.
+        A required field is always in it. The fields are the class's own
+        (made once, without a request): no filter here depends on the
+        request. The names come only from the declared filters, and at most
+        FORM_CLASSES sets are kept (any further set is built each time)."""
         cls = type(self)
         if "_form_classes" not in cls.__dict__:
             cls._form_classes = {}
         if self.is_bound:
             # The class's filters: their fields are made once (a request's copies would make their own).
             sent = tuple(name for name, filter_ in self.base_filters.items()
-                         if not filter_.field.widget.value_omitted_from_data(self.data, {}, self._key(name)))
+                         if filter_.field.required
+                         or not filter_.field.widget.value_omitted_from_data(self.data, {}, self._key(name)))
         else:
             sent = tuple(self.base_filters)
         form_class = cls._form_classes.get(sent)
@@ -89,7 +95,8 @@ class StrictFilterSet(django_filters.FilterSet):
             fields = {name: self.base_filters[name].field for name in sent}
             form_class = type(f"{cls.__name__}Form", (self._meta.form,), fields)
             form_class.base_fields = _ShallowFieldCopies(form_class.base_fields)
-            cls._form_classes[sent] = form_class
+            if len(cls._form_classes) < FORM_CLASSES:
+                cls._form_classes[sent] = form_class
         return form_class
 
     def _key(self, name: str) -> str:

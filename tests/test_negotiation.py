@@ -46,6 +46,15 @@ def test_the_choice_is_drfs_own(classes):
     assert {0, NotAcceptable, Http404} <= outcomes  # a choice, and both refusals, were reached
 
 
+def test_a_choice_is_remembered():
+    _choice.cache_clear()
+    assert _choice("application/json", None, (JSONRenderer, CsvRenderer)) == (0, "application/json")
+    assert _choice("text/csv", None, (JSONRenderer, CsvRenderer))[0] == 1
+    for _ in range(3):
+        _outcome(CachedContentNegotiation(), "text/csv", None, [JSONRenderer, CsvRenderer])
+    assert _choice.cache_info().hits == 3
+
+
 def test_long_headers_are_not_remembered():
     _choice.cache_clear()
     _outcome(CachedContentNegotiation(), "application/json, " * 100, None, [JSONRenderer])

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenders import services
-from tenders.api import TenderListView
+from tenders.api import RegisterRows, TenderListView
 from tests.conftest import tender_fields
 
 NOW = timezone.now()
@@ -34,22 +34,33 @@ def register(officer, other_officer):
 
 
 QUERIES = ["", "cpv=45", "cpv=33&value_min=5000000", "status=active&ordering=submission_deadline",
-           "value_max=1", "ordering=-estimated_amount&cpv=4523"]
+           "value_max=1", "ordering=-estimated_amount&cpv=4523", "value_min=3000000&value_max=9000000",
+           "flag=R018", "q=tender", "buyer=999999999"]
 PAGES = ["", "page=1", "page=2", "page=3", "page=4", "page=24", "page=last", "page=0", "page=-1", "page=x",
          "page=", "page=2&page=1", "page_size=1&page=23", "page_size=1&page=21", "page_size=7&page=3",
-         "page_size=7&page=4", "page_size=100", "page_size=1000&page=1", "page_size=0", "page_size=5&page=last"]
+         "page_size=7&page=4", "page_size=100", "page_size=1000&page=1", "page_size=0", "page_size=5&page=last",
+         "page=999999", "page=1000000", "page=" + "9" * 19, "page=" + "1" * 5000, "page_size=" + "5" * 5000]
 
 
 def _answers(client, monkeypatch, windowed: bool) -> dict:
-    if not windowed:
-        monkeypatch.setattr(TenderListView, "_page_window", lambda self, request: None)
-    answers = {}
-    for query in QUERIES:
-        for page in PAGES:
-            url = f"/api/tenders/?{'&'.join(part for part in (query, page) if part)}"
-            response = client.get(url)
-            answers[url] = (response.status_code, response.json())
-    monkeypatch.undo()
+    answers, windows = {}, []
+    with monkeypatch.context() as patched:
+        if windowed:
+            original = RegisterRows.__init__
+
+            def noting(self, queryset, window=None):
+                original(self, queryset, window)
+                windows.append(self.window)
+            patched.setattr(RegisterRows, "__init__", noting)
+        else:
+            patched.setattr(TenderListView, "_page_window", lambda self, request: None)
+        for query in QUERIES:
+            for page in PAGES:
+                url = f"/api/tenders/?{'&'.join(part for part in (query, page) if part)}"
+                response = client.get(url)
+                answers[url] = (response.status_code, response.json())
+    if windowed:  # most answers took the one-round-trip path
+        assert sum(window is not None for window in windows) > len(windows) // 2
     return answers
 
 
@@ -75,3 +86,13 @@ def test_the_count_and_the_page_are_one_round_trip_on_postgresql(api, register):
         assert len(register_queries) == 1 and register_queries[0].count("SELECT") == 2
     else:  # SQLite takes one statement at a time
         assert len(register_queries) == 2
+
+
+@pytest.mark.django_db
+def test_numbers_of_thousands_of_digits_are_a_page_size_over_the_maximum_or_no_such_page(api, register):
+    # int() refuses more than 4,300 digits: a 500 before, were it reached
+    assert len(api.get("/api/tenders/?page_size=" + "5" * 5000).json()["results"]) == 21  # served as 100
+    assert api.get("/api/tenders/?page_size=" + "0" * 5000).status_code == 400
+    for number in ("9" * 19, "1" * 5000):  # past the database's integers, past int()
+        response = api.get(f"/api/tenders/?page={number}")
+        assert response.status_code == 404, response.json()
