@@ -54,8 +54,10 @@ def prepare(args) -> dict:
     officer = create_officer(buyer_name="Load Akimat", username="load-officer", password="Str0ng-pass-phrase")
     _, tokens = make_suppliers(args.suppliers)
     start = timezone.now() + dt.timedelta(seconds=60)  # after the set-up and the ramp-up
-    span = args.minutes * 60
-    live = [make_tender(officer, deadline=start + dt.timedelta(seconds=span * (i + 1) / (args.live + 1)),
+    # Spread over the run, the last one at least 30 s before it ends (the
+    # run starts some seconds after this, once the servers are up).
+    span = max(args.minutes * 60 - 90, 30)
+    live = [make_tender(officer, deadline=start + dt.timedelta(seconds=span * (i + 1) / args.live),
                         title=f"Load: tender {i} closing during the run").pk for i in range(args.live)]
     from tenders.models import Tender
 
