@@ -270,6 +270,13 @@ def test_the_page_size_is_capped(api, make_tender, officer):
 
 # --- query count -----------------------------------------------------------------------------------------------------
 
+def register_queries() -> int:  # noqa: N802 - reads as the constant it is per database
+    """The count and the page: one message on PostgreSQL (core.rows.run), two statements on SQLite."""
+    from django.db import connection
+
+    return 1 if connection.vendor == "postgresql" else 2
+
+
 def _copy(tender: Tender) -> dict:
     return {f.attname: getattr(tender, f.attname) for f in Tender._meta.concrete_fields if f.attname != "id"}
 
@@ -280,8 +287,8 @@ def test_the_register_query_count_does_not_grow_with_the_page(api, make_tender, 
     # given: 60 published tenders
     tender = make_tender()
     Tender.objects.bulk_create([Tender(**_copy(tender)) for _ in range(59)])
-    # when / then: one COUNT and one SELECT, whatever the page size
-    with django_assert_num_queries(2):
+    # when / then: one COUNT and one SELECT, whatever the page size (one message on PostgreSQL)
+    with django_assert_num_queries(register_queries()):
         response = api.get(f"/api/tenders/?page_size={page_size}&status=active&cpv=45&q=road")
     assert len(response.json()["results"]) == page_size
 
@@ -291,7 +298,7 @@ def test_the_register_query_count_for_an_officer_is_constant_too(as_user, office
     tender = make_tender()
     Tender.objects.bulk_create([Tender(**_copy(tender)) for _ in range(59)])
     client = as_user(officer)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(register_queries()):
         assert len(client.get("/api/tenders/?page_size=5").json()["results"]) == 5
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(register_queries()):
         assert len(client.get("/api/tenders/?page_size=50").json()["results"]) == 50
