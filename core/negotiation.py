@@ -38,7 +38,7 @@ def _choice(accept: str, format_: str | None, classes: tuple[type, ...]) -> tupl
     renderers = [cls() for cls in classes]
     try:
         renderer, media_type = DefaultContentNegotiation().select_renderer(
-            _Inputs(accept, format_), renderers, format_)
+            _Inputs(accept), renderers, format_)
     except Exception:  # 406 / 404: the caller asks DRF again, which raises
         return None, None
     return renderers.index(renderer), media_type
@@ -47,7 +47,6 @@ def _choice(accept: str, format_: str | None, classes: tuple[type, ...]) -> tupl
 class _Inputs:
     """What ``select_renderer`` reads of a request."""
 
-    def __init__(self, accept: str, format_: str | None) -> None:
+    def __init__(self, accept: str) -> None:
         self.headers = {"accept": accept}
-        self.query_params = {}
-        self._format = format_
+        self.query_params = {}  # the format is passed as the format suffix

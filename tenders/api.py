@@ -73,11 +73,9 @@ class RegisterRows:
             return self.queryset.count()
         compiler = self.queryset.query.get_compiler(using=self.queryset.db)
         try:
-            where, params = compiler.compile(self.queryset.query.where)
+            where, params = self._where(compiler.compile, self.queryset.query.where)
         except EmptyResultSet:
             return 0
-        except FullResultSet:
-            where, params = "", ()
         with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(*self._count_sql(compiler, where, params))
             return cursor.fetchone()[0]
@@ -90,6 +88,15 @@ class RegisterRows:
                 self._read_window()
             return self._rows[:index.stop - index.start]
         return self.queryset.values(*LIST_VALUES)[index]
+
+    @staticmethod
+    def _where(compile_node, where) -> tuple[str, tuple]:
+        """A WHERE compiled: empty when it matches every row; raises
+        EmptyResultSet when it matches none."""
+        try:
+            return compile_node(where)
+        except FullResultSet:
+            return "", ()
 
     @staticmethod
     def _count_sql(compiler, where: str, params) -> tuple[str, list]:
@@ -115,13 +122,8 @@ class RegisterRows:
         except EmptyResultSet:
             self._count, self._rows = 0, []
             return
-        if compiled_where:
-            where, where_params = compiled_where[0]
-        else:  # no WHERE (every row matched: FullResultSet), or Django compiled it another way: compile it here
-            try:
-                where, where_params = compile_node(compiler.where) if compiler.where is not None else ("", ())
-            except FullResultSet:
-                where, where_params = "", ()
+        # Not kept: every row matched (FullResultSet), or Django compiled it another way; compiled here then.
+        where, where_params = compiled_where[0] if compiled_where else self._where(compile_node, compiler.where)
         total, found = rows.run([self._count_sql(compiler, where, where_params), (page_sql, list(page_params))])
         names = list(page.query.values_select)
         self._count = total.rows[0][0]
